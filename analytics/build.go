@@ -1,0 +1,46 @@
+// Package analytics builds the SQL models and reads their results as typed rows. The API,
+// the dashboards and the exports use these types, never raw SQL.
+package analytics
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	sqlmodels "github.com/alertlens/alertlens/sql"
+)
+
+// BuildReport tells what a build did and how big the history was.
+type BuildReport struct {
+	Models    []sqlmodels.ModelRun
+	Incidents int64
+	Pages     int64
+	Duration  time.Duration
+}
+
+// Build runs every model in one transaction: a failed build leaves the previous results
+// readable and unchanged.
+func Build(ctx context.Context, db *sql.DB) (BuildReport, error) {
+	start := time.Now()
+	var rep BuildReport
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return rep, err
+	}
+	defer tx.Rollback()
+	runs, err := sqlmodels.Run(ctx, tx)
+	if err != nil {
+		return rep, err
+	}
+	rep.Models = runs
+	if err := tx.QueryRowContext(ctx, `select (select count(*) from stg_incidents), (select count(*) from pages)`).
+		Scan(&rep.Incidents, &rep.Pages); err != nil {
+		return rep, fmt.Errorf("count history: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return rep, fmt.Errorf("commit build: %w", err)
+	}
+	rep.Duration = time.Since(start)
+	return rep, nil
+}

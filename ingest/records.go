@@ -1,0 +1,114 @@
+// Package ingest owns the records that every collector produces and the Writer that
+// stores them. A collector (one subpackage per source) turns a source's payloads into
+// these records, hands them to a Writer and commits after each page, with its cursor,
+// so memory stays flat and a crash loses at most the page in flight.
+package ingest
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Channels a notification can go by. Phone, SMS and push interrupt; the rest do not.
+const (
+	ChannelPhone = "phone"
+	ChannelSMS   = "sms"
+	ChannelPush  = "push"
+	ChannelEmail = "email"
+	ChannelChat  = "chat"
+)
+
+// Channels lists every channel a notification may name.
+var Channels = []string{ChannelPhone, ChannelSMS, ChannelPush, ChannelEmail, ChannelChat}
+
+// Who resolved an incident.
+const (
+	ResolvedByHuman = "human"
+	ResolvedByAuto  = "auto"
+)
+
+// Review tags from the weekly alert review.
+const (
+	TagNoAction    = "no_action"
+	TagActionTaken = "action_taken"
+)
+
+// Event kinds a source reports apart from the incident record.
+const (
+	EventAcknowledge     = "acknowledge"
+	EventEscalateTimeout = "escalate_timeout"
+	EventEscalateManual  = "escalate_manual"
+)
+
+// Responder is a person who can be paged.
+type Responder struct {
+	ID       string
+	Name     string
+	Email    string
+	TimeZone string // IANA name; "" when the source does not know it
+}
+
+// Service is a service, integration or receiver that raises incidents.
+type Service struct {
+	ID       string
+	Name     string
+	Team     string
+	Rotation string // the on-call rotation paged for it
+}
+
+// Incident is one occurrence that was raised.
+type Incident struct {
+	ID                string
+	ServiceID         string
+	Title             string
+	Urgency           string // high | low
+	Priority          string // P1..P5 or ""
+	CreatedAt         time.Time
+	AcknowledgedAt    time.Time // zero when never acknowledged
+	ResolvedAt        time.Time // zero while open
+	ResolvedBy        string    // human | auto | ""
+	Rule              string    // explicit rule name from the source, or ""
+	RunbookURL        string
+	Escalations       int // past the first level by timeout
+	ManualEscalations int // past the first level by hand
+	Labels            json.RawMessage
+}
+
+// Notification is one message to one person on one channel at one time.
+type Notification struct {
+	IncidentID  string
+	ResponderID string
+	Channel     string
+	At          time.Time
+}
+
+// Event is an acknowledgement or escalation reported apart from the incident.
+type Event struct {
+	IncidentID  string
+	ID          string
+	Kind        string
+	ResponderID string
+	At          time.Time
+}
+
+// Review is the weekly review's verdict on one incident.
+type Review struct {
+	IncidentID string
+	Tag        string
+	Note       string
+	Reviewer   string
+	ReviewedAt time.Time // zero when unknown
+}
+
+// Raw is a fetched record exactly as the source sent it.
+type Raw struct {
+	Kind    string
+	ID      string
+	Payload json.RawMessage
+}
+
+// Cursor records where a stream of a source's sync stopped.
+type Cursor struct {
+	Stream string
+	Value  string
+}

@@ -1,0 +1,263 @@
+package ingest
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// table describes how one normalised table is merged: rows are keyed by its key
+// columns, and a staged row replaces the stored row with the same key.
+type table struct {
+	name string
+	cols []string
+	key  []string
+}
+
+var tables = []table{
+	{"raw_records", []string{"source", "kind", "record_id", "fetched_at", "payload"}, []string{"source", "kind", "record_id"}},
+	{"responders", []string{"source", "responder_id", "name", "email", "time_zone"}, []string{"source", "responder_id"}},
+	{"services", []string{"source", "service_id", "name", "team", "rotation"}, []string{"source", "service_id"}},
+	{"incidents", []string{"source", "incident_id", "service_id", "title", "urgency", "priority", "created_at",
+		"acknowledged_at", "resolved_at", "resolved_by", "rule", "runbook_url", "escalations", "manual_escalations", "labels"},
+		[]string{"source", "incident_id"}},
+	{"notifications", []string{"source", "incident_id", "responder_id", "channel", "notified_at"},
+		[]string{"source", "incident_id", "responder_id", "channel", "notified_at"}},
+	{"incident_events", []string{"source", "incident_id", "event_id", "kind", "responder_id", "occurred_at"},
+		[]string{"source", "incident_id", "event_id"}},
+	{"reviews", []string{"source", "incident_id", "tag", "note", "reviewer", "reviewed_at"}, []string{"source", "incident_id"}},
+}
+
+const (
+	tRaw = iota
+	tResponders
+	tServices
+	tIncidents
+	tNotifications
+	tEvents
+	tReviews
+)
+
+// Counts tells, per table, how many distinct records a commit stored and how many of
+// them were new (the rest replaced a stored record with the same key).
+type Counts struct {
+	Stored map[string]int64
+	New    map[string]int64
+}
+
+// Writer stages one source's records on its own connection (through DuckDB's Appender
+// into temporary tables) and merges them into the store in one transaction per Commit.
+// It is not safe for concurrent use.
+type Writer struct {
+	source    string
+	conn      *sql.Conn
+	appenders []*duckdb.Appender
+	seq       int64
+	now       func() time.Time
+}
+
+// NewWriter opens a writer for records of the named source.
+func NewWriter(ctx context.Context, db *sql.DB, source string) (*Writer, error) {
+	if source == "" {
+		return nil, fmt.Errorf("ingest: a source name is required")
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w := &Writer{source: source, conn: conn, now: time.Now}
+	for _, t := range tables {
+		stmt := fmt.Sprintf("create or replace temp table stage_%s as select %s, 0::bigint as seq from %s limit 0",
+			t.name, strings.Join(t.cols, ", "), t.name)
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("ingest: stage %s: %w", t.name, err)
+		}
+	}
+	err = conn.Raw(func(dc any) error {
+		for _, t := range tables {
+			a, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "stage_"+t.name)
+			if err != nil {
+				return fmt.Errorf("ingest: appender for %s: %w", t.name, err)
+			}
+			w.appenders = append(w.appenders, a)
+		}
+		return nil
+	})
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// Source is the name the writer stores records under.
+func (w *Writer) Source() string { return w.source }
+
+func (w *Writer) append(t int, vals ...driver.Value) error {
+	w.seq++
+	row := append([]driver.Value{w.source}, vals...)
+	row = append(row, w.seq)
+	if err := w.appenders[t].AppendRow(row...); err != nil {
+		return fmt.Errorf("ingest: stage %s: %w", tables[t].name, err)
+	}
+	return nil
+}
+
+// nullTime stores the zero time as NULL.
+func nullTime(t time.Time) driver.Value {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
+func nullJSON(b []byte) driver.Value {
+	if len(b) == 0 {
+		return nil
+	}
+	return string(b)
+}
+
+// Raw stages a record's payload as the source sent it.
+func (w *Writer) Raw(r Raw) error {
+	return w.append(tRaw, r.Kind, r.ID, w.now().UTC(), string(r.Payload))
+}
+
+// Responder stages a person.
+func (w *Writer) Responder(r Responder) error {
+	return w.append(tResponders, r.ID, r.Name, r.Email, r.TimeZone)
+}
+
+// Service stages a service.
+func (w *Writer) Service(s Service) error {
+	return w.append(tServices, s.ID, s.Name, s.Team, s.Rotation)
+}
+
+// Incident stages an incident.
+func (w *Writer) Incident(i Incident) error {
+	return w.append(tIncidents, i.ID, i.ServiceID, i.Title, i.Urgency, i.Priority, i.CreatedAt.UTC(),
+		nullTime(i.AcknowledgedAt), nullTime(i.ResolvedAt), i.ResolvedBy, i.Rule, i.RunbookURL,
+		int32(i.Escalations), int32(i.ManualEscalations), nullJSON(i.Labels))
+}
+
+// Notification stages a notification.
+func (w *Writer) Notification(n Notification) error {
+	return w.append(tNotifications, n.IncidentID, n.ResponderID, n.Channel, n.At.UTC())
+}
+
+// Event stages an acknowledgement or escalation event.
+func (w *Writer) Event(e Event) error {
+	return w.append(tEvents, e.IncidentID, e.ID, e.Kind, e.ResponderID, e.At.UTC())
+}
+
+// Review stages a review verdict.
+func (w *Writer) Review(r Review) error {
+	return w.append(tReviews, r.IncidentID, r.Tag, r.Note, r.Reviewer, nullTime(r.ReviewedAt))
+}
+
+// Commit merges everything staged since the last Commit or Discard into the store, and
+// records the cursors, in one transaction: either all of it lands or none of it does.
+func (w *Writer) Commit(ctx context.Context, cursors ...Cursor) (Counts, error) {
+	counts := Counts{Stored: map[string]int64{}, New: map[string]int64{}}
+	for i, a := range w.appenders {
+		if err := a.Flush(); err != nil {
+			return counts, fmt.Errorf("ingest: flush %s: %w", tables[i].name, err)
+		}
+	}
+	tx, err := w.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return counts, err
+	}
+	defer tx.Rollback()
+	for _, t := range tables {
+		stored, fresh, err := merge(ctx, tx, t)
+		if err != nil {
+			return counts, fmt.Errorf("ingest: merge %s: %w", t.name, err)
+		}
+		if stored > 0 {
+			counts.Stored[t.name], counts.New[t.name] = stored, fresh
+		}
+	}
+	for _, c := range cursors {
+		if _, err := tx.ExecContext(ctx, `delete from sync_state where source = ? and stream = ?`, w.source, c.Stream); err != nil {
+			return counts, fmt.Errorf("ingest: save cursor %s: %w", c.Stream, err)
+		}
+		if _, err := tx.ExecContext(ctx, `insert into sync_state values (?, ?, ?, ?)`, w.source, c.Stream, c.Value, w.now().UTC()); err != nil {
+			return counts, fmt.Errorf("ingest: save cursor %s: %w", c.Stream, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return counts, fmt.Errorf("ingest: commit: %w", err)
+	}
+	return counts, w.clear(ctx)
+}
+
+// merge replaces stored rows with the staged rows of the same key (the last staged row
+// of a key wins) and reports how many keys were staged and how many were new.
+func merge(ctx context.Context, tx *sql.Tx, t table) (stored, fresh int64, err error) {
+	stage := "stage_" + t.name
+	var on []string
+	for _, k := range t.key {
+		on = append(on, fmt.Sprintf("s.%s is not distinct from t.%s", k, k))
+	}
+	match := strings.Join(on, " and ")
+	cols := strings.Join(t.cols, ", ")
+	latest := fmt.Sprintf("select %s from %s qualify row_number() over (partition by %s order by seq desc) = 1",
+		cols, stage, strings.Join(t.key, ", "))
+
+	if err = tx.QueryRowContext(ctx, fmt.Sprintf(
+		`select count(*), count(*) filter (where not exists (select 1 from %s t where %s)) from (%s) s`,
+		t.name, match, latest)).Scan(&stored, &fresh); err != nil || stored == 0 {
+		return stored, fresh, err
+	}
+	if _, err = tx.ExecContext(ctx, fmt.Sprintf(
+		`delete from %s t where exists (select 1 from %s s where %s)`, t.name, stage, match)); err != nil {
+		return 0, 0, err
+	}
+	_, err = tx.ExecContext(ctx, fmt.Sprintf(`insert into %s (%s) %s`, t.name, cols, latest))
+	return stored, fresh, err
+}
+
+// Discard drops everything staged since the last Commit.
+func (w *Writer) Discard(ctx context.Context) error {
+	for _, a := range w.appenders {
+		if err := a.Clear(); err != nil {
+			return err
+		}
+	}
+	return w.clear(ctx)
+}
+
+func (w *Writer) clear(ctx context.Context) error {
+	for _, t := range tables {
+		if _, err := w.conn.ExecContext(ctx, "delete from stage_"+t.name); err != nil {
+			return fmt.Errorf("ingest: clear stage %s: %w", t.name, err)
+		}
+	}
+	return nil
+}
+
+// Close releases the writer's connection, dropping anything not committed.
+func (w *Writer) Close() error {
+	for _, a := range w.appenders {
+		a.Close()
+	}
+	w.appenders = nil
+	return w.conn.Close()
+}
+
+// LoadCursor returns the stored cursor of a source's stream, or "" when there is none.
+func LoadCursor(ctx context.Context, db *sql.DB, source, stream string) (string, error) {
+	var v string
+	err := db.QueryRowContext(ctx, `select cursor from sync_state where source = ? and stream = ?`, source, stream).Scan(&v)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	return v, err
+}

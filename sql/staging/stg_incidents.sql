@@ -1,0 +1,31 @@
+-- grain: one row per incident per source.
+-- Acknowledgement and escalations come from the incident record or, for sources that
+-- report them as events (PagerDuty log entries, Opsgenie alert logs), from incident_events.
+with events as (
+    select
+        source,
+        incident_id,
+        min(occurred_at) filter (where kind = 'acknowledge')     as first_ack_event_at,
+        count(*) filter (where kind = 'escalate_timeout')         as timeout_escalation_events,
+        count(*) filter (where kind = 'escalate_manual')          as manual_escalation_events
+    from incident_events
+    group by all
+)
+select
+    i.source,
+    i.incident_id,
+    i.service_id,
+    i.title,
+    i.urgency,
+    nullif(i.priority, '')                                         as priority,
+    i.created_at,
+    least(i.acknowledged_at, e.first_ack_event_at)                 as acknowledged_at,
+    i.resolved_at,
+    nullif(i.resolved_by, '')                                      as resolved_by,
+    nullif(i.rule, '')                                             as source_rule,
+    nullif(i.runbook_url, '')                                      as runbook_url,
+    i.escalations + coalesce(e.timeout_escalation_events, 0)       as timeout_escalations,
+    i.manual_escalations + coalesce(e.manual_escalation_events, 0) as manual_escalations,
+    i.labels
+from incidents i
+left join events e using (source, incident_id)

@@ -1,0 +1,168 @@
+package sql
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// Open opens (creating if needed) the DuckDB file at dbPath and brings its schema up to
+// date. A file whose schema is newer than this binary knows is refused, so that an old
+// binary never writes into a layout it does not understand.
+func Open(ctx context.Context, dbPath string) (*sql.DB, error) {
+	db, err := open(dbPath, "")
+	if err != nil {
+		return nil, err
+	}
+	if err := Migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w", dbPath, err)
+	}
+	return db, nil
+}
+
+// OpenReadOnly opens an existing database file for queries only. It checks that the
+// schema is one this binary knows but never migrates.
+func OpenReadOnly(ctx context.Context, dbPath string) (*sql.DB, error) {
+	db, err := open(dbPath, "access_mode=READ_ONLY")
+	if err != nil {
+		return nil, err
+	}
+	applied, err := appliedVersion(ctx, db)
+	if err == nil {
+		err = checkVersion(applied)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w", dbPath, err)
+	}
+	return db, nil
+}
+
+func open(dbPath, options string) (*sql.DB, error) {
+	dsn := dbPath
+	if options != "" {
+		dsn += "?" + options
+	}
+	connector, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
+		// Every timestamp is stored as UTC; keep any TIMESTAMPTZ arithmetic in UTC too,
+		// whatever the machine's zone.
+		_, err := execer.ExecContext(context.Background(), "set TimeZone = 'UTC'", nil)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", dbPath, err)
+	}
+	return sql.OpenDB(connector), nil
+}
+
+type migration struct {
+	version int
+	name    string
+	body    string
+}
+
+func migrations() ([]migration, error) {
+	names, err := fs.Glob(files, "schema/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	var out []migration
+	for _, name := range names {
+		base := path.Base(name)
+		num, _, ok := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number and an underscore", name)
+		}
+		body, err := files.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{version: v, name: base, body: string(body)})
+	}
+	return out, nil
+}
+
+// SchemaVersion is the newest schema version this binary knows.
+func SchemaVersion() int {
+	ms, err := migrations()
+	if err != nil || len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].version
+}
+
+// Migrate applies, each in its own transaction, the embedded migrations that the
+// database has not seen, and records them in schema_migrations.
+func Migrate(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, `create table if not exists schema_migrations (
+		version integer not null, name varchar not null, applied_at timestamp not null)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	applied, err := appliedVersion(ctx, db)
+	if err != nil {
+		return err
+	}
+	if err := checkVersion(applied); err != nil {
+		return err
+	}
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.version <= applied {
+			continue
+		}
+		if err := applyMigration(ctx, db, m); err != nil {
+			return fmt.Errorf("migration error: name=%q: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+func applyMigration(ctx context.Context, db *sql.DB, m migration) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, m.body); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `insert into schema_migrations values (?, ?, now()::timestamp)`, m.version, m.name); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func appliedVersion(ctx context.Context, db *sql.DB) (int, error) {
+	var v sql.NullInt64
+	err := db.QueryRowContext(ctx, `select max(version) from schema_migrations`).Scan(&v)
+	if err != nil {
+		var de *duckdb.Error
+		if errors.As(err, &de) && de.Type == duckdb.ErrorTypeCatalog {
+			return 0, nil // a new, empty file
+		}
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return int(v.Int64), nil
+}
+
+func checkVersion(applied int) error {
+	if known := SchemaVersion(); applied > known {
+		return fmt.Errorf("the database has schema version %d, written by a newer alertlens; this binary knows up to version %d: upgrade alertlens", applied, known)
+	}
+	return nil
+}
