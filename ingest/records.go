@@ -38,6 +38,7 @@ const (
 	EventAcknowledge     = "acknowledge"
 	EventEscalateTimeout = "escalate_timeout"
 	EventEscalateManual  = "escalate_manual"
+	EventRunbook         = "runbook" // Detail holds the link
 )
 
 // Responder is a person who can be paged.
@@ -82,13 +83,15 @@ type Notification struct {
 	At          time.Time
 }
 
-// Event is an acknowledgement or escalation reported apart from the incident.
+// Event is an acknowledgement, escalation or runbook link reported apart from the
+// incident record.
 type Event struct {
 	IncidentID  string
 	ID          string
 	Kind        string
-	ResponderID string
+	ResponderID string // "" when no person did it
 	At          time.Time
+	Detail      string // the runbook link for EventRunbook
 }
 
 // Review is the weekly review's verdict on one incident.

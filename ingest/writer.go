@@ -28,7 +28,7 @@ var tables = []table{
 		[]string{"source", "incident_id"}},
 	{"notifications", []string{"source", "incident_id", "responder_id", "channel", "notified_at"},
 		[]string{"source", "incident_id", "responder_id", "channel", "notified_at"}},
-	{"incident_events", []string{"source", "incident_id", "event_id", "kind", "responder_id", "occurred_at"},
+	{"incident_events", []string{"source", "incident_id", "event_id", "kind", "responder_id", "occurred_at", "detail"},
 		[]string{"source", "incident_id", "event_id"}},
 	{"reviews", []string{"source", "incident_id", "tag", "note", "reviewer", "reviewed_at"}, []string{"source", "incident_id"}},
 }
@@ -153,7 +153,7 @@ func (w *Writer) Notification(n Notification) error {
 
 // Event stages an acknowledgement or escalation event.
 func (w *Writer) Event(e Event) error {
-	return w.append(tEvents, e.IncidentID, e.ID, e.Kind, e.ResponderID, e.At.UTC())
+	return w.append(tEvents, e.IncidentID, e.ID, e.Kind, e.ResponderID, e.At.UTC(), e.Detail)
 }
 
 // Review stages a review verdict.

@@ -56,14 +56,16 @@ create table notifications (
 
 -- Events that a source reports apart from the incident record (PagerDuty log entries,
 -- Opsgenie alert logs). A source reports acknowledgement and escalations either on the
--- incident or as events, not both.
+-- incident or as events, not both. A runbook event carries a runbook link found in a
+-- record other than the incident (a PagerDuty trigger log entry's details).
 create table incident_events (
     source        varchar   not null,
     incident_id   varchar   not null,
     event_id      varchar   not null,
-    kind          varchar   not null,  -- acknowledge | escalate_timeout | escalate_manual
-    responder_id  varchar   not null,
-    occurred_at   timestamp not null
+    kind          varchar   not null,  -- acknowledge | escalate_timeout | escalate_manual | runbook
+    responder_id  varchar   not null,  -- '' when no person did it
+    occurred_at   timestamp not null,
+    detail        varchar   not null   -- the runbook link for kind runbook, else ''
 );
 
 create table reviews (

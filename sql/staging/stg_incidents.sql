@@ -7,7 +7,8 @@ with events as (
         incident_id,
         min(occurred_at) filter (where kind = 'acknowledge')     as first_ack_event_at,
         count(*) filter (where kind = 'escalate_timeout')         as timeout_escalation_events,
-        count(*) filter (where kind = 'escalate_manual')          as manual_escalation_events
+        count(*) filter (where kind = 'escalate_manual')          as manual_escalation_events,
+        arg_min(detail, occurred_at) filter (where kind = 'runbook' and detail <> '') as runbook_event_url
     from incident_events
     group by all
 )
@@ -23,7 +24,7 @@ select
     i.resolved_at,
     nullif(i.resolved_by, '')                                      as resolved_by,
     nullif(i.rule, '')                                             as source_rule,
-    nullif(i.runbook_url, '')                                      as runbook_url,
+    coalesce(nullif(i.runbook_url, ''), e.runbook_event_url)       as runbook_url,
     i.escalations + coalesce(e.timeout_escalation_events, 0)       as timeout_escalations,
     i.manual_escalations + coalesce(e.manual_escalation_events, 0) as manual_escalations,
     i.labels
