@@ -1,0 +1,200 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// HTTPClient fetches pages from a paging tool's REST API. It waits out rate limits (429,
+// honouring Retry-After or a reset header, else backing off with jitter) and retries
+// server errors and timeouts a bounded number of times. Collectors share it so that
+// every source treats the same failures the same way.
+type HTTPClient struct {
+	Client *http.Client
+	// Header is sent with every request; it carries the credential, so the client
+	// never prints it and scrubs Secret from every error it returns.
+	Header http.Header
+	Secret string
+	// MaxRetries bounds the retries of one request after a server error or a timeout;
+	// MaxWaits bounds the rate-limit waits of one request.
+	MaxRetries int
+	MaxWaits   int
+	// BaseDelay is the first backoff; it doubles per attempt up to MaxDelay.
+	BaseDelay time.Duration
+	MaxDelay  time.Duration
+	// Sleep waits for d or until ctx ends; tests replace it so that they run fast.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Requests counts the requests sent, retries included.
+	Requests int
+	// Waited sums the time spent in rate-limit waits and backoff.
+	Waited time.Duration
+}
+
+// NewHTTPClient returns a client with the defaults every collector uses.
+func NewHTTPClient(header http.Header, secret string) *HTTPClient {
+	return &HTTPClient{
+		Client:     &http.Client{Timeout: 60 * time.Second},
+		Header:     header,
+		Secret:     secret,
+		MaxRetries: 5,
+		MaxWaits:   30,
+		BaseDelay:  time.Second,
+		MaxDelay:   time.Minute,
+		Sleep:      SleepContext,
+	}
+}
+
+// SleepContext waits for d, or returns ctx's error as soon as ctx ends.
+func SleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// StatusError is a response the client gave up on.
+type StatusError struct {
+	URL      string // without the host
+	Status   int
+	Message  string // the start of the response body
+	Attempts int
+}
+
+func (e *StatusError) Error() string {
+	s := fmt.Sprintf("GET %s: %d %s", e.URL, e.Status, http.StatusText(e.Status))
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	if e.Attempts > 1 {
+		s += fmt.Sprintf(" (after %d attempts)", e.Attempts)
+	}
+	return s
+}
+
+// Get fetches url and returns its body when the status is 2xx.
+func (c *HTTPClient) Get(ctx context.Context, url string) ([]byte, error) {
+	body, err := c.get(ctx, url)
+	if err != nil && c.Secret != "" && strings.Contains(err.Error(), c.Secret) {
+		err = errors.New(strings.ReplaceAll(err.Error(), c.Secret, "[redacted]"))
+	}
+	return body, err
+}
+
+func (c *HTTPClient) get(ctx context.Context, url string) ([]byte, error) {
+	retries, waits := 0, 0
+	for attempt := 1; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range c.Header {
+			req.Header[k] = v
+		}
+		req.Header.Set("Accept", "application/json")
+		c.Requests++
+		resp, err := c.Client.Do(req)
+		var body []byte
+		if err == nil {
+			body, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		var wait time.Duration
+		switch {
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		case err != nil: // network error or timeout
+			if retries >= c.MaxRetries {
+				return nil, fmt.Errorf("GET %s: %w (after %d attempts)", pathOf(url), err, attempt)
+			}
+			retries++
+			wait = c.backoff(retries)
+		case resp.StatusCode == http.StatusTooManyRequests:
+			if waits >= c.MaxWaits {
+				return nil, &StatusError{URL: pathOf(url), Status: resp.StatusCode, Message: "still rate limited", Attempts: attempt}
+			}
+			waits++
+			wait = rateLimitWait(resp.Header, time.Now())
+			if wait <= 0 {
+				wait = c.backoff(waits)
+			}
+		case resp.StatusCode >= 500:
+			if retries >= c.MaxRetries {
+				return nil, &StatusError{URL: pathOf(url), Status: resp.StatusCode, Message: snippet(body), Attempts: attempt}
+			}
+			retries++
+			wait = c.backoff(retries)
+		case resp.StatusCode >= 300:
+			return nil, &StatusError{URL: pathOf(url), Status: resp.StatusCode, Message: snippet(body), Attempts: attempt}
+		default:
+			return body, nil
+		}
+		c.Waited += wait
+		if err := c.Sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// backoff is exponential with full jitter, so that many clients throttled together do
+// not come back together.
+func (c *HTTPClient) backoff(attempt int) time.Duration {
+	d := c.BaseDelay << min(attempt-1, 20)
+	if d > c.MaxDelay || d <= 0 {
+		d = c.MaxDelay
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// rateLimitWait reads how long a throttled response asks us to wait: Retry-After
+// (seconds or an HTTP date), else a reset header in seconds from now or as a Unix time.
+// It returns 0 when the response says nothing usable.
+func rateLimitWait(h http.Header, now time.Time) time.Duration {
+	if v := h.Get("Retry-After"); v != "" {
+		if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
+			return time.Duration(s * float64(time.Second))
+		}
+		if t, err := http.ParseTime(v); err == nil {
+			return max(t.Sub(now), 0)
+		}
+	}
+	for _, name := range []string{"X-RateLimit-Reset", "RateLimit-Reset", "X-Rate-Limit-Reset"} {
+		v, err := strconv.ParseFloat(h.Get(name), 64)
+		if err != nil || v < 0 {
+			continue
+		}
+		if v > 1e9 { // a Unix time, not a number of seconds
+			return max(time.Unix(int64(v), 0).Sub(now), 0)
+		}
+		return time.Duration(v * float64(time.Second))
+	}
+	return 0
+}
+
+// pathOf drops the scheme and host, which errors do not need.
+func pathOf(url string) string {
+	if i := strings.Index(url, "://"); i >= 0 {
+		if j := strings.IndexByte(url[i+3:], '/'); j >= 0 {
+			return url[i+3+j:]
+		}
+	}
+	return url
+}
+
+func snippet(body []byte) string {
+	s := strings.Join(strings.Fields(string(body)), " ")
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
