@@ -1,0 +1,463 @@
+// Package pagerduty pulls incident history from the PagerDuty REST API into the store:
+// users, teams, escalation policies and services in full on every run, and incidents and
+// log entries by time window, backfilling first and then incrementally from a cursor.
+// Each page is staged and committed with its cursor before the next is fetched, so
+// memory stays flat and a killed sync resumes where it stopped.
+package pagerduty
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/alertlens/alertlens/ingest"
+)
+
+// Stream names, as stored in sync_state for the time-windowed ones.
+const (
+	StreamUsers              = "users"
+	StreamTeams              = "teams"
+	StreamEscalationPolicies = "escalation_policies"
+	StreamServices           = "services"
+	StreamIncidents          = "incidents"
+	StreamLogEntries         = "log_entries"
+)
+
+// DefaultAPIURL is PagerDuty's REST API.
+const DefaultAPIURL = "https://api.pagerduty.com"
+
+// Options configure a Collector. Only Token and Since are required.
+type Options struct {
+	APIURL string // default DefaultAPIURL
+	Token  string // a REST API key; read-only is enough
+	// Since is where the first run's backfill starts; later runs go on from their cursors.
+	Since time.Time
+	// Overlap is how far before its cursor an incremental run starts again, to catch
+	// records that arrived late (default 1 hour).
+	Overlap time.Duration
+	// OpenLookback bounds how far back an incremental run re-lists incidents to update
+	// those still open at the last run (default 30 days): PagerDuty lists incidents by
+	// creation time, so an incident only changes in the store when it is listed again.
+	OpenLookback time.Duration
+	// Progress receives a line per window; nil discards them.
+	Progress io.Writer
+
+	// For tests: the HTTP client, the clock, how to wait, the request pace and the
+	// tries a failing request gets.
+	HTTPClient        *http.Client
+	Now               func() time.Time
+	Sleep             func(ctx context.Context, d time.Duration) error
+	RequestsPerMinute int // default 960, PagerDuty's limit per token
+	Tries             int // default 4
+}
+
+// Collector syncs one PagerDuty account.
+type Collector struct {
+	opts   Options
+	client *client
+}
+
+// New checks the options and fills in the defaults.
+func New(opts Options) (*Collector, error) {
+	if opts.Token == "" {
+		return nil, errors.New("pagerduty: no API token")
+	}
+	if opts.APIURL == "" {
+		opts.APIURL = DefaultAPIURL
+	}
+	base, err := url.Parse(opts.APIURL)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("pagerduty: api url: want http(s)://host[/path], got %q", opts.APIURL)
+	}
+	if opts.Since.IsZero() {
+		return nil, errors.New("pagerduty: a backfill start (since) is required")
+	}
+	if opts.Overlap == 0 {
+		opts.Overlap = time.Hour
+	}
+	if opts.OpenLookback == 0 {
+		opts.OpenLookback = 30 * 24 * time.Hour
+	}
+	if opts.Progress == nil {
+		opts.Progress = io.Discard
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: time.Minute}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleepContext
+	}
+	if opts.RequestsPerMinute <= 0 {
+		opts.RequestsPerMinute = requestsPerMinute
+	}
+	if opts.Tries <= 0 {
+		opts.Tries = 4
+	}
+	return &Collector{opts: opts, client: &client{
+		base:     base,
+		token:    opts.Token,
+		http:     opts.HTTPClient,
+		sleep:    opts.Sleep,
+		now:      opts.Now,
+		interval: time.Minute / time.Duration(opts.RequestsPerMinute),
+		tries:    opts.Tries,
+	}}, nil
+}
+
+// StreamReport tells what one stream fetched.
+type StreamReport struct {
+	Stream   string
+	Records  int // records fetched and stored (a record fetched twice counts twice)
+	Requests int // HTTP requests, retries included
+	Windows  int // time windows walked (incidents and log entries)
+	Splits   int // windows split because they held more than the API pages through
+}
+
+// Report tells what a sync did.
+type Report struct {
+	Streams  []*StreamReport
+	Requests int
+	// Stored and New count rows per table over all commits: New are rows the store did
+	// not hold before, the rest replaced a stored row with the same key.
+	Stored, New map[string]int64
+}
+
+// Sync pulls everything new since the last run (or since Options.Since on the first)
+// and stores it through w, committing after every page. On failure, everything
+// committed stays, the error says how far the sync got, and the next Sync resumes there.
+func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (Report, error) {
+	r := &run{Collector: c, db: db, w: w, end: c.opts.Now().UTC().Truncate(time.Second),
+		rep: Report{Stored: map[string]int64{}, New: map[string]int64{}}}
+	teams, policies := map[string]string{}, map[string]string{}
+	steps := []func(context.Context) error{
+		func(ctx context.Context) error {
+			return r.entities(ctx, StreamTeams, "/teams", "team", func(raw json.RawMessage) (string, error) {
+				var t named
+				err := decode("team", raw, &t, func() string { return t.ID })
+				teams[t.ID] = t.label()
+				return t.ID, err
+			})
+		},
+		func(ctx context.Context) error {
+			return r.entities(ctx, StreamEscalationPolicies, "/escalation_policies", "escalation_policy", func(raw json.RawMessage) (string, error) {
+				var p named
+				err := decode("escalation policy", raw, &p, func() string { return p.ID })
+				policies[p.ID] = p.label()
+				return p.ID, err
+			})
+		},
+		func(ctx context.Context) error {
+			return r.entities(ctx, StreamUsers, "/users", "user", func(raw json.RawMessage) (string, error) {
+				var u named
+				if err := decode("user", raw, &u, func() string { return u.ID }); err != nil {
+					return "", err
+				}
+				return u.ID, w.Responder(ingest.Responder{ID: u.ID, Name: u.label(), Email: u.Email, TimeZone: u.TimeZone})
+			})
+		},
+		func(ctx context.Context) error {
+			return r.entities(ctx, StreamServices, "/services", "service", func(raw json.RawMessage) (string, error) {
+				var s serviceRecord
+				if err := decode("service", raw, &s, func() string { return s.ID }); err != nil {
+					return "", err
+				}
+				return s.ID, w.Service(mapService(s, teams, policies))
+			})
+		},
+		func(ctx context.Context) error {
+			return r.timed(ctx, StreamIncidents, "/incidents", "incident",
+				url.Values{"sort_by": {"created_at:asc"}, "time_zone": {"UTC"}},
+				func(raw json.RawMessage) (string, error) {
+					inc, err := mapIncident(raw)
+					if err != nil {
+						return "", err
+					}
+					return inc.ID, w.Incident(inc)
+				})
+		},
+		func(ctx context.Context) error {
+			// is_overview=false lists every entry, notifications included, and
+			// include[]=channels adds the trigger's alert details where runbooks sit.
+			return r.timed(ctx, StreamLogEntries, "/log_entries", "log_entry",
+				url.Values{"is_overview": {"false"}, "include[]": {"channels"}, "time_zone": {"UTC"}},
+				func(raw json.RawMessage) (string, error) {
+					id, le, err := mapLogEntry(raw)
+					switch {
+					case err != nil:
+						return "", err
+					case le.Notification != nil:
+						err = w.Notification(*le.Notification)
+					case le.Event != nil:
+						err = w.Event(*le.Event)
+					}
+					return id, err
+				})
+		},
+	}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			w.Discard(context.WithoutCancel(ctx))
+			r.rep.Requests = c.client.requests
+			return r.rep, err
+		}
+	}
+	r.rep.Requests = c.client.requests
+	return r.rep, nil
+}
+
+// mapService names a service's team and rotation from the teams and escalation
+// policies fetched before it, falling back on the references' summaries.
+func mapService(s serviceRecord, teams, policies map[string]string) ingest.Service {
+	svc := ingest.Service{ID: s.ID, Name: s.Name}
+	if svc.Name == "" {
+		svc.Name = s.Summary
+	}
+	if len(s.Teams) > 0 {
+		if svc.Team = teams[s.Teams[0].ID]; svc.Team == "" {
+			svc.Team = s.Teams[0].Summary
+		}
+	}
+	if p := s.EscalationPolicy; p != nil {
+		if svc.Rotation = policies[p.ID]; svc.Rotation == "" {
+			svc.Rotation = p.Summary
+		}
+	}
+	return svc
+}
+
+// run is the state of one Sync.
+type run struct {
+	*Collector
+	db  *sql.DB
+	w   *ingest.Writer
+	end time.Time // the walks stop here: the time the sync started
+	rep Report
+}
+
+// stage turns a page's records into staged rows, keeping each one's JSON as received.
+func (r *run) stage(kind string, recs []json.RawMessage, handle func(json.RawMessage) (string, error)) error {
+	for _, raw := range recs {
+		id, err := handle(raw)
+		if err != nil {
+			return err
+		}
+		if err := r.w.Raw(ingest.Raw{Kind: kind, ID: id, Payload: raw}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *run) commit(ctx context.Context, sr *StreamReport, n int, cursors ...ingest.Cursor) error {
+	counts, err := r.w.Commit(ctx, cursors...)
+	if err != nil {
+		return err
+	}
+	for t, v := range counts.Stored {
+		r.rep.Stored[t] += v
+	}
+	for t, v := range counts.New {
+		r.rep.New[t] += v
+	}
+	sr.Records += n
+	return nil
+}
+
+// entities fetches a whole list (users, teams...), which the API cannot filter by time.
+func (r *run) entities(ctx context.Context, stream, path, kind string, handle func(json.RawMessage) (string, error)) error {
+	sr := r.report(stream)
+	start, before := time.Now(), r.client.requests
+	defer func() { sr.Requests += r.client.requests - before }()
+	for offset := 0; ; offset += pageLimit {
+		p, err := r.client.list(ctx, path, stream, url.Values{}, offset, false)
+		if err == nil {
+			err = r.stage(kind, p.Records, handle)
+		}
+		if err == nil {
+			err = r.commit(ctx, sr, len(p.Records))
+		}
+		if err != nil {
+			return r.failed(fmt.Sprintf("%s at offset %d", stream, offset), err)
+		}
+		if !p.More {
+			break
+		}
+		if offset+2*pageLimit > offsetCap {
+			fmt.Fprintf(r.opts.Progress, "pagerduty: %s: the API pages through only the first %d; the rest were not fetched\n", stream, offsetCap)
+			break
+		}
+	}
+	r.progress(stream, "", sr.Records, r.client.requests-before, start)
+	return nil
+}
+
+// timed walks a stream whose list takes since/until (incidents, log entries) from its
+// cursor to the start of this sync, window by window.
+func (r *run) timed(ctx context.Context, stream, path, kind string, params url.Values, handle func(json.RawMessage) (string, error)) error {
+	sr := r.report(stream)
+	before := r.client.requests
+	defer func() { sr.Requests += r.client.requests - before }()
+
+	cur, resume, offset, err := r.startOf(ctx, stream)
+	if err != nil {
+		return r.failed(stream, err)
+	}
+	var stack []window // windows still to walk, the next on top
+	if resume != nil {
+		stack = append(stack, *resume)
+	}
+	for len(stack) > 0 || cur.Before(r.end) {
+		if len(stack) == 0 {
+			stack = append(stack, window{cur, minTime(cur.Add(maxSpan), r.end)})
+		}
+		win := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		sr.Windows++
+		split, err := r.window(ctx, sr, path, kind, params, win, offset, handle)
+		offset = 0
+		if err != nil {
+			return err
+		}
+		if split {
+			first, second, ok := win.halves()
+			if !ok {
+				return r.failed(fmt.Sprintf("%s window %s", stream, win), fmt.Errorf("more than %d records in one second: the API cannot page through them", offsetCap))
+			}
+			sr.Splits++
+			stack = append(stack, second, first)
+			continue
+		}
+		cur = win.Until
+	}
+	return nil
+}
+
+// startOf reads a stream's cursor and tells where its walk starts: cur, after the
+// window part-way through (resume, to go on at offset) if a sync was killed in one.
+func (r *run) startOf(ctx context.Context, stream string) (cur time.Time, resume *window, offset int, err error) {
+	stored, err := ingest.LoadCursor(ctx, r.db, r.w.Source(), stream)
+	if err != nil || stored == "" {
+		return r.opts.Since.UTC(), nil, 0, err
+	}
+	pos, err := parsePosition(stream, stored)
+	switch {
+	case err != nil:
+		return cur, nil, 0, err
+	case pos.Window != nil:
+		return *pos.Window, &window{pos.Done, *pos.Window}, pos.Offset, nil
+	case !pos.finished():
+		return pos.Done, nil, 0, nil
+	}
+	cur = pos.Done.Add(-r.opts.Overlap)
+	if stream == StreamIncidents {
+		// Incidents still open at the last run change later (acknowledged, resolved),
+		// but PagerDuty lists incidents by creation: re-list from the oldest open one.
+		var open sql.NullTime
+		if err := r.db.QueryRowContext(ctx, `select min(created_at) from incidents where source = ? and resolved_at is null`,
+			r.w.Source()).Scan(&open); err != nil {
+			return cur, nil, 0, err
+		}
+		if open.Valid && open.Time.Before(cur) {
+			cur = maxTime(open.Time.UTC().Truncate(time.Second), pos.Done.Add(-r.opts.OpenLookback))
+		}
+	}
+	return cur, nil, 0, nil
+}
+
+// window fetches the pages of one window from offset, committing each with the cursor
+// that says where the walk stands after it. split is true, with nothing stored, when the
+// window holds more records than the API pages through (found from total=true on its
+// first page, or on reaching the offset cap when the API gives no total).
+func (r *run) window(ctx context.Context, sr *StreamReport, path, kind string, params url.Values, win window, offset int, handle func(json.RawMessage) (string, error)) (split bool, err error) {
+	q := url.Values{}
+	for k, v := range params {
+		q[k] = v
+	}
+	q.Set("since", win.Since.Format(time.RFC3339))
+	q.Set("until", win.Until.Format(time.RFC3339))
+	start, before, records := time.Now(), r.client.requests, 0
+	for {
+		where := fmt.Sprintf("%s window %s at offset %d", sr.Stream, win, offset)
+		p, err := r.client.list(ctx, path, sr.Stream, q, offset, offset == 0)
+		if err != nil {
+			return false, r.failed(where, err)
+		}
+		if p.Total > offsetCap || (p.More && offset+2*pageLimit > offsetCap) {
+			fmt.Fprintf(r.opts.Progress, "pagerduty: %s %s: more than %d records, splitting the window\n", sr.Stream, win, offsetCap)
+			return true, nil
+		}
+		pos := position{Done: win.Until, End: r.end}
+		if p.More {
+			until := win.Until
+			pos = position{Done: win.Since, End: r.end, Window: &until, Offset: offset + pageLimit}
+		}
+		if err := r.stage(kind, p.Records, handle); err != nil {
+			return false, r.failed(where, err)
+		}
+		if err := r.commit(ctx, sr, len(p.Records), ingest.Cursor{Stream: sr.Stream, Value: pos.String()}); err != nil {
+			return false, r.failed(where, err)
+		}
+		records += len(p.Records)
+		if !p.More {
+			break
+		}
+		offset += pageLimit
+	}
+	r.progress(sr.Stream, win.String(), records, r.client.requests-before, start)
+	return false, nil
+}
+
+func (r *run) report(stream string) *StreamReport {
+	sr := &StreamReport{Stream: stream}
+	r.rep.Streams = append(r.rep.Streams, sr)
+	return sr
+}
+
+func (r *run) progress(stream, win string, records, requests int, start time.Time) {
+	secs := time.Since(start).Seconds()
+	rate := ""
+	if secs > 0 {
+		rate = fmt.Sprintf(", %.0f records/s", float64(records)/secs)
+	}
+	if win != "" {
+		stream += " " + win
+	}
+	fmt.Fprintf(r.opts.Progress, "pagerduty: %s: %d records in %d requests, %.1f s%s\n", stream, records, requests, secs, rate)
+}
+
+// failed wraps an error with where the sync stopped and what it had stored by then.
+func (r *run) failed(where string, err error) error {
+	var done []string
+	for _, s := range r.rep.Streams {
+		done = append(done, fmt.Sprintf("%d %s", s.Records, strings.ReplaceAll(s.Stream, "_", " ")))
+	}
+	if len(done) == 0 {
+		done = append(done, "nothing")
+	}
+	return fmt.Errorf("pagerduty: %s: %w (stored before this: %s; run the sync again to resume from there)",
+		where, err, strings.Join(done, ", "))
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
