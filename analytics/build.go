@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/alertlens/alertlens/config"
 	sqlmodels "github.com/alertlens/alertlens/sql"
 )
 
@@ -19,9 +20,9 @@ type BuildReport struct {
 	Duration  time.Duration
 }
 
-// Build runs every model in one transaction: a failed build leaves the previous results
-// readable and unchanged.
-func Build(ctx context.Context, db *sql.DB) (BuildReport, error) {
+// Build runs every model in one transaction, with the organisation's config: a failed
+// build leaves the previous results readable and unchanged.
+func Build(ctx context.Context, db *sql.DB, cfg *config.Config) (BuildReport, error) {
 	start := time.Now()
 	var rep BuildReport
 	tx, err := db.BeginTx(ctx, nil)
@@ -29,12 +30,15 @@ func Build(ctx context.Context, db *sql.DB) (BuildReport, error) {
 		return rep, err
 	}
 	defer tx.Rollback()
+	if err := prepare(ctx, tx, cfg); err != nil {
+		return rep, err
+	}
 	runs, err := sqlmodels.Run(ctx, tx)
 	if err != nil {
 		return rep, err
 	}
 	rep.Models = runs
-	if err := tx.QueryRowContext(ctx, `select (select count(*) from stg_incidents), (select count(*) from pages)`).
+	if err := tx.QueryRowContext(ctx, `select (select count(*) from stg_incidents), (select count(*) from incident_facts where is_page)`).
 		Scan(&rep.Incidents, &rep.Pages); err != nil {
 		return rep, fmt.Errorf("count history: %w", err)
 	}

@@ -145,6 +145,19 @@ func Run(ctx context.Context, tx *sql.Tx) ([]ModelRun, error) {
 	if err != nil {
 		return nil, err
 	}
+	macros, err := fs.Glob(files, "macros/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range macros {
+		body, err := files.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			return nil, fmt.Errorf("create macro %s: %w", name, err)
+		}
+	}
 	var runs []ModelRun
 	for _, m := range models {
 		start := time.Now()

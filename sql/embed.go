@@ -1,10 +1,10 @@
-// Package sql holds alertlens's SQL: the schema migrations under schema/ and the models
-// under staging/, models/ and marts/ (one model per file, the file name is the table
-// name), embedded into the binary. Import it as sqlmodels: its name clashes with
-// database/sql.
+// Package sql holds alertlens's SQL, embedded into the binary: the schema migrations
+// under schema/, the macros the models share under macros/, and the models under
+// staging/, models/ and marts/ (one model per file; the file name is the table name).
+// Import it as sqlmodels: its name clashes with database/sql.
 package sql
 
 import "embed"
 
-//go:embed schema/*.sql staging/*.sql models/*.sql marts/*.sql
+//go:embed schema/*.sql macros/*.sql staging/*.sql models/*.sql marts/*.sql
 var files embed.FS

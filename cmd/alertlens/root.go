@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/alertlens/alertlens/config"
 	sqlmodels "github.com/alertlens/alertlens/sql"
 )
 
@@ -48,6 +49,11 @@ Then bring your own:           alertlens import history.jsonl && alertlens build
 		newSQLCmd(g),
 	)
 	return root
+}
+
+// loadConfig reads the --config file, or the defaults when none is given.
+func (g *globals) loadConfig() (*config.Config, error) {
+	return config.Load(g.configPath)
 }
 
 // openDB opens the database for writing, applying migrations.

@@ -1,0 +1,302 @@
+package analytics
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+	_ "time/tzdata" // time-zone math must not depend on the machine's zoneinfo
+
+	"github.com/alertlens/alertlens/config"
+)
+
+// prepare writes, inside the build's transaction, the tables the models read besides
+// the history: the config (cfg_*), the title templates and the time-zone periods.
+func prepare(ctx context.Context, tx *sql.Tx, cfg *config.Config) error {
+	fromYear, toYear, err := historyYears(ctx, tx)
+	if err != nil {
+		return err
+	}
+	steps := []func(context.Context, *sql.Tx, *config.Config, int, int) error{
+		writeSettings, writeScopes, writeGoals, writeTeamMap, writeRunbookPatterns, writeTitleTemplates, writeZonePeriods,
+	}
+	for _, step := range steps {
+		if err := step(ctx, tx, cfg, fromYear, toYear); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func historyYears(ctx context.Context, tx *sql.Tx) (int, int, error) {
+	var lo, hi sql.NullTime
+	err := tx.QueryRowContext(ctx, `select min(t), max(t) from (
+		select min(created_at) t from incidents union all select max(created_at) from incidents
+		union all select min(notified_at) from notifications union all select max(notified_at) from notifications)`).Scan(&lo, &hi)
+	if err != nil {
+		return 0, 0, fmt.Errorf("read history span: %w", err)
+	}
+	if !lo.Valid {
+		y := time.Now().Year()
+		return y, y, nil
+	}
+	return lo.Time.Year() - 1, hi.Time.Year() + 1, nil
+}
+
+// insertRows creates (or replaces) a table and fills it with multi-row inserts.
+func insertRows(ctx context.Context, tx *sql.Tx, table, columns string, rows [][]any) error {
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("create or replace table %s (%s)", table, columns)); err != nil {
+		return fmt.Errorf("create %s: %w", table, err)
+	}
+	const chunk = 500
+	for start := 0; start < len(rows); start += chunk {
+		end := min(start+chunk, len(rows))
+		var (
+			b    strings.Builder
+			args []any
+		)
+		fmt.Fprintf(&b, "insert into %s values ", table)
+		for i, r := range rows[start:end] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(" + strings.TrimSuffix(strings.Repeat("?, ", len(r)), ", ") + ")")
+			args = append(args, r...)
+		}
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("fill %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+func writeSettings(ctx context.Context, tx *sql.Tx, cfg *config.Config, _, _ int) error {
+	name := cfg.Organisation.Name
+	if name == "" {
+		name = "organisation"
+	}
+	return insertRows(ctx, tx, "cfg_settings",
+		"org_name varchar, reporting_time_zone varchar, transient_seconds integer, metrics_version integer, built_at timestamp",
+		[][]any{{name, cfg.ReportingTimeZone(), cfg.TransientMinutes() * 60, MetricsVersion, time.Now().UTC()}})
+}
+
+// writeScopes writes one row per organisation, rotation and person with what each sets
+// (NULL where unset); the org row carries METRICS.md's defaults, so a coalesce from
+// person to rotation to org always ends in a value.
+func writeScopes(ctx context.Context, tx *sql.Tx, cfg *config.Config, fromYear, toYear int) error {
+	var rows, holidays [][]any
+	add := func(scopeType, scope string, s config.Scope, isOrg bool) {
+		var (
+			tz                             any
+			days                           any
+			bStart, bEnd, sStart, sEnd, hk any
+		)
+		if s.TimeZone != "" {
+			tz = s.TimeZone
+		}
+		bh, sh := s.BusinessHours, s.SleepHours
+		if isOrg {
+			if tz == nil {
+				tz = "UTC"
+			}
+			if bh == nil {
+				bh = &config.Hours{Days: []string{"mon", "tue", "wed", "thu", "fri"}, Start: "08:00", End: "18:00"}
+			}
+			if sh == nil {
+				sh = &config.Hours{Start: "22:00", End: "08:00"}
+			}
+		}
+		if bh != nil {
+			if len(bh.Days) == 0 {
+				bh.Days = []string{"mon", "tue", "wed", "thu", "fri"}
+			}
+			days = intList(config.WeekdayNumbers(bh.Days))
+			bStart, _ = config.ClockMinutes(bh.Start)
+			bEnd, _ = config.ClockMinutes(bh.End)
+		}
+		if sh != nil {
+			sStart, _ = config.ClockMinutes(sh.Start)
+			sEnd, _ = config.ClockMinutes(sh.End)
+		}
+		if s.HasHolidays() || isOrg {
+			key := scopeType + ":" + scope
+			hk = key
+			for _, d := range s.HolidayDates(fromYear, toYear) {
+				holidays = append(holidays, []any{key, d})
+			}
+		}
+		rows = append(rows, []any{scopeType, scope, tz, days, bStart, bEnd, sStart, sEnd, hk})
+	}
+	add("org", "", cfg.Organisation.Scope, true)
+	for _, name := range sortedNames(cfg.Rotations) {
+		add("rotation", name, cfg.Rotations[name], false)
+	}
+	for _, name := range sortedNames(cfg.People) {
+		add("person", name, cfg.People[name], false)
+	}
+	if err := insertRows(ctx, tx, "cfg_scopes",
+		`scope_type varchar, scope varchar, time_zone varchar, business_days varchar,
+		 business_start_minute integer, business_end_minute integer, sleep_start_minute integer,
+		 sleep_end_minute integer, holiday_key varchar`, rows); err != nil {
+		return err
+	}
+	return insertRows(ctx, tx, "cfg_holidays", "holiday_key varchar, holiday_date date", holidays)
+}
+
+// intList renders ISO weekday numbers as "1,2,3,4,5"; the models test membership with
+// list_contains(string_split(...)).
+func intList(ns []int) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = fmt.Sprint(n)
+	}
+	return strings.Join(parts, ",")
+}
+
+func writeGoals(ctx context.Context, tx *sql.Tx, cfg *config.Config, _, _ int) error {
+	// scopes without a goal of their own get METRICS.md's default
+	rows := [][]any{{"default", "", config.DefaultGoal}, {"org", "", cfg.OrgGoal()}}
+	for _, name := range sortedNames(cfg.Rotations) {
+		if g := cfg.Rotations[name].Goal; g != nil {
+			rows = append(rows, []any{"rotation", name, *g})
+		}
+	}
+	for _, name := range sortedNames(cfg.Teams) {
+		if g := cfg.Teams[name].Goal; g != nil {
+			rows = append(rows, []any{"team", name, *g})
+		}
+	}
+	return insertRows(ctx, tx, "cfg_goals", "scope_type varchar, scope varchar, goal integer", rows)
+}
+
+func writeTeamMap(ctx context.Context, tx *sql.Tx, cfg *config.Config, _, _ int) error {
+	var rows [][]any
+	for _, from := range sortedNames(cfg.TeamMap) {
+		rows = append(rows, []any{from, cfg.TeamMap[from]})
+	}
+	return insertRows(ctx, tx, "cfg_team_map", "from_team varchar, to_team varchar", rows)
+}
+
+func writeRunbookPatterns(ctx context.Context, tx *sql.Tx, cfg *config.Config, _, _ int) error {
+	var rows [][]any
+	for _, p := range cfg.RunbookPatterns {
+		rows = append(rows, []any{p})
+	}
+	return insertRows(ctx, tx, "cfg_runbook_patterns", "pattern varchar", rows)
+}
+
+// writeTitleTemplates templates each distinct title once, in Go: the placeholders and
+// the config's rewrites are regular expressions that read better and test better here
+// than as a chain of regexp_replace calls.
+func writeTitleTemplates(ctx context.Context, tx *sql.Tx, cfg *config.Config, _, _ int) error {
+	rows, err := tx.QueryContext(ctx, `select distinct title from incidents where rule = ''`)
+	if err != nil {
+		return fmt.Errorf("read titles: %w", err)
+	}
+	t := NewTemplater(cfg)
+	var out [][]any
+	for rows.Next() {
+		var title string
+		if err := rows.Scan(&title); err != nil {
+			rows.Close()
+			return err
+		}
+		out = append(out, []any{title, t.Template(title)})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return insertRows(ctx, tx, "title_templates", "title varchar, template varchar", out)
+}
+
+// writeZonePeriods writes, for every zone the models may need, the spans of UTC time
+// with one UTC offset. Converting with a range join on this small table is about three
+// times faster than DuckDB's per-row timezone() (ICU) and gives the same local times.
+func writeZonePeriods(ctx context.Context, tx *sql.Tx, cfg *config.Config, fromYear, toYear int) error {
+	zones := map[string]bool{"UTC": true, cfg.ReportingTimeZone(): true}
+	for _, s := range cfg.Rotations {
+		zones[s.TimeZone] = true
+	}
+	for _, s := range cfg.People {
+		zones[s.TimeZone] = true
+	}
+	zones[cfg.Organisation.TimeZone] = true
+	rows, err := tx.QueryContext(ctx, `select distinct time_zone from responders where time_zone <> ''`)
+	if err != nil {
+		return fmt.Errorf("read responder zones: %w", err)
+	}
+	for rows.Next() {
+		var z string
+		if err := rows.Scan(&z); err != nil {
+			rows.Close()
+			return err
+		}
+		zones[z] = true
+	}
+	rows.Close()
+	from := time.Date(fromYear, 1, 1, 0, 0, 0, 0, time.UTC)
+	to := time.Date(toYear+1, 1, 1, 0, 0, 0, 0, time.UTC)
+	var out [][]any
+	for _, name := range sortedNames(zones) {
+		if name == "" {
+			continue
+		}
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			continue // a source's unknown zone: its people fall back to the rotation's zone
+		}
+		for _, p := range ZonePeriods(loc, from, to) {
+			out = append(out, []any{name, p.From, p.Until, p.OffsetSeconds})
+		}
+	}
+	return insertRows(ctx, tx, "tz_periods",
+		"zone varchar, valid_from timestamp, valid_until timestamp, utc_offset_seconds integer", out)
+}
+
+// ZonePeriod is a span of UTC time during which a zone has one offset.
+type ZonePeriod struct {
+	From, Until   time.Time
+	OffsetSeconds int
+}
+
+// ZonePeriods splits [from, to) into spans of constant UTC offset in loc. Transitions are
+// found by stepping hour by hour and then bisecting to the second, so zones whose
+// clocks change on the half hour are exact too.
+func ZonePeriods(loc *time.Location, from, to time.Time) []ZonePeriod {
+	offset := func(t time.Time) int { _, off := t.In(loc).Zone(); return off }
+	var out []ZonePeriod
+	start, cur := from, offset(from)
+	for t := from; t.Before(to); {
+		next := t.Add(time.Hour)
+		if next.After(to) {
+			next = to
+		}
+		if off := offset(next); off != cur {
+			lo, hi := t, next // offset(lo) == cur, offset(hi) != cur
+			for hi.Sub(lo) > time.Second {
+				mid := lo.Add(hi.Sub(lo) / 2)
+				if offset(mid) == cur {
+					lo = mid
+				} else {
+					hi = mid
+				}
+			}
+			out = append(out, ZonePeriod{start, hi, cur})
+			start, cur = hi, offset(hi)
+		}
+		t = next
+	}
+	return append(out, ZonePeriod{start, to, cur})
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
