@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -117,16 +118,19 @@ func nullTime(t time.Time) driver.Value {
 	return t.UTC()
 }
 
+// nullJSON stores an empty document as NULL. The Appender marshals values for a JSON
+// column with encoding/json, so a document must go as json.RawMessage: a string would
+// be stored as one JSON string holding the escaped text.
 func nullJSON(b []byte) driver.Value {
 	if len(b) == 0 {
 		return nil
 	}
-	return string(b)
+	return json.RawMessage(b)
 }
 
 // Raw stages a record's payload as the source sent it.
 func (w *Writer) Raw(r Raw) error {
-	return w.append(tRaw, r.Kind, r.ID, w.now().UTC(), string(r.Payload))
+	return w.append(tRaw, r.Kind, r.ID, w.now().UTC(), json.RawMessage(r.Payload))
 }
 
 // Responder stages a person.
