@@ -130,8 +130,9 @@ type Result struct {
 
 // store writes the notification in one commit. It uses a Writer of its own: a Writer
 // holds a connection with staging tables, and one per request keeps no connection
-// pinned between deliveries (which come seconds or minutes apart) and needs no
-// shutdown; its setup costs well under a millisecond next to the commit.
+// pinned between deliveries (which come seconds or minutes apart), needs no shutdown,
+// and starts every request with empty staging tables whatever the last one did. Its
+// set-up (about 4 ms) is small next to the commit (30 ms for one alert, BenchmarkDelivery).
 func (h *Handler) store(ctx context.Context, n notification) (Result, error) {
 	res := Result{Alerts: len(n.alerts)}
 	h.mu.Lock()
