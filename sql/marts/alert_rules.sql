@@ -1,6 +1,6 @@
 -- grain: one row per alert rule seen in the history, with its owner and runbook. A rule
--- has a runbook when its most recently created incident did (or its definition does:
--- see incident_facts).
+-- has a runbook when its most recently created incident did or its definition in a rule
+-- file does (incident_facts gives every incident of a defined rule its runbook).
 with facts as (
     select * from incident_facts
 ),
@@ -26,6 +26,8 @@ final as (
         l.rotation,
         l.has_runbook,
         l.latest_runbook_url as runbook_url,
+        l.rule_kind = 'explicit'
+            and l.rule_name in (select rule_name from stg_rule_definitions) as defined,
         s.incidents,
         s.first_incident_at,
         s.last_incident_at

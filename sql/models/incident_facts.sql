@@ -85,11 +85,19 @@ paged as (
 runbook_patterns as (
     select string_agg(pattern, '|') as pattern from cfg_runbook_patterns
 ),
+-- a rule defined in code with a runbook gives every incident of that rule one
+defined_runbooks as (
+    select rule_name, min(runbook_url) as runbook_url
+    from stg_rule_definitions
+    where runbook_url is not null
+    group by all
+),
 signals as (
     select
         p.*,
         coalesce(p.runbook_url, case when rp.pattern is not null
-            then nullif(regexp_extract(coalesce(p.labels::varchar, ''), '(' || rp.pattern || ')'), '') end) as found_runbook_url,
+            then nullif(regexp_extract(coalesce(p.labels::varchar, ''), '(' || rp.pattern || ')'), '') end,
+            d.runbook_url)                                                                    as found_runbook_url,
         p.resolved_at is not null and p.acknowledged_at is null
             and coalesce(p.resolved_by, 'auto') <> 'human'                                    as is_auto_resolved,
         p.resolved_at is not null
@@ -104,6 +112,7 @@ signals as (
     cross join settings s
     cross join runbook_patterns rp
     left join stg_reviews rv using (source, incident_id)
+    left join defined_runbooks d on d.rule_name = p.source_rule
 ),
 final as (
     select
