@@ -47,6 +47,8 @@ Then bring your own:           alertlens import history.jsonl && alertlens build
 		newImportCmd(g),
 		newBuildCmd(g),
 		newSQLCmd(g),
+		newDemoCmd(g),
+		newExportCmd(g),
 	)
 	return root
 }
