@@ -48,7 +48,6 @@ Then bring your own:           alertlens import history.jsonl && alertlens build
 		newBuildCmd(g),
 		newSQLCmd(g),
 		newDemoCmd(g),
-		newExportCmd(g),
 	)
 	return root
 }
