@@ -78,8 +78,8 @@ func writeSettings(ctx context.Context, tx *sql.Tx, cfg *config.Config, _, _ int
 		name = "organisation"
 	}
 	return insertRows(ctx, tx, "cfg_settings",
-		"org_name varchar, reporting_time_zone varchar, transient_seconds integer, metrics_version integer, built_at timestamp",
-		[][]any{{name, cfg.ReportingTimeZone(), cfg.TransientMinutes() * 60, MetricsVersion, time.Now().UTC()}})
+		"org_name varchar, reporting_time_zone varchar, transient_seconds integer, metrics_version integer, built_at timestamp, config_yaml varchar",
+		[][]any{{name, cfg.ReportingTimeZone(), cfg.TransientMinutes() * 60, MetricsVersion, time.Now().UTC(), string(cfg.Source)}})
 }
 
 // writeScopes writes one row per organisation, rotation and person with what each sets
@@ -299,4 +299,15 @@ func sortedNames[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// StoredConfig returns the config the last build used, or nil when the database has not
+// been built.
+func StoredConfig(ctx context.Context, db *sql.DB) (*config.Config, error) {
+	var src string
+	err := db.QueryRowContext(ctx, `select config_yaml from cfg_settings`).Scan(&src)
+	if err != nil {
+		return nil, nil // not built yet (or built before configs were stored): defaults
+	}
+	return config.Parse([]byte(src), "the config stored by the last build")
 }

@@ -30,6 +30,10 @@ type Config struct {
 	Urgency         Urgency             `yaml:"urgency"`
 	RunbookPatterns []string            `yaml:"runbook_patterns"`
 	API             map[string][]string `yaml:"api"` // read by the server: names of env vars holding tokens
+
+	// Source is the document this config was parsed from; a build stores it so that a
+	// later build without --config uses the same settings.
+	Source []byte `yaml:"-"`
 }
 
 // Organisation holds the defaults for everyone.
@@ -98,6 +102,7 @@ func Parse(data []byte, name string) (*Config, error) {
 			return nil, fmt.Errorf("%s: %s", name, yaml.FormatError(err, false, true))
 		}
 	}
+	c.Source = data
 	if err := c.validate(); err != nil {
 		if name != "" {
 			return nil, fmt.Errorf("%s: %w", name, err)

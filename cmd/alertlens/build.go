@@ -19,15 +19,15 @@ dependency order and in one transaction: if any model fails, the previous result
 as they were. Run it after import or sync; demo and serve run it for you.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := g.loadConfig()
-			if err != nil {
-				return err
-			}
 			db, err := g.openDB(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer db.Close()
+			cfg, err := g.buildConfig(cmd.Context(), db)
+			if err != nil {
+				return err
+			}
 			rep, err := analytics.Build(cmd.Context(), db, cfg)
 			if err != nil {
 				return err

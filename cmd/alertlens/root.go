@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/alertlens/alertlens/analytics"
 	"github.com/alertlens/alertlens/config"
 	sqlmodels "github.com/alertlens/alertlens/sql"
 )
@@ -48,6 +49,8 @@ Then bring your own:           alertlens import history.jsonl && alertlens build
 		newBuildCmd(g),
 		newSQLCmd(g),
 		newDemoCmd(g),
+		newExportCmd(g),
+		newServeCmd(g),
 	)
 	return root
 }
@@ -55,6 +58,20 @@ Then bring your own:           alertlens import history.jsonl && alertlens build
 // loadConfig reads the --config file, or the defaults when none is given.
 func (g *globals) loadConfig() (*config.Config, error) {
 	return config.Load(g.configPath)
+}
+
+// buildConfig is the config to build db with: the --config file, else the config of
+// the database's last build (so a rebuild keeps the demo's or an earlier --config's
+// settings), else the defaults.
+func (g *globals) buildConfig(ctx context.Context, db *sql.DB) (*config.Config, error) {
+	if g.configPath != "" {
+		return config.Load(g.configPath)
+	}
+	cfg, err := analytics.StoredConfig(ctx, db)
+	if err != nil || cfg != nil {
+		return cfg, err
+	}
+	return config.Load("")
 }
 
 // openDB opens the database for writing, applying migrations.

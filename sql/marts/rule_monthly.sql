@@ -27,7 +27,7 @@ counts as (
         count(*) filter (where is_no_action)               as no_action,
         count(*) filter (where review_tag = 'action_taken') as action_taken,
         count(*) filter (where review_tag is not null)     as tagged,
-        sum(engaged_minutes)                               as engaged_minutes
+        round(sum(engaged_minutes), 1)                     as engaged_minutes
     from facts
     group by all
 ),

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/alertlens/alertlens/analytics"
+	sqlmodels "github.com/alertlens/alertlens/sql"
+)
+
+// exports are what `export csv --what` can write: the same rows the API's CSV answers.
+var exports = map[string]func(ctx context.Context, s *analytics.Service, f analytics.Filter, w io.Writer, tz string) error{
+	"monthly-goal": func(ctx context.Context, s *analytics.Service, f analytics.Filter, w io.Writer, tz string) error {
+		rows, err := s.MonthlyGoal(ctx, f)
+		if err != nil {
+			return err
+		}
+		return analytics.WriteGoalMonthsCSV(w, tz, rows)
+	},
+	"rules": func(ctx context.Context, s *analytics.Service, f analytics.Filter, w io.Writer, tz string) error {
+		rows, err := s.Rules(ctx, f)
+		if err != nil {
+			return err
+		}
+		return analytics.WriteRulesCSV(w, tz, rows)
+	},
+	"pages": func(ctx context.Context, s *analytics.Service, f analytics.Filter, w io.Writer, tz string) error {
+		rows, err := s.Pages(ctx, f)
+		if err != nil {
+			return err
+		}
+		return analytics.WritePagesCSV(w, tz, rows)
+	},
+	"responders": func(ctx context.Context, s *analytics.Service, f analytics.Filter, w io.Writer, tz string) error {
+		rows, err := s.Responders(ctx, f)
+		if err != nil {
+			return err
+		}
+		return analytics.WriteRespondersCSV(w, tz, rows)
+	},
+}
+
+func newExportCmd(g *globals) *cobra.Command {
+	export := &cobra.Command{
+		Use:   "export",
+		Short: "Export metrics for spreadsheets and leadership",
+	}
+	var (
+		what string
+		out  string
+		f    analytics.Filter
+	)
+	csvCmd := &cobra.Command{
+		Use:   "csv",
+		Short: "Write a metric table as CSV (monthly-goal, rules, pages or responders)",
+		Long: `csv writes one of the metric tables as CSV, the same rows the API answers with
+?format=csv. Every file starts with a header row, quotes by RFC 4180, writes times in
+RFC 3339, neutralises cells a spreadsheet would run as formulas (a leading '), and ends
+every row with the metric-definition version and the reporting time zone.
+
+  monthly-goal  after-hours pages per month for the organisation, each rotation and team
+  rules         every alert rule: noise score and signals, after-hours impact, runbook
+  pages         every page with its time, window and person
+  responders    each person's interruptions, after-hours and sleep pages, hours interrupted`,
+		Example: `  alertlens export csv --what monthly-goal --from 2026-01 --to 2026-06 --out goal.csv
+  alertlens export csv --what rules --team Payments`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			write, ok := exports[what]
+			if !ok {
+				return fmt.Errorf("--what: want monthly-goal, rules, pages or responders, got %q", what)
+			}
+			if err := f.Validate(); err != nil {
+				return fmt.Errorf("--%w", err)
+			}
+			db, err := sqlmodels.OpenReadOnly(cmd.Context(), g.dbPath)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			svc := analytics.New(db)
+			ov, err := svc.Overview(cmd.Context())
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if out != "" {
+				// write beside the target and rename, so a failed export leaves the old file
+				tmp, err := os.CreateTemp(dirOf(out), ".export-*.csv")
+				if err != nil {
+					return err
+				}
+				defer os.Remove(tmp.Name())
+				if err := write(cmd.Context(), svc, f, tmp, ov.ReportingTimeZone); err != nil {
+					tmp.Close()
+					return flagError(err)
+				}
+				if err := tmp.Close(); err != nil {
+					return err
+				}
+				return os.Rename(tmp.Name(), out)
+			}
+			return flagError(write(cmd.Context(), svc, f, w, ov.ReportingTimeZone))
+		},
+	}
+	csvCmd.Flags().StringVar(&what, "what", "", "monthly-goal, rules, pages or responders (required)")
+	csvCmd.Flags().StringVar(&f.From, "from", "", "first month, YYYY-MM (reporting time zone)")
+	csvCmd.Flags().StringVar(&f.To, "to", "", "last month, YYYY-MM, included")
+	csvCmd.Flags().StringVar(&f.Team, "team", "", "only this team")
+	csvCmd.Flags().StringVar(&f.Rotation, "rotation", "", "only this rotation")
+	csvCmd.Flags().StringVarP(&out, "out", "o", "", "write to this file instead of standard output")
+	csvCmd.MarkFlagRequired("what")
+	export.AddCommand(csvCmd)
+	return export
+}
+
+func dirOf(path string) string {
+	return filepath.Dir(path)
+}
+
+// flagError names a bad filter value as the flag the user typed.
+func flagError(err error) error {
+	if analytics.ErrorCode(err) == analytics.EINVALID {
+		return fmt.Errorf("--%w", err)
+	}
+	return err
+}
