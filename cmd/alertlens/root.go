@@ -51,6 +51,7 @@ Then bring your own:           alertlens import history.jsonl && alertlens build
 		newDemoCmd(g),
 		newExportCmd(g),
 		newServeCmd(g),
+		newRulesCmd(g),
 	)
 	return root
 }

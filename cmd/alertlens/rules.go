@@ -1,0 +1,106 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/alertlens/alertlens/ingest/rules"
+)
+
+func newRulesCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "rules",
+		Short: "Alert rule definitions from Prometheus rule files (runbook coverage)",
+		Long: `rules manages the alert rule definitions that alertlens reads from your Prometheus
+rule files and PrometheusRule resources. With them, runbook coverage counts every
+rule defined in code, not only the rules that fired.`,
+	}
+	cmd.AddCommand(newRulesImportCmd(g))
+	return cmd
+}
+
+func newRulesImportCmd(g *globals) *cobra.Command {
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "import PATH...",
+		Short: "Import alerting rules from rule files or folders",
+		Long: `import reads alerting rules from each PATH: a Prometheus rule file (top-level
+groups:), a Kubernetes PrometheusRule resource (kind: PrometheusRule, rules under
+spec.groups), or a folder searched recursively for *.yml and *.yaml files (hidden
+folders such as .git are skipped). A file may hold several YAML documents; documents
+that are neither are ignored, and a file named explicitly must hold rule groups.
+
+For each alerting rule (alert:) it stores the group, expression, for: (in seconds),
+labels (severity and team apart) and annotations (runbook_url, else runbook; summary,
+else description or message). Recording rules (record:) are counted and skipped.
+
+Rules are stored by PATH, made absolute: importing the same PATH again replaces
+everything imported from it before, so a deleted rule disappears. Import a folder
+always by the same PATH; a file inside it imported on its own is a PATH of its own.
+Every PATH is read before anything is stored: a bad file stops the import with its
+file, line and what was wrong, and the database keeps what it had. Run
+'alertlens build' afterwards.`,
+		Example: `  alertlens rules import monitoring/rules/
+  alertlens rules import alert.rules.yml kube-prometheus/manifests/
+  alertlens rules import --dry-run manifests/   # coverage only, nothing stored`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var paths []rules.Path
+			seen := map[string]bool{}
+			for _, arg := range args {
+				p, err := rules.Read(arg)
+				if err != nil {
+					return fmt.Errorf("%w (nothing was imported)", err)
+				}
+				if !seen[p.Abs] {
+					seen[p.Abs] = true
+					paths = append(paths, p)
+				}
+			}
+			printCoverage(cmd.OutOrStdout(), paths)
+			if dryRun {
+				return nil
+			}
+			db, err := g.openDB(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if err := rules.Store(cmd.Context(), db, paths, time.Now()); err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.ErrOrStderr(), "run 'alertlens build' to update the metrics")
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "read the files and print the coverage without storing anything")
+	return cmd
+}
+
+// printCoverage prints a line per file and the total runbook coverage.
+func printCoverage(out io.Writer, paths []rules.Path) {
+	var files, alerting, withRunbook, recording int
+	for _, p := range paths {
+		for _, f := range p.Files {
+			if f.NotRules {
+				fmt.Fprintf(out, "%s: no rule groups, skipped\n", f.Name)
+				continue
+			}
+			files++
+			alerting += len(f.Alerting)
+			withRunbook += f.WithRunbook()
+			recording += f.Recording
+			fmt.Fprintf(out, "%s: %d alerting rules, %d with a runbook, %d recording rules skipped\n",
+				f.Name, len(f.Alerting), f.WithRunbook(), f.Recording)
+		}
+	}
+	coverage := "no alerting rules"
+	if alerting > 0 {
+		coverage = fmt.Sprintf("%.1f %% runbook coverage", float64(withRunbook)*100/float64(alerting))
+	}
+	fmt.Fprintf(out, "total: %d alerting rules in %d files, %d with a runbook (%s); %d recording rules skipped\n",
+		alerting, files, withRunbook, coverage, recording)
+}
