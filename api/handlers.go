@@ -1,0 +1,333 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/alertlens/alertlens/analytics"
+)
+
+// route is one entry of the route table: gin registers it and the OpenAPI document
+// describes it, so the two cannot drift apart.
+type route struct {
+	method, path string
+	summary      string
+	access       access
+	query        []string // documented query parameters (see queryParams)
+	csv          bool     // also answers text/csv
+	body         any      // example request body type, for POST
+	response     any      // JSON response type; nil for non-JSON
+	content      string   // non-JSON content type
+	handler      gin.HandlerFunc
+}
+
+var (
+	filterParams = []string{"from", "to", "team", "rotation", "limit", "format"}
+	periodParams = []string{"from", "to", "team", "rotation"}
+)
+
+func (s *Server) routeTable(ingest http.Handler) []route {
+	rt := []route{
+		{method: "GET", path: "/healthz", summary: "Liveness: 200 while the process serves", access: open, content: "text/plain",
+			handler: func(c *gin.Context) { c.String(http.StatusOK, "ok\n") }},
+		{method: "GET", path: "/metrics", summary: "Prometheus metrics: requests by route and status, last build and sync times", access: read,
+			content: "text/plain", handler: gin.WrapH(s.metrics.handler())},
+		{method: "GET", path: "/api/openapi.json", summary: "This document", access: read, response: map[string]any{}, handler: s.openAPI},
+
+		{method: "GET", path: "/api/v1/overview", summary: "What the database holds: months, teams, rotations, reporting time zone, build time",
+			access: read, response: analytics.Overview{}, handler: s.overview},
+		{method: "GET", path: "/api/v1/goal", summary: "After-hours pages per month against the goal, for the organisation, each rotation and each team",
+			access: read, query: filterParams, csv: true, response: []analytics.GoalMonth{},
+			handler: list(s, analytics.WriteGoalMonthsCSV, func(ctx context.Context, f analytics.Filter, _ *gin.Context) ([]analytics.GoalMonth, error) {
+				return s.a.MonthlyGoal(ctx, f)
+			})},
+		{method: "GET", path: "/api/v1/pace", summary: "Month-to-date pace of after-hours pages for the organisation and the filter's rotation or team",
+			access: read, query: []string{"team", "rotation", "format"}, csv: true, response: []analytics.Pace{},
+			handler: list(s, analytics.WritePaceCSV, s.paces)},
+		{method: "GET", path: "/api/v1/rules", summary: "Alert rules ranked by after-hours impact, with noise signals and runbook",
+			access: read, query: filterParams, csv: true, response: []analytics.RuleStats{},
+			handler: list(s, analytics.WriteRulesCSV, func(ctx context.Context, f analytics.Filter, _ *gin.Context) ([]analytics.RuleStats, error) {
+				return s.a.Rules(ctx, f)
+			})},
+		{method: "GET", path: "/api/v1/rules/:id", summary: "One rule: its numbers over the period, its monthly history and its incidents",
+			access: read, query: []string{"from", "to", "limit"}, response: ruleDetail{}, handler: s.rule},
+		{method: "GET", path: "/api/v1/rules/:id/history", summary: "One rule's numbers per month",
+			access: read, query: []string{"from", "to", "format"}, csv: true, response: []analytics.RuleMonth{},
+			handler: list(s, analytics.WriteRuleMonthsCSV, func(ctx context.Context, f analytics.Filter, c *gin.Context) ([]analytics.RuleMonth, error) {
+				return s.a.RuleHistory(ctx, c.Param("id"), f)
+			})},
+		{method: "GET", path: "/api/v1/rules/:id/incidents", summary: "One rule's incidents with their signals, newest first",
+			access: read, query: []string{"from", "to", "limit", "format"}, csv: true, response: []analytics.Incident{},
+			handler: list(s, analytics.WriteIncidentsCSV, func(ctx context.Context, f analytics.Filter, c *gin.Context) ([]analytics.Incident, error) {
+				return s.a.Incidents(ctx, f, c.Param("id"))
+			})},
+		{method: "GET", path: "/api/v1/incidents", summary: "Incidents with their signals, newest first",
+			access: read, query: filterParams, csv: true, response: []analytics.Incident{},
+			handler: list(s, analytics.WriteIncidentsCSV, func(ctx context.Context, f analytics.Filter, _ *gin.Context) ([]analytics.Incident, error) {
+				return s.a.Incidents(ctx, f, "")
+			})},
+		{method: "GET", path: "/api/v1/pages", summary: "Pages (incidents that interrupted someone), newest first, with their hour window",
+			access: read, query: filterParams, csv: true, response: []analytics.Page{},
+			handler: list(s, analytics.WritePagesCSV, func(ctx context.Context, f analytics.Filter, _ *gin.Context) ([]analytics.Page, error) {
+				return s.a.Pages(ctx, f)
+			})},
+		{method: "GET", path: "/api/v1/windows", summary: "Pages per month and hour window (business, off_hours, sleep)",
+			access: read, query: filterParams, csv: true, response: []analytics.WindowCount{},
+			handler: list(s, analytics.WriteWindowsCSV, func(ctx context.Context, f analytics.Filter, _ *gin.Context) ([]analytics.WindowCount, error) {
+				return s.a.Windows(ctx, f)
+			})},
+		{method: "GET", path: "/api/v1/coverage", summary: "Runbook coverage: pages, after-hours pages and defined rules with a runbook, and the worst gaps (CSV: the headline row)",
+			access: read, query: append(periodParams, "format"), csv: true, response: analytics.Coverage{},
+			handler: one(s, analytics.WriteCoverageCSV, func(ctx context.Context, f analytics.Filter, _ *gin.Context) (analytics.Coverage, error) {
+				return s.a.Coverage(ctx, f)
+			})},
+		{method: "GET", path: "/api/v1/responders", summary: "Each person's load: interruptions, after-hours and sleep-hours pages, hours interrupted, shifts",
+			access: read, query: filterParams, csv: true, response: []analytics.ResponderLoad{},
+			handler: list(s, analytics.WriteRespondersCSV, func(ctx context.Context, f analytics.Filter, _ *gin.Context) ([]analytics.ResponderLoad, error) {
+				return s.a.Responders(ctx, f)
+			})},
+		{method: "GET", path: "/api/v1/fairness", summary: "Per rotation and month: the most- to median-loaded person's ratio",
+			access: read, query: filterParams, csv: true, response: []analytics.Fairness{},
+			handler: list(s, analytics.WriteFairnessCSV, func(ctx context.Context, f analytics.Filter, _ *gin.Context) ([]analytics.Fairness, error) {
+				return s.a.Fairness(ctx, f)
+			})},
+		{method: "GET", path: "/api/v1/heatmap", summary: "Interruptions by local weekday (1 = Monday) and hour of the person interrupted",
+			access: read, query: append(periodParams, "format"), csv: true, response: []analytics.HeatCell{},
+			handler: list(s, analytics.WriteHeatmapCSV, func(ctx context.Context, f analytics.Filter, _ *gin.Context) ([]analytics.HeatCell, error) {
+				return s.a.Heatmap(ctx, f)
+			})},
+		{method: "GET", path: "/api/v1/response", summary: "MTTA and MTTR (median, p90, mean, in seconds) and escalations",
+			access: read, query: append(periodParams, "format"), csv: true, response: analytics.Response{},
+			handler: one(s, analytics.WriteResponseCSV, func(ctx context.Context, f analytics.Filter, _ *gin.Context) (analytics.Response, error) {
+				return s.a.Response(ctx, f)
+			})},
+		{method: "GET", path: "/api/v1/path", summary: "Path to goal: the rules behind the period's last month of after-hours pages, ranked, with the smallest set to fix (CSV: the rules)",
+			access: read, query: append(periodParams, "format"), csv: true, response: analytics.PathToGoal{}, handler: s.path},
+		{method: "POST", path: "/api/v1/whatif", summary: "Monthly after-hours pages recomputed with proposed rule changes (remove, business_hours_only, delay)",
+			access: write, query: []string{"format"}, csv: true, body: whatIfBody{}, response: []analytics.WhatIfMonth{}, handler: s.whatIf},
+
+		{method: "GET", path: "/", summary: "Dashboard: after-hours pages per month against the goal", access: read, query: periodParams, content: "text/html", handler: s.goalPage},
+		{method: "GET", path: "/path", summary: "Dashboard: path to goal (Pareto) and what-if", access: read, query: periodParams, content: "text/html", handler: s.pathPage},
+		{method: "GET", path: "/team", summary: "Dashboard: a team's pages by window, noisiest rules, runbook coverage, MTTA/MTTR", access: read, query: periodParams, content: "text/html", handler: s.teamPage},
+		{method: "GET", path: "/team/:team", summary: "Dashboard: the team page for one team", access: read, query: []string{"from", "to", "rotation"}, content: "text/html", handler: s.teamPage},
+		{method: "GET", path: "/responders", summary: "Dashboard: interruptions by hour and weekday, load per person, fairness", access: read, query: periodParams, content: "text/html", handler: s.respondersPage},
+		{method: "GET", path: "/rule/:id", summary: "Dashboard: one rule's history, signals, runbook and incidents", access: read, query: periodParams, content: "text/html", handler: s.rulePage},
+		{method: "GET", path: "/assets/*filepath", summary: "ECharts and its licence, served by the binary", access: read, content: "application/javascript",
+			handler: gin.WrapH(http.StripPrefix("/assets", http.FileServer(assetsFS())))},
+	}
+	if ingest != nil {
+		rt = append(rt, route{method: "POST", path: "/api/v1/ingest/alertmanager",
+			summary: "Alertmanager webhook receiver: stores the alerts of a notification", access: write,
+			body: map[string]any{}, response: map[string]any{}, handler: gin.WrapH(ingest)})
+	}
+	return rt
+}
+
+// list serves a list endpoint: parse the filter, fetch the rows, render JSON or CSV.
+func list[T any](s *Server, writeCSV func(io.Writer, string, []T) error,
+	fetch func(context.Context, analytics.Filter, *gin.Context) ([]T, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		asCSV, err := wantCSV(c)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		f, err := s.parseFilter(c.Request.Context(), c.Query)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		rows, err := fetch(c.Request.Context(), f, c)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if rows == nil {
+			rows = []T{} // an empty list, never null
+		}
+		s.render(c, asCSV, rows, func(w io.Writer, tz string) error { return writeCSV(w, tz, rows) })
+	}
+}
+
+// one serves an endpoint whose answer is one report; its CSV is one row.
+func one[T any](s *Server, writeCSV func(io.Writer, string, []T) error,
+	fetch func(context.Context, analytics.Filter, *gin.Context) (T, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		asCSV, err := wantCSV(c)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		f, err := s.parseFilter(c.Request.Context(), c.Query)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		v, err := fetch(c.Request.Context(), f, c)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		s.render(c, asCSV, v, func(w io.Writer, tz string) error { return writeCSV(w, tz, []T{v}) })
+	}
+}
+
+// render writes v as JSON, or as CSV carrying the reporting time zone.
+func (s *Server) render(c *gin.Context, asCSV bool, v any, writeCSV func(io.Writer, string) error) {
+	if !asCSV {
+		c.JSON(http.StatusOK, v)
+		return
+	}
+	ov, err := s.a.Overview(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := writeCSV(&buf, ov.ReportingTimeZone); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+}
+
+func (s *Server) overview(c *gin.Context) {
+	ov, err := s.a.Overview(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, ov)
+}
+
+// paces projects the organisation and, when the filter names one, the rotation or team.
+func (s *Server) paces(ctx context.Context, f analytics.Filter, _ *gin.Context) ([]analytics.Pace, error) {
+	scopes := [][2]string{{analytics.ScopeOrg, ""}}
+	if f.Rotation != "" {
+		scopes = append(scopes, [2]string{analytics.ScopeRotation, f.Rotation})
+	}
+	if f.Team != "" {
+		scopes = append(scopes, [2]string{analytics.ScopeTeam, f.Team})
+	}
+	var out []analytics.Pace
+	for _, sc := range scopes {
+		p, err := s.a.Pace(ctx, sc[0], sc[1])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// ruleDetail is GET /api/v1/rules/:id.
+type ruleDetail struct {
+	Rule      analytics.RuleStats   `json:"rule"`
+	History   []analytics.RuleMonth `json:"history"`
+	Incidents []analytics.Incident  `json:"incidents"`
+}
+
+func (s *Server) ruleData(ctx context.Context, id string, f analytics.Filter) (ruleDetail, error) {
+	var d ruleDetail
+	var err error
+	if d.Rule, err = s.a.Rule(ctx, id, f); err != nil {
+		return d, err
+	}
+	if d.History, err = s.a.RuleHistory(ctx, id, f); err != nil {
+		return d, err
+	}
+	if d.Incidents, err = s.a.Incidents(ctx, f, id); err != nil {
+		return d, err
+	}
+	if d.History == nil {
+		d.History = []analytics.RuleMonth{}
+	}
+	if d.Incidents == nil {
+		d.Incidents = []analytics.Incident{}
+	}
+	return d, nil
+}
+
+func (s *Server) rule(c *gin.Context) {
+	f, err := s.parseFilter(c.Request.Context(), c.Query)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	d, err := s.ruleData(c.Request.Context(), c.Param("id"), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, d)
+}
+
+func (s *Server) path(c *gin.Context) {
+	asCSV, err := wantCSV(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	f, err := s.parseFilter(c.Request.Context(), c.Query)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p, err := s.a.PathToGoal(c.Request.Context(), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if p.Rules == nil {
+		p.Rules = []analytics.ParetoRule{}
+	}
+	s.render(c, asCSV, p, func(w io.Writer, tz string) error { return analytics.WriteParetoCSV(w, tz, p.Rules) })
+}
+
+// maxBody bounds a what-if body: a few hundred changes fit easily.
+const maxBody = 1 << 20
+
+func (s *Server) whatIf(c *gin.Context) {
+	asCSV, err := wantCSV(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var body whatIfBody
+	dec := json.NewDecoder(io.LimitReader(c.Request.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		s.fail(c, badParam("body", "want JSON {\"filter\": {...}, \"changes\": [{\"rule_id\", \"action\", \"delay_minutes\"}]}: %v", err))
+		return
+	}
+	if err := checkFilter(body.Filter); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := checkChanges(body.Changes); err != nil {
+		s.fail(c, err)
+		return
+	}
+	f := body.Filter
+	// Team and rotation are checked like query parameters.
+	if _, err := s.parseFilter(c.Request.Context(), func(k string) string {
+		return map[string]string{"team": f.Team, "rotation": f.Rotation}[k]
+	}); err != nil {
+		s.fail(c, err)
+		return
+	}
+	rows, err := s.a.WhatIf(c.Request.Context(), f, body.Changes)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if rows == nil {
+		rows = []analytics.WhatIfMonth{}
+	}
+	s.render(c, asCSV, rows, func(w io.Writer, tz string) error { return analytics.WriteWhatIfCSV(w, tz, rows) })
+}

@@ -1,0 +1,110 @@
+// Package api serves alertlens over HTTP: the versioned JSON/CSV API under /api/v1/, the
+// dashboards, /healthz and /metrics. It is strictly HTTP: handlers parse the request, call
+// the Analytics interface and render; the numbers come from package analytics.
+package api
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/dashboards"
+)
+
+// Analytics is what the handlers need; *analytics.Service satisfies it.
+type Analytics interface {
+	Overview(ctx context.Context) (analytics.Overview, error)
+	MonthlyGoal(ctx context.Context, f analytics.Filter) ([]analytics.GoalMonth, error)
+	Pace(ctx context.Context, scopeType, scope string) (analytics.Pace, error)
+	Rules(ctx context.Context, f analytics.Filter) ([]analytics.RuleStats, error)
+	Rule(ctx context.Context, ruleID string, f analytics.Filter) (analytics.RuleStats, error)
+	RuleHistory(ctx context.Context, ruleID string, f analytics.Filter) ([]analytics.RuleMonth, error)
+	Incidents(ctx context.Context, f analytics.Filter, ruleID string) ([]analytics.Incident, error)
+	Pages(ctx context.Context, f analytics.Filter) ([]analytics.Page, error)
+	Windows(ctx context.Context, f analytics.Filter) ([]analytics.WindowCount, error)
+	Coverage(ctx context.Context, f analytics.Filter) (analytics.Coverage, error)
+	Responders(ctx context.Context, f analytics.Filter) ([]analytics.ResponderLoad, error)
+	Fairness(ctx context.Context, f analytics.Filter) ([]analytics.Fairness, error)
+	Heatmap(ctx context.Context, f analytics.Filter) ([]analytics.HeatCell, error)
+	Response(ctx context.Context, f analytics.Filter) (analytics.Response, error)
+	PathToGoal(ctx context.Context, f analytics.Filter) (analytics.PathToGoal, error)
+	WhatIf(ctx context.Context, f analytics.Filter, changes []analytics.RuleChange) ([]analytics.WhatIfMonth, error)
+}
+
+var _ Analytics = (*analytics.Service)(nil)
+
+// Options configure a Server.
+type Options struct {
+	Logger *slog.Logger // nil: discard
+	Tokens Tokens       // from AuthConfig.Load; empty: auth off
+	// AlertmanagerIngest handles POST /api/v1/ingest/alertmanager; nil: not mounted.
+	AlertmanagerIngest http.Handler
+	// LastSync reports when any source last synced, for /metrics; nil: not reported.
+	LastSync func(ctx context.Context) (time.Time, error)
+}
+
+// Server is the HTTP server's handler.
+type Server struct {
+	a       Analytics
+	log     *slog.Logger
+	tokens  Tokens
+	engine  *gin.Engine
+	metrics *metrics
+	routes  []route
+}
+
+// New builds the server's routes.
+func New(a Analytics, opts Options) *Server {
+	gin.SetMode(gin.ReleaseMode)
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{a: a, log: log, tokens: opts.Tokens}
+	s.metrics = newMetrics(s, opts.LastSync)
+	e := gin.New()
+	e.UseRawPath = true // rule ids may hold an escaped "/"
+	e.UnescapePathValues = true
+	e.Use(gin.CustomRecovery(func(c *gin.Context, err any) {
+		s.log.Error("panic", "route", c.FullPath(), "err", err)
+		c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody("", "internal error"))
+	}), s.requestLog(), s.metrics.middleware())
+	s.routes = s.routeTable(opts.AlertmanagerIngest)
+	for _, r := range s.routes {
+		e.Handle(r.method, r.path, s.authorize(r.access), r.handler)
+	}
+	e.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, errorBody("", "no such path")) })
+	s.engine = e
+	return s
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// requestLog logs one line per request: method, route, status, bytes and time. It never
+// logs headers or query strings, so no token can reach the log.
+func (s *Server) requestLog() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		s.log.Info("request", "method", c.Request.Method, "route", route, "status", c.Writer.Status(),
+			"bytes", c.Writer.Size(), "ms", float64(time.Since(start).Microseconds())/1000, "client", c.ClientIP())
+	}
+}
+
+func assetsFS() http.FileSystem {
+	sub, err := fs.Sub(dashboards.Assets(), ".")
+	if err != nil {
+		panic(err)
+	}
+	return http.FS(sub)
+}
