@@ -4,19 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/alertlens/alertlens/ingest"
 )
 
-// A hand-written client rather than github.com/PagerDuty/go-pagerduty: that library
-// neither retries nor pages for us and decodes every record into its own structs, while
-// alertlens must keep each record's JSON exactly as received. What we need is one GET
-// with pacing, retries and offset paging, which is smaller than adapting the library.
+// Not github.com/PagerDuty/go-pagerduty: that library neither retries nor pages for us
+// and decodes every record into its own structs, while alertlens must keep each
+// record's JSON exactly as received. What PagerDuty needs on top of the shared
+// ingest.HTTPClient (429 waits, 5xx retries, the token kept out of errors) is pacing
+// and its limit/offset paging, which is what this file holds.
 
 const (
 	// pageLimit is the most records PagerDuty returns in one page.
@@ -28,19 +29,26 @@ const (
 	requestsPerMinute = 960
 )
 
-// client makes paced, retried GET requests to the PagerDuty REST API. It is not safe for
-// concurrent use.
+// client lists PagerDuty records, paced to stay under the per-token rate limit. It is
+// not safe for concurrent use.
 type client struct {
+	http     *ingest.HTTPClient
 	base     *url.URL
-	token    string
-	http     *http.Client
-	sleep    func(context.Context, time.Duration) error
 	now      func() time.Time
 	interval time.Duration // the least time between two requests
-	tries    int           // attempts for a request failing with 5xx or a network error
 	last     time.Time     // when the last request was sent
-	requests int           // HTTP requests sent, retries included
 }
+
+func newClient(base *url.URL, token string, o Options) *client {
+	h := ingest.NewHTTPClient(http.Header{"Authorization": {"Token token=" + token}}, token)
+	h.Client = o.HTTPClient
+	h.Sleep = o.Sleep
+	h.MaxRetries = o.Retries
+	return &client{http: h, base: base, now: o.Now, interval: time.Minute / time.Duration(o.RequestsPerMinute)}
+}
+
+// requests is how many HTTP requests the client has sent, retries included.
+func (c *client) requests() int { return c.http.Requests }
 
 // page is one page of a list endpoint: the records under the list's key, and the paging
 // fields PagerDuty adds to every list response.
@@ -48,16 +56,6 @@ type page struct {
 	Records []json.RawMessage
 	More    bool
 	Total   int // -1 unless total=true was asked for
-}
-
-// apiError is a response PagerDuty refused; Status is its HTTP status.
-type apiError struct {
-	Status  int
-	Message string
-}
-
-func (e *apiError) Error() string {
-	return fmt.Sprintf("http %d: %s", e.Status, e.Message)
 }
 
 // list fetches one page of a list endpoint such as /incidents, whose records sit under
@@ -70,7 +68,13 @@ func (c *client) list(ctx context.Context, path, key string, q url.Values, offse
 	} else {
 		q.Del("total")
 	}
-	body, err := c.get(ctx, path, q)
+	u := *c.base
+	u.Path = strings.TrimSuffix(u.Path, "/") + path
+	u.RawQuery = q.Encode()
+	if err := c.pace(ctx); err != nil {
+		return page{}, err
+	}
+	body, err := c.http.Get(ctx, u.String())
 	if err != nil {
 		return page{}, err
 	}
@@ -99,151 +103,16 @@ func (c *client) list(ctx context.Context, path, key string, q url.Values, offse
 	return p, nil
 }
 
-// get sends one GET, paced to stay under the rate limit. It waits out a 429 for as long
-// as the ratelimit-reset header says, and retries 5xx answers and network errors with
-// backoff; anything else the API refuses is returned at once.
-func (c *client) get(ctx context.Context, path string, q url.Values) ([]byte, error) {
-	u := *c.base
-	u.Path = strings.TrimSuffix(u.Path, "/") + path
-	u.RawQuery = q.Encode()
-	// What a failure names: the path and query, never the headers that carry the token.
-	what := "GET " + path + "?" + u.RawQuery
-
-	failures, limited := 0, 0
-	for {
-		if err := c.pace(ctx); err != nil {
-			return nil, err
-		}
-		status, header, body, err := c.do(ctx, u.String())
-		var wait time.Duration
-		switch {
-		case err != nil:
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			failures++
-			if failures >= c.tries {
-				return nil, fmt.Errorf("%s: gave up after %d tries: %s", what, failures, c.redact(err.Error()))
-			}
-			wait = backoff(failures)
-		case status == http.StatusTooManyRequests:
-			limited++
-			if limited > 10*c.tries {
-				return nil, fmt.Errorf("%s: still rate limited after %d waits", what, limited-1)
-			}
-			wait = resetWait(header, limited)
-		case status >= 500:
-			failures++
-			if failures >= c.tries {
-				return nil, fmt.Errorf("%s: gave up after %d tries: %s", what, failures, c.redact(errorMessage(status, body).Error()))
-			}
-			wait = backoff(failures)
-		case status != http.StatusOK:
-			return nil, fmt.Errorf("%s: %s", what, c.redact(errorMessage(status, body).Error()))
-		default:
-			return body, nil
-		}
-		if err := c.sleep(ctx, wait); err != nil {
-			return nil, err
-		}
-	}
-}
-
-// do sends the request and reads the whole body: a page is at most 100 records.
-func (c *client) do(ctx context.Context, u string) (int, http.Header, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	req.Header.Set("Authorization", "Token token="+c.token)
-	req.Header.Set("Accept", "application/vnd.pagerduty+json;version=2")
-	c.requests++
-	c.last = c.now()
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	return resp.StatusCode, resp.Header, body, nil
-}
-
 // pace waits until at least c.interval has passed since the last request, so a long
 // backfill stays under the per-token limit instead of running into 429s.
 func (c *client) pace(ctx context.Context) error {
-	if c.last.IsZero() {
-		return nil
+	if !c.last.IsZero() {
+		if gap := c.interval - c.now().Sub(c.last); gap > 0 {
+			if err := c.http.Sleep(ctx, gap); err != nil {
+				return err
+			}
+		}
 	}
-	if gap := c.interval - c.now().Sub(c.last); gap > 0 {
-		return c.sleep(ctx, gap)
-	}
+	c.last = c.now()
 	return nil
-}
-
-// redact removes the token from text that is about to leave the client, in case some
-// layer below echoed it.
-func (c *client) redact(s string) string {
-	if c.token == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, c.token, "[redacted]")
-}
-
-// backoff is the wait before retry n (1, 2, ...): 1 s, 2 s, 4 s ... capped at 30 s,
-// with up to half of it again added at random so that clients do not retry in step.
-func backoff(n int) time.Duration {
-	d := time.Second << min(n-1, 5)
-	d = min(d, 30*time.Second)
-	return d + rand.N(d/2+1)
-}
-
-// resetWait reads ratelimit-reset, the seconds until the limit resets; without it, it
-// backs off as for a server error.
-func resetWait(h http.Header, n int) time.Duration {
-	if s, err := strconv.ParseFloat(strings.TrimSpace(h.Get("Ratelimit-Reset")), 64); err == nil && s >= 0 {
-		return time.Duration(s*float64(time.Second)) + rand.N(250*time.Millisecond)
-	}
-	return backoff(n)
-}
-
-// errorMessage turns PagerDuty's error body, {"error":{"message":..,"errors":[..]}},
-// into an error; a body of another shape is quoted, cut short.
-func errorMessage(status int, body []byte) error {
-	var e struct {
-		Error struct {
-			Message string   `json:"message"`
-			Errors  []string `json:"errors"`
-		} `json:"error"`
-	}
-	msg := ""
-	if json.Unmarshal(body, &e) == nil && e.Error.Message != "" {
-		msg = e.Error.Message
-		if len(e.Error.Errors) > 0 {
-			msg += ": " + strings.Join(e.Error.Errors, "; ")
-		}
-	} else {
-		msg = strings.TrimSpace(string(body))
-		if len(msg) > 200 {
-			msg = msg[:200] + "..."
-		}
-		if msg == "" {
-			msg = http.StatusText(status)
-		}
-	}
-	return &apiError{Status: status, Message: msg}
-}
-
-// sleepContext waits for d or until ctx is done.
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -50,12 +50,12 @@ type Options struct {
 	Progress io.Writer
 
 	// For tests: the HTTP client, the clock, how to wait, the request pace and the
-	// tries a failing request gets.
+	// retries a request failing with 5xx or a timeout gets.
 	HTTPClient        *http.Client
 	Now               func() time.Time
 	Sleep             func(ctx context.Context, d time.Duration) error
 	RequestsPerMinute int // default 960, PagerDuty's limit per token
-	Tries             int // default 4
+	Retries           int // default 4
 }
 
 // Collector syncs one PagerDuty account.
@@ -95,23 +95,15 @@ func New(opts Options) (*Collector, error) {
 		opts.Now = time.Now
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleepContext
+		opts.Sleep = ingest.SleepContext
 	}
 	if opts.RequestsPerMinute <= 0 {
 		opts.RequestsPerMinute = requestsPerMinute
 	}
-	if opts.Tries <= 0 {
-		opts.Tries = 4
+	if opts.Retries <= 0 {
+		opts.Retries = 4
 	}
-	return &Collector{opts: opts, client: &client{
-		base:     base,
-		token:    opts.Token,
-		http:     opts.HTTPClient,
-		sleep:    opts.Sleep,
-		now:      opts.Now,
-		interval: time.Minute / time.Duration(opts.RequestsPerMinute),
-		tries:    opts.Tries,
-	}}, nil
+	return &Collector{opts: opts, client: newClient(base, opts.Token, opts)}, nil
 }
 
 // StreamReport tells what one stream fetched.
@@ -207,11 +199,11 @@ func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (Rep
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			w.Discard(context.WithoutCancel(ctx))
-			r.rep.Requests = c.client.requests
+			r.rep.Requests = c.client.requests()
 			return r.rep, err
 		}
 	}
-	r.rep.Requests = c.client.requests
+	r.rep.Requests = c.client.requests()
 	return r.rep, nil
 }
 
@@ -276,8 +268,8 @@ func (r *run) commit(ctx context.Context, sr *StreamReport, n int, cursors ...in
 // entities fetches a whole list (users, teams...), which the API cannot filter by time.
 func (r *run) entities(ctx context.Context, stream, path, kind string, handle func(json.RawMessage) (string, error)) error {
 	sr := r.report(stream)
-	start, before := time.Now(), r.client.requests
-	defer func() { sr.Requests += r.client.requests - before }()
+	start, before := time.Now(), r.client.requests()
+	defer func() { sr.Requests += r.client.requests() - before }()
 	for offset := 0; ; offset += pageLimit {
 		p, err := r.client.list(ctx, path, stream, url.Values{}, offset, false)
 		if err == nil {
@@ -297,7 +289,7 @@ func (r *run) entities(ctx context.Context, stream, path, kind string, handle fu
 			break
 		}
 	}
-	r.progress(stream, "", sr.Records, r.client.requests-before, start)
+	r.progress(stream, "", sr.Records, r.client.requests()-before, start)
 	return nil
 }
 
@@ -305,8 +297,8 @@ func (r *run) entities(ctx context.Context, stream, path, kind string, handle fu
 // cursor to the start of this sync, window by window.
 func (r *run) timed(ctx context.Context, stream, path, kind string, params url.Values, handle func(json.RawMessage) (string, error)) error {
 	sr := r.report(stream)
-	before := r.client.requests
-	defer func() { sr.Requests += r.client.requests - before }()
+	before := r.client.requests()
+	defer func() { sr.Requests += r.client.requests() - before }()
 
 	cur, resume, offset, err := r.startOf(ctx, stream)
 	if err != nil {
@@ -385,7 +377,7 @@ func (r *run) window(ctx context.Context, sr *StreamReport, path, kind string, p
 	}
 	q.Set("since", win.Since.Format(time.RFC3339))
 	q.Set("until", win.Until.Format(time.RFC3339))
-	start, before, records := time.Now(), r.client.requests, 0
+	start, before, records := time.Now(), r.client.requests(), 0
 	for {
 		where := fmt.Sprintf("%s window %s at offset %d", sr.Stream, win, offset)
 		p, err := r.client.list(ctx, path, sr.Stream, q, offset, offset == 0)
@@ -413,7 +405,7 @@ func (r *run) window(ctx context.Context, sr *StreamReport, path, kind string, p
 		}
 		offset += pageLimit
 	}
-	r.progress(sr.Stream, win.String(), records, r.client.requests-before, start)
+	r.progress(sr.Stream, win.String(), records, r.client.requests()-before, start)
 	return false, nil
 }
 

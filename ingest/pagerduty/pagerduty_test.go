@@ -1,0 +1,330 @@
+package pagerduty
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alertlens/alertlens/ingest"
+	sqlmodels "github.com/alertlens/alertlens/sql"
+)
+
+const testToken = "u+Tok3n-never-stored"
+
+// fakeClock is the sync's clock: it moves only when the sync sleeps, so tests run fast
+// and can still see how long the sync would have waited.
+type fakeClock struct {
+	mu    sync.Mutex
+	now   time.Time
+	start time.Time
+	waits []time.Duration
+}
+
+func newClock(at time.Time) *fakeClock { return &fakeClock{now: at, start: at} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	c.waits = append(c.waits, d)
+	return nil
+}
+
+// longWaits counts the waits of at least d: rate-limit waits and backoff, not pacing.
+func (c *fakeClock) longWaits(d time.Duration) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, w := range c.waits {
+		if w >= d {
+			n++
+		}
+	}
+	return n
+}
+
+var (
+	jan1 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	apr1 = time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+)
+
+func openDB(t testing.TB) *sql.DB {
+	t.Helper()
+	db, err := sqlmodels.Open(context.Background(), filepath.Join(t.TempDir(), "alertlens.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// syncOnce runs one sync of the fake into db and returns its report, error and
+// progress output.
+func syncOnce(ctx context.Context, t testing.TB, db *sql.DB, apiURL string, clock *fakeClock) (Report, error, string) {
+	t.Helper()
+	var progress bytes.Buffer
+	c, err := New(Options{APIURL: apiURL, Token: testToken, Since: jan1, Progress: &progress,
+		Now: clock.Now, Sleep: clock.Sleep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := ingest.NewWriter(context.Background(), db, "pagerduty")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	rep, err := c.Sync(ctx, db, w)
+	return rep, err, progress.String()
+}
+
+func count(t testing.TB, db *sql.DB, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(query, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+func newTotal(rep Report) int64 {
+	var n int64
+	for _, v := range rep.New {
+		n += v
+	}
+	return n
+}
+
+// checkAccount asserts the store holds the fake account's records exactly once.
+func checkAccount(t *testing.T, db *sql.DB, d *fakeData) {
+	t.Helper()
+	checks := []struct {
+		what  string
+		query string
+		want  int
+	}{
+		{"incidents", `select count(*) from incidents`, len(d.incidents)},
+		{"distinct incidents", `select count(distinct incident_id) from incidents`, len(d.incidents)},
+		{"notifications", `select count(*) from notifications`, d.notifications},
+		{"events", `select count(*) from incident_events`, d.events},
+		{"runbook events", `select count(*) from incident_events where kind = 'runbook' and detail like 'https://wiki.example.com/runbooks/%'`, d.runbooks},
+		{"responders", `select count(*) from responders`, len(d.users)},
+		{"services", `select count(*) from services`, len(d.services)},
+		{"resolved by a person", `select count(*) from incidents where resolved_by = 'human'`, d.resolvedByHuman},
+		{"resolved automatically", `select count(*) from incidents where resolved_by = 'auto'`, d.resolvedAuto},
+		{"open", `select count(*) from incidents where resolved_at is null and resolved_by = ''`, d.open},
+		{"raw records", `select count(*) from raw_records`, d.records()},
+		{"raw log entries", `select count(*) from raw_records where kind = 'log_entry'`, len(d.logEntries)},
+	}
+	for _, c := range checks {
+		if got := count(t, db, c.query); got != c.want {
+			t.Errorf("%s: %d rows, want %d", c.what, got, c.want)
+		}
+	}
+}
+
+// checkNoToken asserts the token is nowhere in the store.
+func checkNoToken(t *testing.T, db *sql.DB) {
+	t.Helper()
+	if n := count(t, db, `select count(*) from raw_records where contains(payload::varchar, ?)`, testToken); n > 0 {
+		t.Errorf("the token is in %d raw records", n)
+	}
+	if n := count(t, db, `select count(*) from sync_state where contains(cursor, ?) or contains(stream, ?)`, testToken, testToken); n > 0 {
+		t.Errorf("the token is in %d cursors", n)
+	}
+}
+
+// TestSyncBackfillsOnce walks an account with more than 10,000 incidents in one month,
+// through 429s and 500s, and checks that every record is stored once, that a second
+// run stores nothing new, and that the sync paced itself under the rate limit.
+func TestSyncBackfillsOnce(t *testing.T) {
+	data := generate(t, fakeSpec{perMonth: []int{10150, 250, 200}, users: 12, logEvery: 10})
+	fake, srv := newFakePagerDuty(t, testToken, data)
+	fake.rateLimitEvery, fake.failEvery = 97, 89
+	db := openDB(t)
+	clock := newClock(apr1)
+
+	rep, err, progress := syncOnce(context.Background(), t, db, srv.URL, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAccount(t, db, data)
+	checkNoToken(t, db)
+	if len(fake.badRequests) > 0 {
+		t.Errorf("the sync sent %d requests the API refuses, first: %s", len(fake.badRequests), fake.badRequests[0])
+	}
+	var incidents *StreamReport
+	for _, s := range rep.Streams {
+		if s.Stream == StreamIncidents {
+			incidents = s
+		}
+	}
+	if incidents == nil || incidents.Splits == 0 {
+		t.Errorf("incidents report %+v: want at least one split window (January holds more than 10,000)", incidents)
+	}
+	if !strings.Contains(progress, "pagerduty: incidents 2026-01-01T00:00:00Z..") || !strings.Contains(progress, "splitting") {
+		t.Errorf("progress does not report windows and splits:\n%s", progress)
+	}
+	if got := int64(len(data.incidents)); rep.New["incidents"] != got {
+		t.Errorf("report: %d new incidents, want %d", rep.New["incidents"], got)
+	}
+
+	// 429s were waited out for their reset (3 s), 500s retried after a backoff (>= 1 s).
+	limited := fake.requests / fake.rateLimitEvery
+	if waits := clock.longWaits(3 * time.Second); waits < limited {
+		t.Errorf("%d waits of 3 s or more for %d rate-limited answers", waits, limited)
+	}
+	// Pacing: never more than 960 requests a minute of the sync's clock.
+	elapsed := clock.Now().Sub(clock.start)
+	if perMinute := float64(rep.Requests) / elapsed.Minutes(); perMinute > requestsPerMinute {
+		t.Errorf("%d requests in %v: %.0f a minute, over the limit of %d", rep.Requests, elapsed, perMinute, requestsPerMinute)
+	}
+
+	// A second run re-lists the overlap and the still-open incidents but stores nothing new.
+	rep2, err, _ := syncOnce(context.Background(), t, db, srv.URL, newClock(apr1.Add(time.Hour)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := newTotal(rep2); n != 0 {
+		t.Errorf("second run stored %d new rows: %v", n, rep2.New)
+	}
+	checkAccount(t, db, data)
+	if rep2.Requests >= rep.Requests/4 {
+		t.Errorf("second run sent %d requests, the backfill %d: an incremental run should be far smaller", rep2.Requests, rep.Requests)
+	}
+}
+
+// TestSyncMapsRecords checks the mapped values of a few records against what the fake
+// generated them from.
+func TestSyncMapsRecords(t *testing.T) {
+	data := generate(t, fakeSpec{perMonth: []int{120}, users: 5})
+	_, srv := newFakePagerDuty(t, testToken, data)
+	db := openDB(t)
+	if _, err, _ := syncOnce(context.Background(), t, db, srv.URL, newClock(apr1)); err != nil {
+		t.Fatal(err)
+	}
+	// Names come from the teams and escalation policies, not the stale references.
+	var team, rotation string
+	if err := db.QueryRow(`select team, rotation from services where service_id = 'PSVC0'`).Scan(&team, &rotation); err != nil {
+		t.Fatal(err)
+	}
+	if team != "Test Team" || rotation != "Payments primary" {
+		t.Errorf("PSVC0: team %q, rotation %q; want Test Team, Payments primary", team, rotation)
+	}
+	if err := db.QueryRow(`select team from services where service_id = 'PSVC3'`).Scan(&team); err != nil || team != "" {
+		t.Errorf("PSVC3 has no team: got %q (%v)", team, err)
+	}
+	var zone string
+	if err := db.QueryRow(`select time_zone from responders where responder_id = 'PUSER01'`).Scan(&zone); err != nil || zone != "America/New_York" {
+		t.Errorf("PUSER01 time zone %q (%v), want America/New_York", zone, err)
+	}
+	// Incident 6 (see generate): priority P2 (priorities[6 % 5]), urgency high, resolved
+	// by its responder PUSER01 after 30 minutes, who was notified by push (6 % 4).
+	var (
+		priority, resolvedBy, urgency string
+		created, resolved             time.Time
+	)
+	if err := db.QueryRow(`select priority, resolved_by, urgency, created_at, resolved_at from incidents where incident_id = 'PINC000006'`).
+		Scan(&priority, &resolvedBy, &urgency, &created, &resolved); err != nil {
+		t.Fatal(err)
+	}
+	if priority != "P2" || resolvedBy != "human" || urgency != "high" || resolved.Sub(created) != 30*time.Minute {
+		t.Errorf("PINC000006: priority %q, resolved by %q, urgency %q, resolved after %v", priority, resolvedBy, urgency, resolved.Sub(created))
+	}
+	var channel, responder string
+	if err := db.QueryRow(`select channel, responder_id from notifications where incident_id = 'PINC000006'`).Scan(&channel, &responder); err != nil {
+		t.Fatal(err)
+	}
+	if channel != ingest.ChannelPush || responder != "PUSER01" {
+		t.Errorf("PINC000006 notified %s by %s, want PUSER01 by push", responder, channel)
+	}
+	kinds := map[string]string{}
+	rows, err := db.Query(`select event_id, kind from incident_events where incident_id in ('PINC000070', 'PINC000007')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, kind string
+		rows.Scan(&id, &kind)
+		kinds[id] = kind
+	}
+	want := map[string]string{
+		"RPINC00000703": ingest.EventEscalateTimeout,
+		"RPINC00007000": ingest.EventRunbook,
+		"RPINC00007002": ingest.EventAcknowledge,
+		"RPINC00007003": ingest.EventEscalateTimeout,
+	}
+	for id, kind := range want {
+		if kinds[id] != kind {
+			t.Errorf("event %s: kind %q, want %q", id, kinds[id], kind)
+		}
+	}
+	if len(kinds) != len(want) {
+		t.Errorf("events of PINC000007 and PINC000070: %v, want %v", kinds, want)
+	}
+}
+
+// TestSyncUpdatesIncidentsThatChanged resolves an incident that was open at the first
+// run, and adds new ones; the next run picks up both.
+func TestSyncUpdatesIncidentsThatChanged(t *testing.T) {
+	data := generate(t, fakeSpec{perMonth: []int{0, 0, 400}, users: 5})
+	_, srv := newFakePagerDuty(t, testToken, data)
+	db := openDB(t)
+	if _, err, _ := syncOnce(context.Background(), t, db, srv.URL, newClock(apr1)); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db, `select count(*) from incidents where incident_id = 'PINC000050' and resolved_at is null`); n != 1 {
+		t.Fatalf("PINC000050 should be open after the first run")
+	}
+	// Ten days later PINC000050 (created early in March) is resolved by a person, and
+	// five incidents are new.
+	later := apr1.Add(10 * 24 * time.Hour)
+	for i := range data.incidents {
+		var inc map[string]any
+		if err := json.Unmarshal(data.incidents[i].body, &inc); err != nil {
+			t.Fatal(err)
+		}
+		if inc["id"] == "PINC000050" {
+			inc["status"], inc["resolved_at"] = "resolved", "2026-04-05T10:00:00Z"
+			inc["last_status_change_by"] = userRef("PUSER00", "Responder 0")
+			data.incidents[i].body = mustJSON(inc)
+		}
+	}
+	incT := sample(t, "incidents_records_faros.json")
+	for k := 0; k < 5; k++ {
+		inc := clone(incT)
+		inc["id"], inc["created_at"] = fmt.Sprintf("PNEW%d", k), rfc(apr1.Add(time.Duration(k+1)*24*time.Hour))
+		data.incidents = append(data.incidents, timedRecord{apr1.Add(time.Duration(k+1) * 24 * time.Hour), mustJSON(inc)})
+	}
+	rep, err, _ := syncOnce(context.Background(), t, db, srv.URL, newClock(later))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resolvedBy string
+	var resolved sql.NullTime
+	if err := db.QueryRow(`select resolved_by, resolved_at from incidents where incident_id = 'PINC000050'`).Scan(&resolvedBy, &resolved); err != nil {
+		t.Fatal(err)
+	}
+	if resolvedBy != "human" || !resolved.Valid || !resolved.Time.Equal(time.Date(2026, 4, 5, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("PINC000050 after the second run: resolved by %q at %v, want human at 2026-04-05 10:00", resolvedBy, resolved)
+	}
+	if rep.New["incidents"] != 5 {
+		t.Errorf("second run: %d new incidents, want 5", rep.New["incidents"])
+	}
+}
