@@ -24,12 +24,13 @@ func newDemoCmd(g *globals) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Load a year of realistic history for a fictional company and show its goal",
+		Short: "Load a year of realistic history for a fictional company, show its goal and serve it",
 		Long: `demo writes a seeded, realistic year of incident history (November 2025 to October
 2026) for Northwind, a fictional company of 40 engineers in Dublin, Los Angeles and
 Sydney, into the database under the source "demo", builds the models with the demo's
-own organisation config (not --config), and prints the organisation's after-hours
-pages month by month against the goal of fewer than 10.
+own organisation config (not --config), prints the organisation's after-hours pages
+month by month against the goal of fewer than 10, and then serves the dashboards and
+API on --addr as 'alertlens serve' does, until Ctrl-C. --no-serve stops after the table.
 
 The story: a handful of noisy rules (flapping, self-resolving, no runbook) cause most of
 the after-hours pages; as the teams fix them one by one, the organisation falls from
@@ -37,12 +38,10 @@ about 60 after-hours pages a month to under 10. docs/demo.md tells it in full.
 
 The same seed always gives the same history. Any earlier demo records are deleted
 first; records of other sources are left alone, but they count in the table too, so
-give the demo a file of its own (--db demo.duckdb) to see it alone.
-
-Serving the web interface from demo is not in this build yet: demo builds, prints the
-table and exits whether or not --no-serve is given, and --addr is not used.`,
+give the demo a file of its own (--db demo.duckdb) to see it alone.`,
 		Example: `  alertlens --db demo.duckdb demo
-  alertlens --db demo.duckdb demo --seed 7 --no-serve`,
+  alertlens --db demo.duckdb demo --seed 7 --no-serve
+  alertlens --db demo.duckdb demo --addr 127.0.0.1:9090`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := config.Parse(demo.Config, "demo alertlens.yaml")
@@ -53,13 +52,25 @@ table and exits whether or not --no-serve is given, and --addr is not used.`,
 			if err != nil {
 				return err
 			}
-			defer db.Close()
-			return runDemo(cmd.Context(), db, cfg, seed, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			err = runDemo(cmd.Context(), db, cfg, seed, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			if cerr := db.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil || noServe {
+				return err
+			}
+			// The models are built, so serve only opens the file and listens.
+			serve := newServeCmd(g)
+			serve.SetArgs([]string{"--addr", addr})
+			serve.SetOut(cmd.OutOrStdout())
+			serve.SetErr(cmd.ErrOrStderr())
+			serve.SilenceErrors, serve.SilenceUsage = true, true
+			return serve.ExecuteContext(cmd.Context())
 		},
 	}
 	cmd.Flags().Uint64Var(&seed, "seed", demo.DefaultSeed, "seed of the generated history: the same seed gives the same records")
-	cmd.Flags().BoolVar(&noServe, "no-serve", false, "only load, build and print the table (today demo never serves)")
-	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to serve the web interface on, once demo serves it (unused today)")
+	cmd.Flags().BoolVar(&noServe, "no-serve", false, "load, build and print the table, then exit instead of serving")
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to serve the dashboards and API on")
 	return cmd
 }
 
