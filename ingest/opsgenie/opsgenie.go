@@ -1,0 +1,419 @@
+// Package opsgenie collects alert history from the Opsgenie REST API: alerts (with
+// their details and activity logs), users and teams, mapped to alertlens's records.
+//
+// It talks to the API with a small hand-written client rather than the official SDK:
+// the SDK decodes into its own structs, while alertlens stores every payload exactly as
+// received, and it pages by itself, while a sync must commit each page with its cursor
+// before fetching the next.
+package opsgenie
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/alertlens/alertlens/ingest"
+)
+
+// DefaultAPIURL is Opsgenie's US host; accounts in the EU use https://api.eu.opsgenie.com.
+const DefaultAPIURL = "https://api.opsgenie.com"
+
+// alertStream names the cursor of the alert listing in sync_state.
+const alertStream = "alerts"
+
+// Config says where and how to sync.
+type Config struct {
+	APIURL string
+	Key    string // the API key; sent only in the Authorization header
+	// Since is where the first sync of a source starts; later syncs start from the
+	// stored cursor.
+	Since time.Time
+	// Overlap is how far before the end of the previous sync a later sync lists again,
+	// so that alerts Opsgenie indexed late are not missed.
+	Overlap time.Duration
+	// Window is the createdAt range of one listing query.
+	Window time.Duration
+	// AliasIsRule says the alias names the alert rule (it does where every rule sends one
+	// fixed alias); otherwise the rule comes from the title template.
+	AliasIsRule bool
+	// Progress receives a line per window; nil for none.
+	Progress io.Writer
+	// Now and Sleep default to the real clock; tests replace them.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Collector syncs one Opsgenie account.
+type Collector struct {
+	cfg       Config
+	base      string
+	http      *ingest.HTTPClient
+	offsetCap int
+	who       people
+	teamNames map[string]string
+}
+
+// New checks cfg and returns a collector.
+func New(cfg Config) (*Collector, error) {
+	if cfg.Key == "" {
+		return nil, fmt.Errorf("opsgenie: an API key is required")
+	}
+	if cfg.APIURL == "" {
+		cfg.APIURL = DefaultAPIURL
+	}
+	u, err := url.Parse(cfg.APIURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("opsgenie: --api-url: want an http(s) URL such as %s, got %q", DefaultAPIURL, cfg.APIURL)
+	}
+	if cfg.Window <= 0 {
+		return nil, fmt.Errorf("opsgenie: --window: want a positive duration, got %v", cfg.Window)
+	}
+	if cfg.Overlap < 0 {
+		return nil, fmt.Errorf("opsgenie: --overlap: want zero or a positive duration, got %v", cfg.Overlap)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	c := ingest.NewHTTPClient(http.Header{"Authorization": {"GenieKey " + cfg.Key}}, cfg.Key)
+	if cfg.Sleep != nil {
+		c.Sleep = cfg.Sleep
+	}
+	return &Collector{cfg: cfg, base: strings.TrimRight(cfg.APIURL, "/"), http: c, offsetCap: offsetCap,
+		who: people{}, teamNames: map[string]string{}}, nil
+}
+
+// Stats tells what a sync fetched and stored.
+type Stats struct {
+	Alerts        int   // alerts fetched and stored
+	NewAlerts     int64 // of which the store did not hold before
+	Unchanged     int   // alerts listed again but stored closed and unchanged, so not fetched
+	Notifications int
+	Acks          int // acknowledgements taken from logs
+	Users, Teams  int
+	Requests      int
+	Until         time.Time // alerts created before this are stored
+}
+
+// position is the alert cursor: the window being listed, how far into it the stored
+// pages reach, and where this sync ends. It is stored as JSON in sync_state.
+type position struct {
+	From   time.Time `json:"from"`
+	To     time.Time `json:"to"`
+	Offset int       `json:"offset"`
+	Until  time.Time `json:"until"`
+}
+
+func (p position) done() bool { return !p.From.Before(p.Until) }
+
+// next is the window after p's.
+func (p position) next(window time.Duration) position {
+	to := p.To.Add(window)
+	if to.After(p.Until) {
+		to = p.Until
+	}
+	return position{From: p.To, To: to, Until: p.Until}
+}
+
+// Sync stores users, teams and the alerts created since the stored cursor (or
+// cfg.Since), committing each page with its cursor: a sync that is stopped resumes
+// where it stopped and ends with the same rows.
+func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (st Stats, err error) {
+	defer func() { st.Requests = c.http.Requests }()
+	pos, err := c.start(ctx, db, w.Source())
+	if err != nil {
+		return st, err
+	}
+	if err := c.syncUsers(ctx, w, &st); err != nil {
+		return st, fmt.Errorf("opsgenie: users: %w", err)
+	}
+	if err := c.syncTeams(ctx, w, &st); err != nil {
+		return st, fmt.Errorf("opsgenie: teams: %w", err)
+	}
+	st.Until = pos.From
+	win := newWindow(pos.From, c.http.Requests)
+	for !pos.done() {
+		if err := ctx.Err(); err != nil {
+			return st, err
+		}
+		next, err := c.alertPage(ctx, db, w, pos, &st, &win)
+		if err != nil {
+			w.Discard(context.WithoutCancel(ctx))
+			return st, fmt.Errorf("opsgenie: alerts created from %s (offset %d): %w; alerts created before %s are stored, and running the sync again resumes there",
+				pos.From.Format(time.RFC3339), pos.Offset, err, pos.From.Format(time.RFC3339))
+		}
+		if next.From != pos.From {
+			win.print(c.cfg.Progress, next.From, c.http.Requests)
+			win = newWindow(next.From, c.http.Requests)
+			st.Until = next.From
+		}
+		pos = next
+	}
+	return st, nil
+}
+
+// start works out where this sync begins: a stopped sync resumes at its cursor; a
+// finished one lists again from the overlap before its end, or from the oldest alert
+// still open in the store, whichever is earlier, so that alerts closed since are updated.
+func (c *Collector) start(ctx context.Context, db *sql.DB, source string) (position, error) {
+	now := c.cfg.Now().UTC().Truncate(time.Millisecond)
+	stored, err := ingest.LoadCursor(ctx, db, source, alertStream)
+	if err != nil {
+		return position{}, err
+	}
+	from := c.cfg.Since.UTC().Truncate(time.Millisecond)
+	if stored != "" {
+		var p position
+		if err := json.Unmarshal([]byte(stored), &p); err != nil {
+			return position{}, fmt.Errorf("opsgenie: stored cursor of source %s is not one this version wrote: %w", source, err)
+		}
+		if !p.done() {
+			return p, nil
+		}
+		from = p.Until.Add(-c.cfg.Overlap)
+		var open sql.NullTime
+		if err := db.QueryRowContext(ctx, `select min(created_at) from incidents where source = ? and resolved_at is null`,
+			source).Scan(&open); err != nil {
+			return position{}, err
+		}
+		if open.Valid && open.Time.Before(from) {
+			from = open.Time.UTC().Truncate(time.Millisecond)
+		}
+	}
+	return position{From: from, To: from, Until: now}.next(c.cfg.Window), nil
+}
+
+func (c *Collector) syncUsers(ctx context.Context, w *ingest.Writer, st *Stats) error {
+	return c.eachUser(ctx, func(items []json.RawMessage) error {
+		for _, raw := range items {
+			var u user
+			if err := json.Unmarshal(raw, &u); err != nil || u.ID == "" {
+				return fmt.Errorf("a user without an id: %.200s", raw)
+			}
+			c.who.add(u)
+			if err := w.Raw(ingest.Raw{Kind: "user", ID: u.ID, Payload: raw}); err != nil {
+				return err
+			}
+			if err := w.Responder(ingest.Responder{ID: u.ID, Name: u.FullName, Email: u.Username, TimeZone: u.TimeZone}); err != nil {
+				return err
+			}
+			st.Users++
+		}
+		_, err := w.Commit(ctx)
+		return err
+	})
+}
+
+func (c *Collector) syncTeams(ctx context.Context, w *ingest.Writer, st *Stats) error {
+	items, err := c.teams(ctx)
+	if err != nil {
+		return err
+	}
+	for _, raw := range items {
+		var t team
+		if err := json.Unmarshal(raw, &t); err != nil || t.ID == "" {
+			return fmt.Errorf("a team without an id: %.200s", raw)
+		}
+		c.teamNames[t.ID] = t.Name
+		if err := w.Raw(ingest.Raw{Kind: "team", ID: t.ID, Payload: raw}); err != nil {
+			return err
+		}
+		if err := w.Service(teamService(t)); err != nil {
+			return err
+		}
+		st.Teams++
+	}
+	_, err = w.Commit(ctx)
+	return err
+}
+
+// alertPage fetches one page of the alert listing at pos, with each alert's details and
+// log, commits it with the cursor that follows it, and returns that cursor.
+func (c *Collector) alertPage(ctx context.Context, db *sql.DB, w *ingest.Writer, pos position, st *Stats, win *windowStats) (position, error) {
+	p, err := c.listAlerts(ctx, pos.From, pos.To, pos.Offset)
+	if err != nil {
+		return pos, err
+	}
+	listed := make([]struct {
+		ID        string    `json:"id"`
+		CreatedAt time.Time `json:"createdAt"`
+		UpdatedAt time.Time `json:"updatedAt"`
+	}, len(p.Data))
+	ids := make([]string, len(p.Data))
+	for i, raw := range p.Data {
+		if err := json.Unmarshal(raw, &listed[i]); err != nil || listed[i].ID == "" {
+			return pos, fmt.Errorf("an alert without an id: %.200s", raw)
+		}
+		ids[i] = listed[i].ID
+	}
+	unchanged, err := storedClosed(ctx, db, w.Source(), ids)
+	if err != nil {
+		return pos, err
+	}
+	for _, a := range listed {
+		if t, ok := unchanged[a.ID]; ok && t.Equal(a.UpdatedAt) {
+			st.Unchanged++
+			win.unchanged++
+			continue
+		}
+		n, err := c.stageAlert(ctx, w, a.ID, st)
+		if err != nil {
+			return pos, fmt.Errorf("alert %s: %w", a.ID, err)
+		}
+		win.alerts++
+		win.notifications += n
+	}
+
+	next := pos
+	switch {
+	case len(p.Data) < pageLimit || p.Paging.Next == "":
+		next = pos.next(c.cfg.Window)
+	case pos.Offset+len(p.Data)+pageLimit > c.offsetCap:
+		// Opsgenie will not page past the offset cap: split the window where this page
+		// ends. Alerts created in that same millisecond are listed again, harmlessly.
+		last := listed[len(listed)-1].CreatedAt.UTC().Truncate(time.Millisecond)
+		if !last.After(pos.From) {
+			return pos, fmt.Errorf("more than %d alerts were created at %s; Opsgenie cannot list past that many", c.offsetCap, last.Format(time.RFC3339Nano))
+		}
+		next.From, next.Offset = last, 0
+	default:
+		next.Offset += len(p.Data)
+	}
+	if len(p.Data) == 0 && !next.done() {
+		// Nothing to store: save the commit. A sync stopped here lists a few empty
+		// windows again.
+		return next, nil
+	}
+	cur, err := json.Marshal(next)
+	if err != nil {
+		return pos, err
+	}
+	counts, err := w.Commit(ctx, ingest.Cursor{Stream: alertStream, Value: string(cur)})
+	st.NewAlerts += counts.New["incidents"]
+	return next, err
+}
+
+// stageAlert fetches an alert in full and its log, and stages every record they make.
+// It returns the number of notifications staged.
+func (c *Collector) stageAlert(ctx context.Context, w *ingest.Writer, id string, st *Stats) (int, error) {
+	raw, err := c.getAlert(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	var a alert
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return 0, fmt.Errorf("alert is not of Opsgenie's shape: %w", err)
+	}
+	if a.ID != id || a.CreatedAt.IsZero() {
+		return 0, fmt.Errorf("alert has id %q and createdAt %v: want id %q and a createdAt", a.ID, a.CreatedAt, id)
+	}
+	var facts logFacts
+	err = c.alertLogs(ctx, id, func(items []json.RawMessage) error {
+		for _, lraw := range items {
+			var l alertLog
+			if err := json.Unmarshal(lraw, &l); err != nil || l.Offset == "" {
+				return fmt.Errorf("a log entry without an offset: %.200s", lraw)
+			}
+			if err := w.Raw(ingest.Raw{Kind: "alert_log", ID: id + "/" + l.Offset, Payload: lraw}); err != nil {
+				return err
+			}
+			facts.read(id, l, c.who)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("log: %w", err)
+	}
+
+	if sid, integration := serviceOf(a); integration {
+		if err := w.Service(ingest.Service{ID: sid, Name: a.Integration.Name}); err != nil {
+			return 0, err
+		}
+	} else if tid, ok := strings.CutPrefix(sid, "team:"); ok && c.teamNames[tid] == "" {
+		// A team that has been deleted since: keep its id as its name.
+		if err := w.Service(teamService(team{ID: tid, Name: tid})); err != nil {
+			return 0, err
+		}
+	}
+	if err := w.Incident(incident(a, facts, c.who, c.cfg.AliasIsRule)); err != nil {
+		return 0, err
+	}
+	if err := w.Raw(ingest.Raw{Kind: "alert", ID: id, Payload: raw}); err != nil {
+		return 0, err
+	}
+	for _, n := range facts.notifications {
+		if err := w.Notification(n); err != nil {
+			return 0, err
+		}
+	}
+	if a.Report.AckTime == 0 { // the report's acknowledgement is already on the incident
+		for _, e := range facts.acks {
+			if err := w.Event(e); err != nil {
+				return 0, err
+			}
+		}
+		st.Acks += len(facts.acks)
+	}
+	st.Alerts++
+	st.Notifications += len(facts.notifications)
+	return len(facts.notifications), nil
+}
+
+// storedClosed returns, for those of ids that the store holds as closed alerts, the
+// updatedAt they were stored with. A closed alert that has not changed since needs no
+// fetching: its log gains no notifications once it is closed.
+func storedClosed(ctx context.Context, db *sql.DB, source string, ids []string) (map[string]time.Time, error) {
+	out := map[string]time.Time{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{source}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := db.QueryContext(ctx, `select record_id, json_extract_string(payload, '$.updatedAt') from raw_records
+		where source = ? and kind = 'alert' and json_extract_string(payload, '$.status') = 'closed'
+		  and record_id in (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var updated sql.NullString
+		if err := rows.Scan(&id, &updated); err != nil {
+			return nil, err
+		}
+		if t, err := time.Parse(time.RFC3339Nano, updated.String); err == nil {
+			out[id] = t
+		}
+	}
+	return out, rows.Err()
+}
+
+// windowStats counts one window for its progress line.
+type windowStats struct {
+	from                             time.Time
+	start                            time.Time
+	requests                         int
+	alerts, unchanged, notifications int
+}
+
+func newWindow(from time.Time, requests int) windowStats {
+	return windowStats{from: from, start: time.Now(), requests: requests}
+}
+
+func (s windowStats) print(out io.Writer, to time.Time, requests int) {
+	if out == nil {
+		return
+	}
+	secs := time.Since(s.start).Seconds()
+	fmt.Fprintf(out, "opsgenie: alerts created %s → %s: %d fetched, %d unchanged, %d notifications, %d requests, %.1f alerts/s\n",
+		s.from.Format(time.RFC3339), to.Format(time.RFC3339), s.alerts, s.unchanged, s.notifications,
+		requests-s.requests, float64(s.alerts+s.unchanged)/max(secs, 1e-3))
+}

@@ -1,0 +1,469 @@
+package opsgenie
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alertlens/alertlens/ingest"
+	sqlmodels "github.com/alertlens/alertlens/sql"
+)
+
+const testKey = "6b1e2c7d-0a4f-4e55-9c1d-key-under-test"
+
+var (
+	syncNow   = time.Date(2025, 1, 20, 12, 0, 0, 0, time.UTC)
+	syncSince = time.Date(2017, 3, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// history is the generated part of the standard test history: 700 alerts in one week,
+// more than the (lowered) offset cap lets one window list, and 200 spread over December.
+func history() genSpec {
+	var at []time.Time
+	for i := range 700 {
+		at = append(at, time.Date(2025, 1, 6, 0, 0, 0, 0, time.UTC).Add(time.Duration(i)*14*time.Minute))
+	}
+	for i := range 200 {
+		at = append(at, time.Date(2024, 12, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i)*3*time.Hour+17*time.Millisecond))
+	}
+	return genSpec{users: 12, alerts: at, bigLogEvery: 97}
+}
+
+// testCap stands in for Opsgenie's offset cap of 20000, so that a test can exceed it
+// with 700 alerts.
+const testCap = 300
+
+type harness struct {
+	t      *testing.T
+	fake   *fakeOpsgenie
+	srv    *httptest.Server
+	mu     sync.Mutex
+	slept  []time.Duration
+	output bytes.Buffer
+}
+
+func newHarness(t *testing.T, spec genSpec) *harness {
+	h := &harness{t: t, fake: newFake(t, testKey, spec)}
+	h.fake.offsetCap = testCap
+	h.srv = httptest.NewServer(h.fake)
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+func openDB(t testing.TB) *sql.DB {
+	t.Helper()
+	db, err := sqlmodels.Open(context.Background(), filepath.Join(t.TempDir(), "alertlens.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func (h *harness) sync(ctx context.Context, db *sql.DB, now time.Time) (Stats, error) {
+	c, err := New(Config{
+		APIURL: h.srv.URL, Key: testKey, Since: syncSince, Overlap: time.Hour, Window: 30 * 24 * time.Hour,
+		Progress: &h.output, Now: func() time.Time { return now },
+		Sleep: func(_ context.Context, d time.Duration) error {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			h.slept = append(h.slept, d)
+			return nil
+		},
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	c.offsetCap = testCap
+	w, err := ingest.NewWriter(ctx, db, "opsgenie")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer w.Close()
+	return c.Sync(ctx, db, w)
+}
+
+func count(t testing.TB, db *sql.DB, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(query, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+// dump renders every stored row (but the fetch times) as sorted text, to compare stores.
+func dump(t testing.TB, db *sql.DB) map[string][]string {
+	t.Helper()
+	queries := map[string]string{
+		"raw_records":     "select kind, record_id, payload::varchar from raw_records",
+		"responders":      "select * from responders",
+		"services":        "select * from services",
+		"incidents":       "select * from incidents",
+		"notifications":   "select * from notifications",
+		"incident_events": "select * from incident_events",
+		"sync_state":      "select source, stream, cursor from sync_state",
+	}
+	out := map[string][]string{}
+	for table, q := range queries {
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			out[table] = append(out[table], fmt.Sprint(vals...))
+		}
+		rows.Close()
+		slices.Sort(out[table])
+	}
+	return out
+}
+
+func TestSyncStoresEveryRecordOnce(t *testing.T) {
+	h := newHarness(t, history())
+	h.fake.throttleEvery, h.fake.failEvery = 41, 53
+	db := openDB(t)
+	st, err := h.sync(context.Background(), db, syncNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := h.fake.expected()
+	got := map[string]int{
+		"incidents":        count(t, db, "select count(*) from incidents"),
+		"raw alerts":       count(t, db, "select count(*) from raw_records where kind = 'alert'"),
+		"raw alert logs":   count(t, db, "select count(*) from raw_records where kind = 'alert_log'"),
+		"notifications":    count(t, db, "select count(*) from notifications"),
+		"acknowledgements": count(t, db, "select count(*) from incident_events where kind = 'acknowledge'"),
+		"responders":       count(t, db, "select count(*) from responders"),
+		"raw users":        count(t, db, "select count(*) from raw_records where kind = 'user'"),
+		"raw teams":        count(t, db, "select count(*) from raw_records where kind = 'team'"),
+		// every team, plus the sample alert's team that the team list lacks and the
+		// integration of the sample alert that has no team
+		"services": count(t, db, "select count(*) from services"),
+	}
+	for name, w := range map[string]int{
+		"incidents": want.alerts, "raw alerts": want.alerts, "raw alert logs": want.alertLogs,
+		"notifications": want.notifications, "acknowledgements": want.acks, "responders": want.users,
+		"raw users": want.users, "raw teams": want.teams, "services": want.teams + 2,
+	} {
+		if got[name] != w {
+			t.Errorf("%s: stored %d, the fake holds %d", name, got[name], w)
+		}
+	}
+	if st.Alerts != want.alerts || st.NewAlerts != int64(want.alerts) || st.Notifications != want.notifications || st.Users != want.users {
+		t.Errorf("stats %+v do not match the fake's %+v", st, want)
+	}
+	if st.Requests != h.fake.requests {
+		t.Errorf("stats count %d requests, the fake served %d", st.Requests, h.fake.requests)
+	}
+
+	// The fake refused 429s and 503s along the way; each 429 was waited out for its
+	// Retry-After, each 503 retried after a backoff.
+	if h.fake.throttled == 0 || h.fake.failed == 0 {
+		t.Fatalf("the fake throttled %d and failed %d requests: the test did not exercise retries", h.fake.throttled, h.fake.failed)
+	}
+	if twoSeconds := countOf(h.slept, 2*time.Second); twoSeconds < h.fake.throttled {
+		t.Errorf("%d waits of Retry-After's 2s for %d throttled requests", twoSeconds, h.fake.throttled)
+	}
+	if len(h.slept) != h.fake.throttled+h.fake.failed {
+		t.Errorf("slept %d times for %d throttled and %d failed requests", len(h.slept), h.fake.throttled, h.fake.failed)
+	}
+
+	// 700 alerts in one window cannot be listed under an offset cap of 300: the window
+	// was split where each listing reached the cap.
+	splits := 0
+	for _, q := range h.fake.listQueries {
+		m := regexp.MustCompile(`createdAt >= (\d+) .* offset=0$`).FindStringSubmatch(q)
+		if m == nil {
+			continue
+		}
+		ms, _ := strconv.ParseInt(m[1], 10, 64)
+		from := time.UnixMilli(ms).UTC()
+		if from.After(time.Date(2025, 1, 6, 0, 0, 0, 0, time.UTC)) && from.Before(time.Date(2025, 1, 13, 0, 0, 0, 0, time.UTC)) {
+			splits++
+		}
+	}
+	if splits < 2 {
+		t.Errorf("the busy week was listed from %d split points, want at least 2 (700 alerts, cap %d)", splits, testCap)
+	}
+
+	if !strings.Contains(h.output.String(), "opsgenie: alerts created 2025-01-") || !strings.Contains(h.output.String(), "alerts/s") {
+		t.Errorf("progress output lacks per-window lines:\n%.600s", h.output.String())
+	}
+	assertKeyAbsent(t, db)
+}
+
+func countOf(ds []time.Duration, d time.Duration) int {
+	n := 0
+	for _, x := range ds {
+		if x == d {
+			n++
+		}
+	}
+	return n
+}
+
+func assertKeyAbsent(t *testing.T, db *sql.DB) {
+	t.Helper()
+	for table, rows := range dump(t, db) {
+		for _, r := range rows {
+			if strings.Contains(r, testKey) {
+				t.Fatalf("the API key is stored in %s: %.200s", table, r)
+			}
+		}
+	}
+}
+
+func TestSyncMapsTheRealSamples(t *testing.T) {
+	h := newHarness(t, history())
+	db := openDB(t)
+	if _, err := h.sync(context.Background(), db, syncNow); err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		service, title, urgency, priority, resolvedBy, rule, runbook string
+		created                                                      time.Time
+		acked, resolved                                              sql.NullTime
+	}
+	get := func(id string) row {
+		var r row
+		err := db.QueryRow(`select service_id, title, urgency, priority, resolved_by, rule, runbook_url, created_at,
+			acknowledged_at, resolved_at from incidents where incident_id = ?`, id).
+			Scan(&r.service, &r.title, &r.urgency, &r.priority, &r.resolvedBy, &r.rule, &r.runbook, &r.created, &r.acked, &r.resolved)
+		if err != nil {
+			t.Fatalf("incident %s: %v", id, err)
+		}
+		return r
+	}
+
+	// The closed sample: report.ackTime 15702 ms and closeTime 60503 ms after creation,
+	// closed by neo@opsgenie.com (a person), first responder a team.
+	closed := get("80413a06-38d6-4c85-92b8-5ebc900d42e2")
+	created := time.Date(2017, 3, 21, 20, 32, 52, 353e6, time.UTC)
+	if !closed.created.Equal(created) || !closed.acked.Time.Equal(created.Add(15702*time.Millisecond)) ||
+		!closed.resolved.Time.Equal(created.Add(60503*time.Millisecond)) {
+		t.Errorf("closed sample times: created %v acked %v resolved %v", closed.created, closed.acked, closed.resolved)
+	}
+	if closed.resolvedBy != "human" || closed.urgency != "low" || closed.priority != "P4" ||
+		closed.service != "team:4513b7ea-3b91-438f-b7e4-e3e54af9147c" || closed.title != "Our servers are in danger" ||
+		closed.rule != "" || closed.runbook != "https://wiki.example.com/runbooks/danger" {
+		t.Errorf("closed sample mapped to %+v", closed)
+	}
+	// The open sample has no team among its responders: its integration is the service.
+	open := get("70413a06-38d6-4c85-92b8-5ebc900d42e2")
+	if open.resolved.Valid || open.acked.Valid || open.resolvedBy != "" || open.service != "integration:4513b7ea-3b91-b7e4-438f-e3e54af9147c" {
+		t.Errorf("open sample mapped to %+v", open)
+	}
+	var integrationName string
+	db.QueryRow(`select name from services where service_id = ?`, open.service).Scan(&integrationName)
+	if integrationName != "My_Lovely_Amazon" {
+		t.Errorf("integration service named %q, want the alert's integration.name", integrationName)
+	}
+
+	// Generated alerts: i%3 == 1 was closed by "System", i%3 == 2 by an integration and
+	// acknowledged only in its log; P1 is high urgency; every fourth carries a runbook.
+	gen := func(i int) string { return fmt.Sprintf("a%06d-0000-4000-8000-%012d", i, i) }
+	if r := get(gen(0)); r.resolvedBy != "human" || r.urgency != "high" || r.runbook != "https://wiki.example.com/runbooks/0" || r.service != "team:team-0" {
+		t.Errorf("alert 0 mapped to %+v", r)
+	}
+	if r := get(gen(1)); r.resolvedBy != "auto" || r.urgency != "high" || r.runbook != "" {
+		t.Errorf("alert 1 mapped to %+v", r)
+	}
+	if r := get(gen(2)); r.resolvedBy != "auto" || r.urgency != "low" || r.acked.Valid {
+		t.Errorf("alert 2 mapped to %+v", r)
+	}
+	var ackBy string
+	var ackAt time.Time
+	if err := db.QueryRow(`select responder_id, occurred_at from incident_events where incident_id = ? and kind = 'acknowledge'`, gen(2)).Scan(&ackBy, &ackAt); err != nil {
+		t.Fatalf("alert 2's log acknowledgement: %v", err)
+	}
+	if ackBy != "user-0002" || !ackAt.Equal(time.Date(2025, 1, 6, 0, 28, 5, 0, time.UTC)) {
+		t.Errorf("alert 2 acknowledged by %s at %v, want user-0002 (oncall2@example.com) at 00:28:05", ackBy, ackAt)
+	}
+
+	// Notifications: "Sent [SMS] notification to [huongkstn@gmail.com]" resolves to the
+	// sample user's id; the four methods map to four channels.
+	var sampleChannel, sampleUser string
+	db.QueryRow(`select channel, responder_id from notifications where incident_id = '80413a06-38d6-4c85-92b8-5ebc900d42e2'`).Scan(&sampleChannel, &sampleUser)
+	if sampleChannel != "sms" || sampleUser != "01952c09-d155-454a-ae85-0ebbc8da040b" {
+		t.Errorf("sample notification: %s to %s, want sms to the sample user's id", sampleChannel, sampleUser)
+	}
+	perChannel := map[string]int{}
+	rows, _ := db.Query(`select channel, count(*) from notifications group by all`)
+	for rows.Next() {
+		var c string
+		var n int
+		rows.Scan(&c, &n)
+		perChannel[c] = n
+	}
+	rows.Close()
+	for _, c := range []string{"sms", "phone", "push", "email"} {
+		if perChannel[c] == 0 {
+			t.Errorf("no %s notifications among %v", c, perChannel)
+		}
+	}
+	if n := count(t, db, `select count(*) from notifications n anti join responders r using (source, responder_id)`); n != 0 {
+		t.Errorf("%d notifications name a person the responders table lacks", n)
+	}
+	var tz string
+	db.QueryRow(`select time_zone from responders where responder_id = '01952c09-d155-454a-ae85-0ebbc8da040b'`).Scan(&tz)
+	if tz != "Asia/Novosibirsk" {
+		t.Errorf("sample user's time zone %q, want Asia/Novosibirsk", tz)
+	}
+}
+
+func TestSecondSyncStoresNothingNewAndUpdatesClosedAlerts(t *testing.T) {
+	h := newHarness(t, history())
+	db := openDB(t)
+	first, err := h.sync(context.Background(), db, syncNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := dump(t, db)
+	openBefore := count(t, db, "select count(*) from incidents where resolved_at is null")
+
+	// A responder closes an alert that was open at the first sync, created weeks before it.
+	reopened := fmt.Sprintf("a%06d-0000-4000-8000-%012d", 9, 9)
+	h.fake.closeAlert(reopened, syncNow.Add(30*time.Minute), "oncall3@example.com")
+
+	second, err := h.sync(context.Background(), db, syncNow.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.NewAlerts != 0 {
+		t.Errorf("second sync stored %d new alerts, want 0", second.NewAlerts)
+	}
+	// It lists again from the oldest open alert, and fetches only the alerts stored open.
+	if second.Alerts != openBefore {
+		t.Errorf("second sync fetched %d alerts, want the %d stored open", second.Alerts, openBefore)
+	}
+	if second.Requests >= first.Requests/4 {
+		t.Errorf("second sync sent %d requests, the first %d: unchanged closed alerts should not be fetched again", second.Requests, first.Requests)
+	}
+	after := dump(t, db)
+	for table, rows := range before {
+		if table != "raw_records" && table != "sync_state" && table != "incidents" && !slices.Equal(rows, after[table]) {
+			t.Errorf("%s changed on a second sync: %d rows before, %d after", table, len(rows), len(after[table]))
+		}
+		if len(rows) != len(after[table]) {
+			t.Errorf("%s: %d rows before, %d after the second sync", table, len(rows), len(after[table]))
+		}
+	}
+	var resolvedBy string
+	var resolved sql.NullTime
+	db.QueryRow(`select resolved_by, resolved_at from incidents where incident_id = ?`, reopened).Scan(&resolvedBy, &resolved)
+	if !resolved.Valid || !resolved.Time.Equal(syncNow.Add(30*time.Minute)) || resolvedBy != "human" {
+		t.Errorf("alert closed between syncs: resolved %v by %q, want %v by human", resolved, resolvedBy, syncNow.Add(30*time.Minute))
+	}
+
+	third, err := h.sync(context.Background(), db, syncNow.Add(2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third.NewAlerts != 0 || third.Alerts != openBefore-1 {
+		t.Errorf("third sync fetched %d alerts (%d new), want the %d still open and none new", third.Alerts, third.NewAlerts, openBefore-1)
+	}
+}
+
+func TestKilledSyncResumesToTheSameRows(t *testing.T) {
+	spec := history()
+	ref := newHarness(t, spec)
+	ref.fake.throttleEvery, ref.fake.failEvery = 41, 53
+	whole := openDB(t)
+	if _, err := ref.sync(context.Background(), whole, syncNow); err != nil {
+		t.Fatal(err)
+	}
+	want := dump(t, whole)
+
+	// Kill at three points: among the users, in the middle of the busy week, and near the end.
+	for _, killAt := range []int{2, 800, 1700} {
+		t.Run(fmt.Sprintf("killed at request %d", killAt), func(t *testing.T) {
+			h := newHarness(t, spec)
+			h.fake.throttleEvery, h.fake.failEvery = 41, 53
+			db := openDB(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			h.fake.onRequest = func(n int) {
+				if n == killAt {
+					cancel()
+				}
+			}
+			if _, err := h.sync(ctx, db, syncNow); err == nil {
+				t.Fatalf("the sync killed at request %d of %d finished", killAt, ref.fake.requests)
+			}
+			h.fake.onRequest = nil
+			if _, err := h.sync(context.Background(), db, syncNow); err != nil {
+				t.Fatal(err)
+			}
+			got := dump(t, db)
+			for table, rows := range want {
+				if !slices.Equal(rows, got[table]) {
+					t.Errorf("%s: %d rows after resuming, %d in an uninterrupted sync (first difference %q)", table, len(got[table]), len(rows), firstDiff(rows, got[table]))
+				}
+			}
+		})
+	}
+}
+
+func firstDiff(a, b []string) string {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return a[i]
+		}
+	}
+	return ""
+}
+
+func TestFailedSyncSaysHowFarItGotAndHidesTheKey(t *testing.T) {
+	h := newHarness(t, history())
+	h.fake.echoKeyOnError = true
+	h.fake.onRequest = func(n int) {
+		if n == 500 {
+			h.fake.failEvery = 1 // from here on the API is down
+		}
+	}
+	db := openDB(t)
+	_, err := h.sync(context.Background(), db, syncNow)
+	if err == nil {
+		t.Fatal("sync against a failing API succeeded")
+	}
+	msg := err.Error()
+	if strings.Contains(msg, testKey) {
+		t.Fatalf("error shows the API key: %s", msg)
+	}
+	for _, want := range []string{"503", "after 6 attempts", "are stored", "running the sync again resumes"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not say %q", msg, want)
+		}
+	}
+	stored := count(t, db, "select count(*) from incidents")
+	if stored == 0 || stored >= h.fake.expected().alerts {
+		t.Errorf("%d alerts stored before the API went down, want some but not all", stored)
+	}
+	assertKeyAbsent(t, db)
+
+	wrong := newHarness(t, history())
+	wrong.fake.key = "another-key"
+	_, err = wrong.sync(context.Background(), openDB(t), syncNow)
+	if err == nil || !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "Could not authenticate") || strings.Contains(err.Error(), testKey) {
+		t.Errorf("wrong key: error %v, want the 401 and Opsgenie's message without the key", err)
+	}
+}
