@@ -328,3 +328,185 @@ func TestSyncUpdatesIncidentsThatChanged(t *testing.T) {
 		t.Errorf("second run: %d new incidents, want 5", rep.New["incidents"])
 	}
 }
+
+// dump reads a table's rows, sorted, as text, to compare two stores.
+func dump(t *testing.T, db *sql.DB, query string) []string {
+	t.Helper()
+	rows, err := db.Query(query)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprint(vals...))
+	}
+	return out
+}
+
+// sameRows asserts two stores hold the same records (fetched_at and the cursors'
+// bookkeeping aside).
+func sameRows(t *testing.T, want, got *sql.DB) {
+	t.Helper()
+	for _, q := range []string{
+		`select * from responders order by all`,
+		`select * from services order by all`,
+		`select * from incidents order by all`,
+		`select * from notifications order by all`,
+		`select * from incident_events order by all`,
+		`select source, kind, record_id, payload::varchar from raw_records order by all`,
+	} {
+		w, g := dump(t, want, q), dump(t, got, q)
+		if len(w) != len(g) {
+			t.Errorf("%s: %d rows, want %d", q, len(g), len(w))
+			continue
+		}
+		for i := range w {
+			if w[i] != g[i] {
+				t.Errorf("%s: row %d is\n%s\nwant\n%s", q, i, g[i], w[i])
+				break
+			}
+		}
+	}
+}
+
+// TestSyncResumesAfterKill kills a sync in each stream in turn and checks that the runs
+// that follow end with the rows of one uninterrupted sync, fetching little again.
+func TestSyncResumesAfterKill(t *testing.T) {
+	data := generate(t, fakeSpec{perMonth: []int{450, 300, 250}, users: 8})
+	fake, srv := newFakePagerDuty(t, testToken, data)
+
+	whole := openDB(t)
+	rep, err, _ := syncOnce(context.Background(), t, whole, srv.URL, newClock(apr1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAccount(t, whole, data)
+
+	killed := openDB(t)
+	requests := 0
+	// Request 3 is /users, 7 a page of incidents, 25 a page of log entries.
+	for _, at := range []int{3, 7, 25} {
+		ctx, cancel := context.WithCancel(context.Background())
+		fake.mu.Lock()
+		base := fake.requests
+		fake.onRequest = func(n int) {
+			if n == base+at {
+				cancel()
+			}
+		}
+		fake.mu.Unlock()
+		r, err, _ := syncOnce(ctx, t, killed, srv.URL, newClock(apr1))
+		cancel()
+		if err == nil {
+			t.Fatalf("the sync killed at its request %d did not fail", at)
+		}
+		requests += r.Requests
+	}
+	fake.onRequest = nil
+	r, err, _ := syncOnce(context.Background(), t, killed, srv.URL, newClock(apr1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	requests += r.Requests
+	sameRows(t, whole, killed)
+
+	// Resuming costs at most: the whole run, one incremental run (the last run re-lists
+	// the recent incidents, as any run after a finished stream does), and for each kill
+	// the four small lists again and the page that was in flight.
+	again, err, _ := syncOnce(context.Background(), t, whole, srv.URL, newClock(apr1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bound := rep.Requests + again.Requests + 3*(4+1); requests > bound {
+		t.Errorf("the killed runs sent %d requests in all; the whole run %d, an incremental run %d: more than %d", requests, rep.Requests, again.Requests, bound)
+	}
+}
+
+// TestSyncGivesUpOnServerErrors lets the fake die half-way through the incidents: the
+// sync retries, then fails saying how far it got, and a later run completes.
+func TestSyncGivesUpOnServerErrors(t *testing.T) {
+	data := generate(t, fakeSpec{perMonth: []int{300, 200}, users: 4})
+	fake, srv := newFakePagerDuty(t, testToken, data)
+	fake.failFrom = 7 // teams, policies, users, services, then 2 pages of incidents
+	db := openDB(t)
+	clock := newClock(apr1)
+	_, err, _ := syncOnce(context.Background(), t, db, srv.URL, clock)
+	if err == nil {
+		t.Fatal("the sync did not fail against a dead server")
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		"pagerduty: incidents window 2026-01-01T00:00:00Z..2026-04-01T00:00:00Z at offset 200",
+		"500", "after 5 attempts",
+		"stored before this: 5 teams, 3 escalation policies, 4 users, 4 services, 200 incidents",
+		"run the sync again to resume",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not say %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, testToken) {
+		t.Errorf("the error shows the token: %s", msg)
+	}
+	if retries := clock.longWaits(time.Second / 2); retries != 4 {
+		t.Errorf("%d backoff waits before giving up, want 4 (the default retries)", retries)
+	}
+	if n := count(t, db, `select count(*) from incidents`); n != 200 {
+		t.Errorf("%d incidents stored, want the 200 of the pages committed before the failure", n)
+	}
+
+	fake.failFrom = 0
+	if _, err, _ := syncOnce(context.Background(), t, db, srv.URL, newClock(apr1)); err != nil {
+		t.Fatal(err)
+	}
+	checkAccount(t, db, data)
+}
+
+// TestSyncWaitsForRateLimitReset answers every other request with a 429 and checks the
+// sync waits for the reset the header gives each time, and still stores everything.
+func TestSyncWaitsForRateLimitReset(t *testing.T) {
+	data := generate(t, fakeSpec{perMonth: []int{150}, users: 3})
+	fake, srv := newFakePagerDuty(t, testToken, data)
+	fake.rateLimitEvery, fake.resetSeconds = 2, 7
+	db := openDB(t)
+	clock := newClock(apr1)
+	rep, err, _ := syncOnce(context.Background(), t, db, srv.URL, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAccount(t, db, data)
+	limited := fake.requests / 2
+	if waits := clock.longWaits(7 * time.Second); waits != limited {
+		t.Errorf("%d waits of 7 s or more for %d answers that said to wait 7 s", waits, limited)
+	}
+	if long := clock.longWaits(8 * time.Second); long != 0 {
+		t.Errorf("%d waits longer than the 7 s the reset header asked for", long)
+	}
+	if rep.Requests != fake.requests {
+		t.Errorf("report counts %d requests, the fake answered %d", rep.Requests, fake.requests)
+	}
+}
+
+// TestSyncRefusesABadToken checks that a 401 stops the sync with a clear error that
+// does not show the token.
+func TestSyncRefusesABadToken(t *testing.T) {
+	data := generate(t, fakeSpec{perMonth: []int{10}, users: 1})
+	_, srv := newFakePagerDuty(t, "another-token", data)
+	_, err, _ := syncOnce(context.Background(), t, openDB(t), srv.URL, newClock(apr1))
+	if err == nil || !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "teams") {
+		t.Fatalf("error %v: want a 401 on the first list, teams", err)
+	}
+	if strings.Contains(err.Error(), testToken) {
+		t.Errorf("the error shows the token: %v", err)
+	}
+}
