@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/alertlens/alertlens/analytics"
@@ -283,5 +285,29 @@ func TestGoldenCoverageAndResponse(t *testing.T) {
 	// 31 min (the DST ones) or 61 min (holiday).
 	if r.Incidents != 5 || r.Acknowledged != 5 || *r.MTTAMedianSec != 360 || *r.MTTRMedianSec != 31*60 {
 		t.Errorf("response = %+v", r)
+	}
+}
+
+func TestFailedBuildKeepsPreviousResults(t *testing.T) {
+	db, svc := buildGolden(t)
+	ctx := context.Background()
+	before, err := svc.MonthlyGoal(ctx, analytics.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Break a table the models read: the build must fail and roll back as a whole.
+	if _, err := db.Exec(`alter table reviews rename column tag to verdict`); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := config.Load("testdata/golden.yaml")
+	if _, err := analytics.Build(ctx, db, cfg); err == nil || !strings.Contains(err.Error(), "stg_reviews") {
+		t.Fatalf("build over a broken table: err = %v, want a failure naming stg_reviews", err)
+	}
+	after, err := svc.MonthlyGoal(ctx, analytics.Filter{})
+	if err != nil {
+		t.Fatalf("previous results unreadable after a failed build: %v", err)
+	}
+	if !reflect.DeepEqual(after, before) {
+		t.Errorf("results changed after a failed build")
 	}
 }

@@ -1,0 +1,172 @@
+package file_test
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/alertlens/alertlens/ingest"
+	"github.com/alertlens/alertlens/ingest/file"
+	sqlmodels "github.com/alertlens/alertlens/sql"
+)
+
+const history = `{"type":"responder","id":"u1","name":"Ana Ruiz","email":"ana@example.com","time_zone":"Europe/Dublin"}
+{"type":"service","id":"svc-api","name":"Public API","team":"Platform","rotation":"after-hours"}
+{"type":"incident","id":"i-1","service":"svc-api","title":"[db-7] CPU at 93%","urgency":"high","created_at":"2026-03-29T00:30:00Z","acknowledged_at":"2026-03-29T00:34:10Z","resolved_at":"2026-03-29T01:02:00Z","resolved_by":"human","rule":"","runbook_url":"","escalations":0}
+{"type":"notification","incident":"i-1","responder":"u1","channel":"phone","at":"2026-03-29T00:31:00Z"}
+
+{"type":"review","incident":"i-1","tag":"no_action","note":"threshold too low","reviewer":"u1"}
+`
+
+func open(t *testing.T) (*sql.DB, *ingest.Writer) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlmodels.Open(ctx, filepath.Join(t.TempDir(), "t.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := ingest.NewWriter(ctx, db, "file")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close(); db.Close() })
+	return db, w
+}
+
+func counts(t *testing.T, db *sql.DB) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, table := range []string{"responders", "services", "incidents", "notifications", "reviews", "raw_records"} {
+		var n int
+		if err := db.QueryRow("select count(*) from " + table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out[table] = n
+	}
+	return out
+}
+
+func TestImportIsIdempotent(t *testing.T) {
+	db, w := open(t)
+	ctx := context.Background()
+	res, err := file.ImportJSONL(ctx, w, "h.jsonl", strings.NewReader(history), file.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Records != 5 || res.Counts.New["incidents"] != 1 {
+		t.Fatalf("first import: %+v", res)
+	}
+	first := counts(t, db)
+	want := map[string]int{"responders": 1, "services": 1, "incidents": 1, "notifications": 1, "reviews": 1, "raw_records": 5}
+	for k, v := range want {
+		if first[k] != v {
+			t.Errorf("%s = %d after one import, want %d", k, first[k], v)
+		}
+	}
+	// The same file again, then with the incident's title changed: same rows, updated in place.
+	if _, err := file.ImportJSONL(ctx, w, "h.jsonl", strings.NewReader(history), file.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	changed := strings.Replace(history, `CPU at 93%`, `CPU at 97%`, 1)
+	res, err = file.ImportJSONL(ctx, w, "h.jsonl", strings.NewReader(changed), file.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Counts.New["incidents"] != 0 || res.Counts.Stored["incidents"] != 1 {
+		t.Errorf("re-import counted %+v, want 0 new and 1 stored incident", res.Counts)
+	}
+	if again := counts(t, db); again["incidents"] != 1 || again["notifications"] != 1 || again["raw_records"] != 5 {
+		t.Errorf("after re-imports: %v, want the same rows as after one", again)
+	}
+	var title string
+	var acked sql.NullTime
+	if err := db.QueryRow(`select title, acknowledged_at from incidents where incident_id = 'i-1'`).Scan(&title, &acked); err != nil {
+		t.Fatal(err)
+	}
+	if title != "[db-7] CPU at 97%" || acked.Time.Format("15:04:05") != "00:34:10" {
+		t.Errorf("stored incident: title %q, acknowledged %v", title, acked.Time)
+	}
+}
+
+func TestBadLineCommitsNothing(t *testing.T) {
+	db, w := open(t)
+	ctx := context.Background()
+	bad := strings.Replace(history, `"channel":"phone"`, `"channel":"pager"`, 1)
+	_, err := file.ImportJSONL(ctx, w, "bad.jsonl", strings.NewReader(bad), file.Options{})
+	if err == nil {
+		t.Fatal("import of a bad channel succeeded")
+	}
+	want := `bad.jsonl:4: field "channel": want one of phone, sms, push, email, chat, got "pager"`
+	if !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error = %q, want it to start with %q", err, want)
+	}
+	for table, n := range counts(t, db) {
+		if n != 0 {
+			t.Errorf("%s has %d rows after a failed import, want 0", table, n)
+		}
+	}
+	// The writer is still usable, and --skip-invalid keeps the good lines.
+	res, err := file.ImportJSONL(ctx, w, "bad.jsonl", strings.NewReader(bad), file.Options{SkipInvalid: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Records != 4 || len(res.Invalid) != 1 || res.Invalid[0].Line != 4 {
+		t.Errorf("skip-invalid: %d records, invalid %v", res.Records, res.Invalid)
+	}
+	if c := counts(t, db); c["incidents"] != 1 || c["notifications"] != 0 {
+		t.Errorf("after skip-invalid: %v", c)
+	}
+}
+
+func TestLineErrors(t *testing.T) {
+	_, w := open(t)
+	cases := []struct{ line, want string }{
+		{`{"type":"incident","id":"x","service":"s","created_at":"yesterday"}`, `x.jsonl:1: field "created_at": want an RFC 3339 time`},
+		{`{"type":"incident","id":"x","service":"s","created_at":"2026-01-01T00:00:00Z","runbook":"u"}`, `x.jsonl:1: field "runbook": unknown field`},
+		{`{"type":"incident","id":"x","service":"s","created_at":"2026-01-01T00:00:00Z","escalations":"two"}`, `x.jsonl:1: field "escalations": want a int`},
+		{`{"type":"incident","id":"x","service":"s","created_at":"2026-01-02T00:00:00Z","resolved_at":"2026-01-01T00:00:00Z"}`, `x.jsonl:1: field "resolved_at": 2026-01-01T00:00:00Z is before created_at`},
+		{`{"type":"responder","id":"u","time_zone":"Mars/Olympus"}`, `x.jsonl:1: field "time_zone": want an IANA time zone`},
+		{`{"type":"pager"}`, `x.jsonl:1: field "type": unknown type "pager"`},
+		{`not json`, `x.jsonl:1: not a JSON object`},
+		{`{"type":"review","incident":"i","tag":"meh"}`, `x.jsonl:1: field "tag": want one of no_action, action_taken`},
+	}
+	for _, c := range cases {
+		_, err := file.ImportJSONL(context.Background(), w, "x.jsonl", strings.NewReader(c.line), file.Options{})
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%s\n  error = %v\n  want prefix %q", c.line, err, c.want)
+		}
+	}
+}
+
+func TestImportCSV(t *testing.T) {
+	db, w := open(t)
+	csv := "id,service,title,urgency,created_at,resolved_at,resolved_by,escalations\r\n" +
+		"i-1,svc-api,\"CPU at 93%, db-7\",high,2026-03-29T00:30:00Z,2026-03-29T01:02:00Z,human,1\r\n" +
+		"i-2,svc-api,Disk full,low,2026-03-30T00:30:00Z,,,\r\n"
+	res, err := file.ImportCSV(context.Background(), w, "i.csv", strings.NewReader(csv), file.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Records != 2 {
+		t.Fatalf("records = %d", res.Records)
+	}
+	var title string
+	var esc int
+	if err := db.QueryRow(`select title, escalations from incidents where incident_id = 'i-1'`).Scan(&title, &esc); err != nil {
+		t.Fatal(err)
+	}
+	if title != "CPU at 93%, db-7" || esc != 1 {
+		t.Errorf("i-1: title %q, escalations %d", title, esc)
+	}
+	bad := "id,service,created_at,escalations\ni-3,s,2026-03-29T00:30:00Z,lots\n"
+	_, err = file.ImportCSV(context.Background(), w, "b.csv", strings.NewReader(bad), file.Options{})
+	if err == nil || !strings.HasPrefix(err.Error(), `b.csv:2: field "escalations": want a whole number, got "lots"`) {
+		t.Errorf("bad CSV error = %v", err)
+	}
+	_, err = file.ImportCSV(context.Background(), w, "h.csv", strings.NewReader("id,service\n"), file.Options{})
+	if err == nil || !strings.Contains(err.Error(), `no "created_at" column`) {
+		t.Errorf("missing column error = %v", err)
+	}
+}
