@@ -413,7 +413,7 @@ func (s windowStats) print(out io.Writer, to time.Time, requests int) {
 		return
 	}
 	secs := time.Since(s.start).Seconds()
-	fmt.Fprintf(out, "opsgenie: alerts created %s → %s: %d fetched, %d unchanged, %d notifications, %d requests, %.1f alerts/s\n",
+	fmt.Fprintf(out, "opsgenie: alerts %s..%s: %d alerts (%d unchanged), %d notifications in %d requests, %.1f s, %.0f alerts/s\n",
 		s.from.Format(time.RFC3339), to.Format(time.RFC3339), s.alerts, s.unchanged, s.notifications,
-		requests-s.requests, float64(s.alerts+s.unchanged)/max(secs, 1e-3))
+		requests-s.requests, secs, float64(s.alerts+s.unchanged)/max(secs, 1e-3))
 }

@@ -206,7 +206,7 @@ func TestSyncStoresEveryRecordOnce(t *testing.T) {
 		t.Errorf("the busy week was listed from %d split points, want at least 2 (700 alerts, cap %d)", splits, testCap)
 	}
 
-	if !strings.Contains(h.output.String(), "opsgenie: alerts created 2025-01-") || !strings.Contains(h.output.String(), "alerts/s") {
+	if !strings.Contains(h.output.String(), "opsgenie: alerts 2025-01-") || !strings.Contains(h.output.String(), "alerts/s") {
 		t.Errorf("progress output lacks per-window lines:\n%.600s", h.output.String())
 	}
 	assertKeyAbsent(t, db)
