@@ -48,6 +48,7 @@ Then bring your own:           alertlens import history.jsonl && alertlens build
 		newImportCmd(g),
 		newBuildCmd(g),
 		newSQLCmd(g),
+		newSyncCmd(g),
 		newDemoCmd(g),
 		newExportCmd(g),
 		newServeCmd(g),
