@@ -193,6 +193,7 @@ const pageHTML = `<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}} · alertlens</title>
+<link rel="icon" href="data:,">
 <script src="/assets/echarts/echarts.min.js"></script>
 <style>
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#222;background:#fafafa}

@@ -40,7 +40,12 @@ func GoalPage(ch Choices, f analytics.Filter, months []analytics.GoalMonth, pace
 		return p
 	}
 	// The organisation's headline numbers first: what a weekly review reads out.
-	org := scope{analytics.ScopeOrg, ""}
+	var org scope
+	for _, s := range order {
+		if s.typ == analytics.ScopeOrg {
+			org = s
+		}
+	}
 	if rows := byScope[org]; len(rows) > 0 {
 		last := rows[len(rows)-1]
 		figs := []Figure{

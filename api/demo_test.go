@@ -1,0 +1,74 @@
+package api_test
+
+import (
+	"context"
+	"database/sql"
+	"io"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/api"
+	"github.com/alertlens/alertlens/config"
+	"github.com/alertlens/alertlens/ingest/demo"
+	sqlmodels "github.com/alertlens/alertlens/sql"
+)
+
+// The demo history (a year of Northwind) is built once per test binary and shared by
+// the browser test and the benchmarks; it takes about 15 s.
+var (
+	demoOnce sync.Once
+	demoDir  string
+	demoErr  error
+	demoDBh  *sql.DB
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if demoDBh != nil {
+		demoDBh.Close()
+	}
+	if demoDir != "" {
+		os.RemoveAll(demoDir)
+	}
+	os.Exit(code)
+}
+
+func demoDB(tb testing.TB) *sql.DB {
+	tb.Helper()
+	demoOnce.Do(func() {
+		ctx := context.Background()
+		if demoDir, demoErr = os.MkdirTemp("", "alertlens-demo-"); demoErr != nil {
+			return
+		}
+		var db *sql.DB
+		if db, demoErr = sqlmodels.Open(ctx, filepath.Join(demoDir, "demo.duckdb")); demoErr != nil {
+			return
+		}
+		demoDBh = db
+		var cfg *config.Config
+		if cfg, demoErr = config.Parse(demo.Config, "demo alertlens.yaml"); demoErr != nil {
+			return
+		}
+		if _, demoErr = demo.Generate(ctx, db, demo.Options{Seed: demo.DefaultSeed, Progress: io.Discard}); demoErr != nil {
+			return
+		}
+		_, demoErr = analytics.Build(ctx, db, cfg)
+	})
+	if demoErr != nil {
+		tb.Fatalf("demo history: %v", demoErr)
+	}
+	return demoDBh
+}
+
+// demoServer serves the demo history on a real listener.
+func demoServer(tb testing.TB) (*httptest.Server, *analytics.Service) {
+	tb.Helper()
+	svc := analytics.New(demoDB(tb))
+	srv := httptest.NewServer(api.New(svc, api.Options{}))
+	tb.Cleanup(srv.Close)
+	return srv, svc
+}
