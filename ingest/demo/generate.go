@@ -274,8 +274,11 @@ func (g *generator) review(rec *record, p pending, monthIndex int) {
 		p.kind == kindLow && g.rng.Float64() < 0.4, p.kind == kindPage && g.rng.Float64() < 0.1:
 		tag, notes = ingest.TagNoAction, noActionNotes
 	}
-	rec.review = &ingest.Review{IncidentID: rec.inc.ID, Tag: tag, Note: notes[g.rng.IntN(len(notes))],
-		Reviewer: reviewer.id, ReviewedAt: at.UTC()}
+	note := notes[g.rng.IntN(len(notes))]
+	if p.kind == kindNoisy && at.Before(p.rule.noise.fixedAt) {
+		note = "noisy, fix planned: " + p.rule.noise.fixNote
+	}
+	rec.review = &ingest.Review{IncidentID: rec.inc.ID, Tag: tag, Note: note, Reviewer: reviewer.id, ReviewedAt: at.UTC()}
 }
 
 func (r *rule) labels() json.RawMessage {
