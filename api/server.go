@@ -108,3 +108,15 @@ func assetsFS() http.FileSystem {
 	}
 	return http.FS(sub)
 }
+
+// Route is one served method and path, in OpenAPI's form (/rules/{id}).
+type Route struct{ Method, Path string }
+
+// Routes lists what the server serves, as gin registered it.
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, r := range s.engine.Routes() {
+		out = append(out, Route{Method: r.Method, Path: openAPIPath(r.Path)})
+	}
+	return out
+}
