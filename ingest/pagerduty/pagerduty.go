@@ -353,14 +353,15 @@ func (r *run) startOf(ctx context.Context, stream string) (cur time.Time, resume
 	cur = pos.Done.Add(-r.opts.Overlap)
 	if stream == StreamIncidents {
 		// Incidents still open at the last run change later (acknowledged, resolved),
-		// but PagerDuty lists incidents by creation: re-list from the oldest open one.
+		// but PagerDuty lists incidents by creation: re-list from the oldest one still
+		// open, within the lookback (older ones would make every run re-list them all).
 		var open sql.NullTime
-		if err := r.db.QueryRowContext(ctx, `select min(created_at) from incidents where source = ? and resolved_at is null`,
-			r.w.Source()).Scan(&open); err != nil {
+		if err := r.db.QueryRowContext(ctx, `select min(created_at) from incidents where source = ? and resolved_at is null and created_at >= ?`,
+			r.w.Source(), pos.Done.Add(-r.opts.OpenLookback)).Scan(&open); err != nil {
 			return cur, nil, 0, err
 		}
 		if open.Valid && open.Time.Before(cur) {
-			cur = maxTime(open.Time.UTC().Truncate(time.Second), pos.Done.Add(-r.opts.OpenLookback))
+			cur = open.Time.UTC().Truncate(time.Second)
 		}
 	}
 	return cur, nil, 0, nil
@@ -418,13 +419,13 @@ func (r *run) report(stream string) *StreamReport {
 func (r *run) progress(stream, win string, records, requests int, start time.Time) {
 	secs := time.Since(start).Seconds()
 	rate := ""
-	if secs > 0 {
+	if records > 0 && secs > 0 {
 		rate = fmt.Sprintf(", %.0f records/s", float64(records)/secs)
 	}
 	if win != "" {
 		stream += " " + win
 	}
-	fmt.Fprintf(r.opts.Progress, "pagerduty: %s: %d records in %d requests, %.1f s%s\n", stream, records, requests, secs, rate)
+	fmt.Fprintf(r.opts.Progress, "pagerduty: %s: %d records, %d requests, %.1f s%s\n", stream, records, requests, secs, rate)
 }
 
 // failed wraps an error with where the sync stopped and what it had stored by then.
@@ -442,13 +443,6 @@ func (r *run) failed(where string, err error) error {
 
 func minTime(a, b time.Time) time.Time {
 	if a.Before(b) {
-		return a
-	}
-	return b
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
 		return a
 	}
 	return b
