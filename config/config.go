@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/alertlens/alertlens/ingest/alertmanager"
 )
 
 // DefaultGoal is the monthly after-hours page count to stay below (Intercom's figure).
@@ -27,9 +29,9 @@ type Config struct {
 	Teams           map[string]Team     `yaml:"teams"`
 	TeamMap         map[string]string   `yaml:"team_map"`
 	Rules           Rules               `yaml:"rules"`
-	Urgency         Urgency             `yaml:"urgency"`
 	RunbookPatterns []string            `yaml:"runbook_patterns"`
-	API             map[string][]string `yaml:"api"` // read by the server: names of env vars holding tokens
+	Alertmanager    alertmanager.Config `yaml:"alertmanager"`
+	API             API                 `yaml:"api"`
 
 	// Source is the document this config was parsed from; a build stores it so that a
 	// later build without --config uses the same settings.
@@ -77,9 +79,11 @@ type Rewrite struct {
 	Replace string `yaml:"replace"`
 }
 
-// Urgency says which source values mean high urgency where a source has none.
-type Urgency struct {
-	HighSeverities []string `yaml:"high_severities"`
+// API names the environment variables that hold the server's bearer tokens: the
+// tokens themselves never go in the file.
+type API struct {
+	ReadTokensEnv  []string `yaml:"read_tokens_env"`
+	WriteTokensEnv []string `yaml:"write_tokens_env"`
 }
 
 // Load reads and validates the file at path; "" gives the defaults.
@@ -96,7 +100,7 @@ func Load(path string) (*Config, error) {
 
 // Parse reads and validates a config document; name is used in messages.
 func Parse(data []byte, name string) (*Config, error) {
-	c := &Config{}
+	c := &Config{Alertmanager: alertmanager.DefaultConfig()}
 	if len(bytes.TrimSpace(data)) > 0 {
 		if err := yaml.UnmarshalWithOptions(data, c, yaml.Strict()); err != nil {
 			return nil, fmt.Errorf("%s: %s", name, yaml.FormatError(err, false, true))
@@ -134,14 +138,6 @@ func (c *Config) OrgGoal() int {
 		return DefaultGoal
 	}
 	return *c.Organisation.Goal
-}
-
-// HighSeverities are the severity labels that mean high urgency.
-func (c *Config) HighSeverities() []string {
-	if len(c.Urgency.HighSeverities) == 0 {
-		return []string{"critical", "page", "high"}
-	}
-	return c.Urgency.HighSeverities
 }
 
 var weekdays = map[string]int{"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
@@ -202,6 +198,9 @@ func (c *Config) validate() error {
 	}
 	if m := c.Rules.TransientMinutes; m != nil && (*m < 0 || *m > 24*60) {
 		add("rules.transient_minutes", "want 0 to 1440 minutes, got %d", *m)
+	}
+	if err := c.Alertmanager.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	for i, p := range c.RunbookPatterns {
 		if _, err := regexp.Compile(p); err != nil {

@@ -36,9 +36,9 @@ func newServeCmd(g *globals) *cobra.Command {
 /api/v1/ (described at /api/openapi.json), the Alertmanager webhook receiver at
 POST /api/v1/ingest/alertmanager, /healthz and Prometheus /metrics.
 
-The models are built on start when the database has none (with --config); --rebuild
-builds them on every start. A database written by 'alertlens demo' is already built
-with the demo's own config, so serve it without --rebuild.
+The models are built on start when the database has none; --rebuild builds them on
+every start. Both use --config, or else the config of the database's last build (so a
+database written by 'alertlens demo' keeps the demo's own settings).
 
 Bearer-token auth is off unless tokens are configured: the config file's api section
 (read_tokens_env, write_tokens_env) or the flags below name environment variables that
@@ -51,7 +51,12 @@ hold the tokens. A read token may GET; a write token may also POST (what-if, ing
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-			cfg, err := g.loadConfig()
+			db, err := g.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			cfg, err := g.buildConfig(ctx, db)
 			if err != nil {
 				return err
 			}
@@ -60,16 +65,11 @@ hold the tokens. A read token may GET; a write token may also POST (what-if, ing
 			if err != nil {
 				return err
 			}
-			db, err := g.openDB(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
 			svc := analytics.New(db)
 			if err := ensureBuilt(ctx, db, svc, cfg, rebuild, cmd); err != nil {
 				return err
 			}
-			ingest, err := alertmanager.NewHandler(db, alertmanager.Config{HighSeverities: cfg.HighSeverities()}, logger)
+			ingest, err := alertmanager.NewHandler(db, cfg.Alertmanager, logger)
 			if err != nil {
 				return err
 			}
@@ -103,7 +103,7 @@ hold the tokens. A read token may GET; a write token may also POST (what-if, ing
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
-	cmd.Flags().BoolVar(&rebuild, "rebuild", false, "rebuild the models with --config on start, even when they exist")
+	cmd.Flags().BoolVar(&rebuild, "rebuild", false, "rebuild the models on start, even when they exist")
 	cmd.Flags().StringSliceVar(&readEnvs, "read-token-env", nil, "environment variable holding a read token (repeatable; adds to the config's api.read_tokens_env)")
 	cmd.Flags().StringSliceVar(&writeEnvs, "write-token-env", nil, "environment variable holding a write token (repeatable; adds to the config's api.write_tokens_env)")
 	return cmd
@@ -112,8 +112,8 @@ hold the tokens. A read token may GET; a write token may also POST (what-if, ing
 // authConfig joins the config file's api section with the flags.
 func authConfig(cfg *config.Config, readEnvs, writeEnvs []string) api.AuthConfig {
 	return api.AuthConfig{
-		ReadTokensEnv:  slices.Concat(cfg.API["read_tokens_env"], readEnvs),
-		WriteTokensEnv: slices.Concat(cfg.API["write_tokens_env"], writeEnvs),
+		ReadTokensEnv:  slices.Concat(cfg.API.ReadTokensEnv, readEnvs),
+		WriteTokensEnv: slices.Concat(cfg.API.WriteTokensEnv, writeEnvs),
 	}
 }
 
