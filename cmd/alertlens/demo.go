@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -101,48 +100,32 @@ func runDemo(ctx context.Context, db *sql.DB, cfg *config.Config, seed uint64, o
 
 // printOrgGoal prints the organisation's after-hours pages a month against its goal.
 func printOrgGoal(ctx context.Context, db *sql.DB, out io.Writer) error {
-	rows, err := db.QueryContext(ctx, `
-		select month, pages, after_hours_pages, sleep_hours_pages, goal, met
-		from monthly_goal where scope_type = 'org' order by month`)
+	rows, err := analytics.New(db).MonthlyGoal(ctx, analytics.Filter{})
 	if err != nil {
-		return fmt.Errorf("read monthly_goal: %w", err)
+		return fmt.Errorf("read the monthly goal: %w", err)
 	}
-	defer rows.Close()
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "month\tpages\tafter-hours pages\tsleep-hours pages\tgoal\tmet\t")
-	var months, met int
-	var first, last string
-	var firstAH, lastAH int
-	for rows.Next() {
-		var (
-			month                  time.Time
-			pages, ah, sleep, goal int
-			ok                     bool
-		)
-		if err := rows.Scan(&month, &pages, &ah, &sleep, &goal, &ok); err != nil {
-			return err
+	var org []analytics.GoalMonth
+	for _, r := range rows {
+		if r.ScopeType == analytics.ScopeOrg {
+			org = append(org, r)
 		}
+	}
+	met := 0
+	for _, r := range org {
 		verdict := "no"
-		if ok {
+		if r.Met {
 			verdict, met = "yes", met+1
 		}
-		m := month.Format("2006-01")
-		if months == 0 {
-			first, firstAH = m, ah
-		}
-		last, lastAH = m, ah
-		months++
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t< %d\t%s\t\n", m, pages, ah, sleep, goal, verdict)
-	}
-	if err := rows.Err(); err != nil {
-		return err
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t< %d\t%s\t\n", r.Month, r.Pages, r.AfterHoursPages, r.SleepHoursPages, r.Goal, verdict)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if months > 0 {
+	if n := len(org); n > 0 {
 		fmt.Fprintf(out, "after-hours pages went from %d in %s to %d in %s; goal met in %d of %d months\n",
-			firstAH, first, lastAH, last, met, months)
+			org[0].AfterHoursPages, org[0].Month, org[n-1].AfterHoursPages, org[n-1].Month, met, n)
 	}
 	return nil
 }
