@@ -132,6 +132,7 @@ func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (Rep
 		rep: Report{Stored: map[string]int64{}, New: map[string]int64{}}}
 	teams, policies := map[string]string{}, map[string]string{}
 	steps := []func(context.Context) error{
+		r.backfillStart,
 		func(ctx context.Context) error {
 			return r.entities(ctx, StreamTeams, "/teams", "team", func(raw json.RawMessage) (string, error) {
 				var t named
@@ -230,10 +231,31 @@ func mapService(s serviceRecord, teams, policies map[string]string) ingest.Servi
 // run is the state of one Sync.
 type run struct {
 	*Collector
-	db  *sql.DB
-	w   *ingest.Writer
-	end time.Time // the walks stop here: the time the sync started
-	rep Report
+	db    *sql.DB
+	w     *ingest.Writer
+	end   time.Time // the walks stop here: the time the sync started
+	since time.Time // where a stream without a cursor starts
+	rep   Report
+}
+
+// streamBackfill holds the first run's backfill start, so that a stream the first run
+// did not reach (it was stopped) still starts there, whatever a later run's Since says.
+const streamBackfill = "backfill_since"
+
+func (r *run) backfillStart(ctx context.Context) error {
+	stored, err := ingest.LoadCursor(ctx, r.db, r.w.Source(), streamBackfill)
+	if err == nil && stored != "" {
+		r.since, err = time.Parse(time.RFC3339, stored)
+	}
+	if err != nil {
+		return r.failed(streamBackfill, fmt.Errorf("stored cursor %q: %w", stored, err))
+	}
+	if stored != "" {
+		return nil
+	}
+	r.since = r.opts.Since.UTC().Truncate(time.Second)
+	_, err = r.w.Commit(ctx, ingest.Cursor{Stream: streamBackfill, Value: r.since.Format(time.RFC3339)})
+	return err
 }
 
 // stage turns a page's records into staged rows, keeping each one's JSON as received.
@@ -339,7 +361,7 @@ func (r *run) timed(ctx context.Context, stream, path, kind string, params url.V
 func (r *run) startOf(ctx context.Context, stream string) (cur time.Time, resume *window, offset int, err error) {
 	stored, err := ingest.LoadCursor(ctx, r.db, r.w.Source(), stream)
 	if err != nil || stored == "" {
-		return r.opts.Since.UTC(), nil, 0, err
+		return r.since, nil, 0, err
 	}
 	pos, err := parsePosition(stream, stored)
 	switch {

@@ -78,8 +78,14 @@ func openDB(t testing.TB) *sql.DB {
 // progress output.
 func syncOnce(ctx context.Context, t testing.TB, db *sql.DB, apiURL string, clock *fakeClock) (Report, error, string) {
 	t.Helper()
+	return syncSince(ctx, t, db, apiURL, clock, jan1)
+}
+
+// syncSince is syncOnce with another backfill start.
+func syncSince(ctx context.Context, t testing.TB, db *sql.DB, apiURL string, clock *fakeClock, since time.Time) (Report, error, string) {
+	t.Helper()
 	var progress bytes.Buffer
-	c, err := New(Options{APIURL: apiURL, Token: testToken, Since: jan1, Progress: &progress,
+	c, err := New(Options{APIURL: apiURL, Token: testToken, Since: since, Progress: &progress,
 		Now: clock.Now, Sleep: clock.Sleep})
 	if err != nil {
 		t.Fatal(err)
@@ -394,7 +400,8 @@ func TestSyncResumesAfterKill(t *testing.T) {
 
 	killed := openDB(t)
 	requests := 0
-	// Request 3 is /users, 7 a page of incidents, 25 a page of log entries.
+	// Request 3 is /users, 7 a page of incidents, 25 a page of log entries; the first
+	// kill comes before any stream has a cursor.
 	for _, at := range []int{3, 7, 25} {
 		ctx, cancel := context.WithCancel(context.Background())
 		fake.mu.Lock()
@@ -405,7 +412,13 @@ func TestSyncResumesAfterKill(t *testing.T) {
 			}
 		}
 		fake.mu.Unlock()
-		r, err, _ := syncOnce(ctx, t, killed, srv.URL, newClock(apr1))
+		// Runs after the first say another --since: the streams still start from the
+		// first run's, the one stored before any stream had a cursor.
+		since := jan1
+		if at != 3 {
+			since = apr1.AddDate(0, 0, -7)
+		}
+		r, err, _ := syncSince(ctx, t, killed, srv.URL, newClock(apr1), since)
 		cancel()
 		if err == nil {
 			t.Fatalf("the sync killed at its request %d did not fail", at)
@@ -413,7 +426,7 @@ func TestSyncResumesAfterKill(t *testing.T) {
 		requests += r.Requests
 	}
 	fake.onRequest = nil
-	r, err, _ := syncOnce(context.Background(), t, killed, srv.URL, newClock(apr1))
+	r, err, _ := syncSince(context.Background(), t, killed, srv.URL, newClock(apr1), apr1.AddDate(0, 0, -7))
 	if err != nil {
 		t.Fatal(err)
 	}
