@@ -15,6 +15,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -107,11 +108,14 @@ type position struct {
 	To     time.Time `json:"to"`
 	Offset int       `json:"offset"`
 	Until  time.Time `json:"until"`
+	// Seen lists alerts created at From that are stored already: a window split at the
+	// offset cap starts at the creation time of the last alert it stored.
+	Seen []string `json:"seen,omitempty"`
 }
 
 func (p position) done() bool { return !p.From.Before(p.Until) }
 
-// next is the window after p's.
+// next is the window of the given size after p's.
 func (p position) next(window time.Duration) position {
 	to := p.To.Add(window)
 	if to.After(p.Until) {
@@ -144,8 +148,8 @@ func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (st 
 		next, err := c.alertPage(ctx, db, w, pos, &st, &win)
 		if err != nil {
 			w.Discard(context.WithoutCancel(ctx))
-			return st, fmt.Errorf("opsgenie: alerts created from %s (offset %d): %w; alerts created before %s are stored, and running the sync again resumes there",
-				pos.From.Format(time.RFC3339), pos.Offset, err, pos.From.Format(time.RFC3339))
+			return st, fmt.Errorf("opsgenie: alerts created from %s (offset %d): %w; alerts created before %[1]s and the first %[2]d after are stored, and running the sync again resumes there",
+				pos.From.Format(time.RFC3339), pos.Offset, err)
 		}
 		if next.From != pos.From {
 			win.print(c.cfg.Progress, next.From, c.http.Requests)
@@ -256,6 +260,9 @@ func (c *Collector) alertPage(ctx context.Context, db *sql.DB, w *ingest.Writer,
 		return pos, err
 	}
 	for _, a := range listed {
+		if a.CreatedAt.Equal(pos.From) && slices.Contains(pos.Seen, a.ID) {
+			continue
+		}
 		if t, ok := unchanged[a.ID]; ok && t.Equal(a.UpdatedAt) {
 			st.Unchanged++
 			win.unchanged++
@@ -272,15 +279,27 @@ func (c *Collector) alertPage(ctx context.Context, db *sql.DB, w *ingest.Writer,
 	next := pos
 	switch {
 	case len(p.Data) < pageLimit || p.Paging.Next == "":
-		next = pos.next(c.cfg.Window)
+		size := c.cfg.Window
+		if len(p.Data) == 0 && pos.Offset == 0 {
+			// An empty window: double the next one, so that years without alerts cost a
+			// few requests rather than one a window.
+			size = max(size, 2*pos.To.Sub(pos.From))
+		}
+		next = pos.next(size)
 	case pos.Offset+len(p.Data)+pageLimit > c.offsetCap:
 		// Opsgenie will not page past the offset cap: split the window where this page
-		// ends. Alerts created in that same millisecond are listed again, harmlessly.
+		// ends. The alerts of this page created in its last millisecond are listed again
+		// and skipped (those of earlier pages, if any, are fetched again, harmlessly).
 		last := listed[len(listed)-1].CreatedAt.UTC().Truncate(time.Millisecond)
 		if !last.After(pos.From) {
 			return pos, fmt.Errorf("more than %d alerts were created at %s; Opsgenie cannot list past that many", c.offsetCap, last.Format(time.RFC3339Nano))
 		}
-		next.From, next.Offset = last, 0
+		next = position{From: last, To: pos.To, Until: pos.Until}
+		for _, a := range listed {
+			if a.CreatedAt.Equal(last) {
+				next.Seen = append(next.Seen, a.ID)
+			}
+		}
 	default:
 		next.Offset += len(p.Data)
 	}
@@ -409,7 +428,7 @@ func newWindow(from time.Time, requests int) windowStats {
 }
 
 func (s windowStats) print(out io.Writer, to time.Time, requests int) {
-	if out == nil {
+	if out == nil || s.alerts+s.unchanged == 0 { // empty windows would drown the rest
 		return
 	}
 	secs := time.Since(s.start).Seconds()
