@@ -14,6 +14,8 @@ import (
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/config"
 	"github.com/alertlens/alertlens/ingest"
 	sqlmodels "github.com/alertlens/alertlens/sql"
 )
@@ -203,6 +205,44 @@ func TestDemoHistory(t *testing.T) {
 					t.Errorf("%s: no page of its rotations on %s, when the clocks changed", zone, d)
 				}
 			}
+		}
+	})
+
+	t.Run("the path to goal of the first month names the noisy rules", func(t *testing.T) {
+		ctx := context.Background()
+		cfg, err := config.Parse(Config, "demo config")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := analytics.Build(ctx, db, cfg); err != nil {
+			t.Fatal(err)
+		}
+		p, err := analytics.New(db).PathToGoal(ctx, analytics.Filter{To: "2025-11"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		noisy := map[string]bool{}
+		for _, d := range noisyDefs {
+			noisy[d.name] = true
+		}
+		// The noisy rules lead the ranking, and most of them are in the smallest set (which
+		// may also hold an Alertmanager rule whose pages tie with the last noisy one's).
+		var set []string
+		noisyInSet := 0
+		for i, r := range p.Rules {
+			if i < 5 && !noisy[r.Rule] {
+				t.Errorf("rank %d of 2025-11 is %s, not one of the noisy rules", r.Rank, r.Rule)
+			}
+			if r.InSmallestSet {
+				set = append(set, r.Rule)
+				if noisy[r.Rule] {
+					noisyInSet++
+				}
+			}
+		}
+		if p.Met || noisyInSet < len(noisyDefs)-2 {
+			t.Errorf("2025-11: %d after-hours pages against %d; smallest set %v, want most of the %d noisy rules",
+				p.AfterHoursPages, p.Goal, set, len(noisyDefs))
 		}
 	})
 }

@@ -1,5 +1,5 @@
 -- grain: one row per alert rule per month per scope with after-hours pages, ranked
--- (Pareto). in_smallest_set marks the fewest rules whose removal brings that month under
+-- (Pareto; between rules with as many pages, the noisier first: it is the likelier fix). in_smallest_set marks the fewest rules whose removal brings that month under
 -- the scope's goal: taking rules in rank order, a rule is needed while the pages left
 -- without the rules before it still reach the goal.
 with facts as (
@@ -16,8 +16,10 @@ scoped as (
     select 'team', f.team, f.* from facts f
 ),
 per_rule as (
-    select scope_type, scope, month, rule_id, count(*) as after_hours_pages
-    from scoped
+    select s.scope_type, s.scope, s.month, s.rule_id, count(*) as after_hours_pages,
+           any_value(m.noise_score) as noise_score
+    from scoped s
+    join rule_monthly m using (rule_id, month)
     group by all
 ),
 ranked as (
@@ -27,7 +29,7 @@ ranked as (
         sum(after_hours_pages) over (w rows between unbounded preceding and current row) as cumulative_pages,
         sum(after_hours_pages) over (partition by scope_type, scope, month) as total_pages
     from per_rule p
-    window w as (partition by scope_type, scope, month order by after_hours_pages desc, rule_id)
+    window w as (partition by scope_type, scope, month order by after_hours_pages desc, noise_score desc, rule_id)
 ),
 final as (
     select
