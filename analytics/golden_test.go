@@ -311,3 +311,16 @@ func TestFailedBuildKeepsPreviousResults(t *testing.T) {
 		t.Errorf("results changed after a failed build")
 	}
 }
+
+func TestGoldenWeeks(t *testing.T) {
+	db, _ := buildGolden(t)
+	// monthend was paged at 23:59 EDT on Thursday 30 April: the ISO week of Monday 27 April
+	// in the reporting zone, though it was already Friday 1 May in UTC.
+	var week string
+	if err := db.QueryRow(`select strftime(week, '%Y-%m-%d') from incident_facts where incident_id = 'monthend'`).Scan(&week); err != nil {
+		t.Fatal(err)
+	}
+	if week != "2026-04-27" {
+		t.Errorf("week of monthend = %s, want 2026-04-27", week)
+	}
+}

@@ -143,6 +143,8 @@ final as (
         s.is_page and s.page_window in ('off_hours', 'sleep')          as is_after_hours,
         s.is_page and s.page_window = 'sleep'                          as is_sleep_hours,
         date_trunc('month', coalesce(s.paged_at, s.created_at) + to_seconds(rz.utc_offset_seconds))::date as month,
+        -- ISO week (starting Monday) in the reporting time zone
+        date_trunc('week', coalesce(s.paged_at, s.created_at) + to_seconds(rz.utc_offset_seconds))::date as week,
         coalesce(s.paged_at, s.created_at) + to_seconds(rz.utc_offset_seconds) as reporting_at,
         s.found_runbook_url                                             as runbook_url,
         s.found_runbook_url is not null                                 as has_runbook,
