@@ -458,6 +458,7 @@ func TestSyncGivesUpOnServerErrors(t *testing.T) {
 		t.Fatal("the sync did not fail against a dead server")
 	}
 	msg := err.Error()
+	t.Logf("what the user sees: %s", msg)
 	for _, want := range []string{
 		"pagerduty: incidents window 2026-01-01T00:00:00Z..2026-04-01T00:00:00Z at offset 200",
 		"500", "after 5 attempts",
