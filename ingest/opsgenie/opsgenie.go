@@ -98,7 +98,6 @@ type Stats struct {
 	Acks          int // acknowledgements taken from logs
 	Users, Teams  int
 	Requests      int
-	Until         time.Time // alerts created before this are stored
 }
 
 // position is the alert cursor: the window being listed, how far into it the stored
@@ -139,7 +138,6 @@ func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (st 
 	if err := c.syncTeams(ctx, w, &st); err != nil {
 		return st, fmt.Errorf("opsgenie: teams: %w", err)
 	}
-	st.Until = pos.From
 	win := newWindow(pos.From, c.http.Requests)
 	for !pos.done() {
 		if err := ctx.Err(); err != nil {
@@ -148,13 +146,17 @@ func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (st 
 		next, err := c.alertPage(ctx, db, w, pos, &st, &win)
 		if err != nil {
 			w.Discard(context.WithoutCancel(ctx))
-			return st, fmt.Errorf("opsgenie: alerts created from %s (offset %d): %w; alerts created before %[1]s and the first %[2]d after are stored, and running the sync again resumes there",
-				pos.From.Format(time.RFC3339), pos.Offset, err)
+			from := pos.From.Format(time.RFC3339)
+			stored := "alerts created before " + from
+			if pos.Offset > 0 {
+				stored += fmt.Sprintf(" and the first %d after", pos.Offset)
+			}
+			return st, fmt.Errorf("opsgenie: alerts created from %s (offset %d): %w; %s are stored, and running the sync again resumes there",
+				from, pos.Offset, err, stored)
 		}
-		if next.From != pos.From {
+		if !next.From.Equal(pos.From) {
 			win.print(c.cfg.Progress, next.From, c.http.Requests)
 			win = newWindow(next.From, c.http.Requests)
-			st.Until = next.From
 		}
 		pos = next
 	}
