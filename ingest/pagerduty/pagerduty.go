@@ -130,6 +130,7 @@ type Report struct {
 func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (Report, error) {
 	r := &run{Collector: c, db: db, w: w, end: c.opts.Now().UTC().Truncate(time.Second),
 		rep: Report{Stored: map[string]int64{}, New: map[string]int64{}}}
+	before := c.client.requests()
 	teams, policies := map[string]string{}, map[string]string{}
 	steps := []func(context.Context) error{
 		r.backfillStart,
@@ -200,11 +201,11 @@ func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (Rep
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			w.Discard(context.WithoutCancel(ctx))
-			r.rep.Requests = c.client.requests()
+			r.rep.Requests = c.client.requests() - before
 			return r.rep, err
 		}
 	}
-	r.rep.Requests = c.client.requests()
+	r.rep.Requests = c.client.requests() - before
 	return r.rep, nil
 }
 
