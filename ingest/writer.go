@@ -58,6 +58,7 @@ type Writer struct {
 	source    string
 	conn      *sql.Conn
 	appenders []*duckdb.Appender
+	pending   []int // rows staged per table since the last Commit or Discard
 	seq       int64
 	now       func() time.Time
 }
@@ -71,7 +72,7 @@ func NewWriter(ctx context.Context, db *sql.DB, source string) (*Writer, error) 
 	if err != nil {
 		return nil, err
 	}
-	w := &Writer{source: source, conn: conn, now: time.Now}
+	w := &Writer{source: source, conn: conn, now: time.Now, pending: make([]int, len(tables))}
 	for _, t := range tables {
 		stmt := fmt.Sprintf("create or replace temp table stage_%s as select %s, 0::bigint as seq from %s limit 0",
 			t.name, strings.Join(t.cols, ", "), t.name)
@@ -102,6 +103,7 @@ func (w *Writer) Source() string { return w.source }
 
 func (w *Writer) append(t int, vals ...driver.Value) error {
 	w.seq++
+	w.pending[t]++
 	row := append([]driver.Value{w.source}, vals...)
 	row = append(row, w.seq)
 	if err := w.appenders[t].AppendRow(row...); err != nil {
@@ -179,7 +181,10 @@ func (w *Writer) Commit(ctx context.Context, cursors ...Cursor) (Counts, error) 
 		return counts, err
 	}
 	defer tx.Rollback()
-	for _, t := range tables {
+	for i, t := range tables {
+		if w.pending[i] == 0 {
+			continue
+		}
 		stored, fresh, err := merge(ctx, tx, t)
 		if err != nil {
 			return counts, fmt.Errorf("ingest: merge %s: %w", t.name, err)
@@ -189,10 +194,7 @@ func (w *Writer) Commit(ctx context.Context, cursors ...Cursor) (Counts, error) 
 		}
 	}
 	for _, c := range cursors {
-		if _, err := tx.ExecContext(ctx, `delete from sync_state where source = ? and stream = ?`, w.source, c.Stream); err != nil {
-			return counts, fmt.Errorf("ingest: save cursor %s: %w", c.Stream, err)
-		}
-		if _, err := tx.ExecContext(ctx, `insert into sync_state values (?, ?, ?, ?)`, w.source, c.Stream, c.Value, w.now().UTC()); err != nil {
+		if _, err := tx.ExecContext(ctx, `insert or replace into sync_state values (?, ?, ?, ?)`, w.source, c.Stream, c.Value, w.now().UTC()); err != nil {
 			return counts, fmt.Errorf("ingest: save cursor %s: %w", c.Stream, err)
 		}
 	}
@@ -202,30 +204,33 @@ func (w *Writer) Commit(ctx context.Context, cursors ...Cursor) (Counts, error) 
 	return counts, w.clear(ctx)
 }
 
-// merge replaces stored rows with the staged rows of the same key (the last staged row
-// of a key wins) and reports how many keys were staged and how many were new.
+// merge upserts the staged rows into the table through its primary key (the last
+// staged row of a key wins) and reports how many keys were staged and how many were new.
+// The primary key's index makes this cost the size of the page, not of the table.
 func merge(ctx context.Context, tx *sql.Tx, t table) (stored, fresh int64, err error) {
 	stage := "stage_" + t.name
-	var on []string
-	for _, k := range t.key {
-		on = append(on, fmt.Sprintf("s.%s is not distinct from t.%s", k, k))
+	if err = tx.QueryRowContext(ctx, fmt.Sprintf("select count(distinct (%s)) from %s",
+		strings.Join(t.key, ", "), stage)).Scan(&stored); err != nil || stored == 0 {
+		return stored, 0, err
 	}
-	match := strings.Join(on, " and ")
-	cols := strings.Join(t.cols, ", ")
-	latest := fmt.Sprintf("select %s from %s qualify row_number() over (partition by %s order by seq desc) = 1",
-		cols, stage, strings.Join(t.key, ", "))
-
-	if err = tx.QueryRowContext(ctx, fmt.Sprintf(
-		`select count(*), count(*) filter (where not exists (select 1 from %s t where %s)) from (%s) s`,
-		t.name, match, latest)).Scan(&stored, &fresh); err != nil || stored == 0 {
-		return stored, fresh, err
-	}
-	if _, err = tx.ExecContext(ctx, fmt.Sprintf(
-		`delete from %s t where exists (select 1 from %s s where %s)`, t.name, stage, match)); err != nil {
+	var before, after int64
+	if err = tx.QueryRowContext(ctx, "select count(*) from "+t.name).Scan(&before); err != nil {
 		return 0, 0, err
 	}
-	_, err = tx.ExecContext(ctx, fmt.Sprintf(`insert into %s (%s) %s`, t.name, cols, latest))
-	return stored, fresh, err
+	verb := "insert or replace"
+	if len(t.key) == len(t.cols) {
+		verb = "insert or ignore" // every column is key: nothing to replace
+	}
+	cols := strings.Join(t.cols, ", ")
+	if _, err = tx.ExecContext(ctx, fmt.Sprintf(
+		"%s into %s (%s) select %s from %s qualify row_number() over (partition by %s order by seq desc) = 1",
+		verb, t.name, cols, cols, stage, strings.Join(t.key, ", "))); err != nil {
+		return 0, 0, err
+	}
+	if err = tx.QueryRowContext(ctx, "select count(*) from "+t.name).Scan(&after); err != nil {
+		return 0, 0, err
+	}
+	return stored, after - before, nil
 }
 
 // Discard drops everything staged since the last Commit.
@@ -239,7 +244,11 @@ func (w *Writer) Discard(ctx context.Context) error {
 }
 
 func (w *Writer) clear(ctx context.Context) error {
-	for _, t := range tables {
+	for i, t := range tables {
+		if w.pending[i] == 0 {
+			continue
+		}
+		w.pending[i] = 0
 		if _, err := w.conn.ExecContext(ctx, "delete from stage_"+t.name); err != nil {
 			return fmt.Errorf("ingest: clear stage %s: %w", t.name, err)
 		}

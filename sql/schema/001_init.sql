@@ -8,7 +8,8 @@ create table raw_records (
     kind        varchar   not null,  -- incident, log_entry, user, service, alert, ...
     record_id   varchar   not null,
     fetched_at  timestamp not null,
-    payload     json      not null
+    payload     json      not null,
+    primary key (source, kind, record_id)
 );
 
 create table responders (
@@ -16,7 +17,8 @@ create table responders (
     responder_id  varchar not null,
     name          varchar not null,
     email         varchar not null,
-    time_zone     varchar not null  -- IANA zone; '' when the source does not know it
+    time_zone     varchar not null,  -- IANA zone; '' when the source does not know it
+    primary key (source, responder_id)
 );
 
 create table services (
@@ -24,7 +26,8 @@ create table services (
     service_id  varchar not null,
     name        varchar not null,
     team        varchar not null,
-    rotation    varchar not null  -- the on-call rotation that gets paged for this service
+    rotation    varchar not null,  -- the on-call rotation that gets paged for this service
+    primary key (source, service_id)
 );
 
 create table incidents (
@@ -42,7 +45,8 @@ create table incidents (
     runbook_url         varchar   not null,
     escalations         integer   not null,  -- escalations past the first level by timeout
     manual_escalations  integer   not null,  -- escalations past the first level by hand
-    labels              json                 -- source labels/details worth keeping (alertmanager labels, ...)
+    labels              json,  -- source labels/details worth keeping (alertmanager labels, ...)
+    primary key (source, incident_id)
 );
 
 -- One message to one person on one channel at one time.
@@ -51,7 +55,8 @@ create table notifications (
     incident_id   varchar   not null,
     responder_id  varchar   not null,
     channel       varchar   not null,  -- phone | sms | push | email | chat
-    notified_at   timestamp not null
+    notified_at   timestamp not null,
+    primary key (source, incident_id, responder_id, channel, notified_at)
 );
 
 -- Events that a source reports apart from the incident record (PagerDuty log entries,
@@ -65,7 +70,8 @@ create table incident_events (
     kind          varchar   not null,  -- acknowledge | escalate_timeout | escalate_manual | runbook
     responder_id  varchar   not null,  -- '' when no person did it
     occurred_at   timestamp not null,
-    detail        varchar   not null   -- the runbook link for kind runbook, else ''
+    detail        varchar   not null,  -- the runbook link for kind runbook, else ''
+    primary key (source, incident_id, event_id)
 );
 
 create table reviews (
@@ -74,7 +80,8 @@ create table reviews (
     tag          varchar not null,  -- no_action | action_taken
     note         varchar not null,
     reviewer     varchar not null,
-    reviewed_at  timestamp
+    reviewed_at  timestamp,
+    primary key (source, incident_id)
 );
 
 -- Where each incremental sync stopped.
@@ -82,5 +89,6 @@ create table sync_state (
     source      varchar   not null,
     stream      varchar   not null,
     cursor      varchar   not null,
-    updated_at  timestamp not null
+    updated_at  timestamp not null,
+    primary key (source, stream)
 );
