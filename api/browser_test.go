@@ -116,7 +116,7 @@ func TestDashboardsInChromium(t *testing.T) {
 		series     [][]string // expected series names, chart by chart (a subset of each)
 	}{
 		{"goal", "/", [][]string{{"after-hours pages", "goal", "3-month average", "projected this month"}}},
-		{"path", "/path", [][]string{{"after-hours pages", "cumulative %", "goal"}, {"before", "after", "goal"}}},
+		{"path", "/path?to=2025-11", [][]string{{"after-hours pages", "cumulative %", "goal"}, {"before", "after", "goal"}}},
 		{"team", "/team/Data", [][]string{{"business hours", "off-hours", "sleep hours"}}},
 		{"responders", "/responders", [][]string{{"interruptions"}, {"interruptions", "after-hours pages", "sleep-hours pages"}, {"platform-oncall"}}},
 		{"rule", "/rule/" + url.PathEscape(top[0].RuleID), [][]string{{"incidents", "after-hours pages", "sleep-hours pages", "noise score"}}},

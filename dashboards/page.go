@@ -238,8 +238,8 @@ footer{color:#777;font-size:12px;padding:0 24px 24px}
 {{range .Rows}}<tr>{{range .}}<td>{{if .Href}}<a href="{{.Href}}">{{.Text}}</a>{{else}}{{.Text}}{{end}}</td>{{end}}</tr>
 {{end}}</tbody></table>{{end}}
 {{with .WhatIf}}<form id="whatif" data-scope-type="{{.ScopeType}}" data-scope="{{.Scope}}">
-<table><thead><tr><th>rule</th><th>after-hours pages</th><th>change</th><th>delay (minutes)</th></tr></thead><tbody>
-{{range .Rules}}<tr data-rule-id="{{.RuleID}}"><td>{{.Rule}}</td><td>{{.AfterHoursPages}}</td>
+<table><thead><tr><th>rule</th><th>service</th><th>after-hours pages</th><th>change</th><th>delay (minutes)</th></tr></thead><tbody>
+{{range .Rules}}<tr data-rule-id="{{.RuleID}}"><td>{{.Rule}}</td><td>{{.Service}}</td><td>{{.AfterHoursPages}}</td>
 <td><select name="action"><option value="">keep</option><option value="remove">remove</option><option value="business_hours_only">business hours only</option><option value="delay">delay</option></select></td>
 <td><input name="delay" type="number" min="1" max="1440" value="10"></td></tr>
 {{end}}</tbody></table>
