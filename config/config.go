@@ -31,6 +31,8 @@ type Config struct {
 	Rules           Rules               `yaml:"rules"`
 	RunbookPatterns []string            `yaml:"runbook_patterns"`
 	Alertmanager    alertmanager.Config `yaml:"alertmanager"`
+	PagerDuty       Collector           `yaml:"pagerduty"`
+	Opsgenie        Collector           `yaml:"opsgenie"`
 	API             API                 `yaml:"api"`
 
 	// Source is the document this config was parsed from; a build stores it so that a
@@ -77,6 +79,14 @@ type Rules struct {
 type Rewrite struct {
 	Pattern string `yaml:"pattern"`
 	Replace string `yaml:"replace"`
+}
+
+// Collector holds the defaults of a sync command; its flags override them. The
+// credential is named by its environment variable, never written here.
+type Collector struct {
+	CredentialEnv string `yaml:"credential_env"`
+	APIURL        string `yaml:"api_url"`
+	Source        string `yaml:"source"`
 }
 
 // API names the environment variables that hold the server's bearer tokens: the
@@ -140,6 +150,8 @@ func (c *Config) OrgGoal() int {
 	return *c.Organisation.Goal
 }
 
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
 var weekdays = map[string]int{"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 
 func (c *Config) validate() error {
@@ -198,6 +210,15 @@ func (c *Config) validate() error {
 	}
 	if m := c.Rules.TransientMinutes; m != nil && (*m < 0 || *m > 24*60) {
 		add("rules.transient_minutes", "want 0 to 1440 minutes, got %d", *m)
+	}
+	for key, col := range map[string]Collector{"pagerduty": c.PagerDuty, "opsgenie": c.Opsgenie} {
+		if col.CredentialEnv != "" && !envName.MatchString(col.CredentialEnv) {
+			// not quoted back: it may be a credential pasted here by mistake
+			add(key+".credential_env", "want the name of an environment variable such as PAGERDUTY_TOKEN (the credential itself goes in that variable)")
+		}
+		if col.APIURL != "" && !strings.HasPrefix(col.APIURL, "http://") && !strings.HasPrefix(col.APIURL, "https://") {
+			add(key+".api_url", "want an http:// or https:// URL, got %q", col.APIURL)
+		}
 	}
 	if err := c.Alertmanager.Validate(); err != nil {
 		errs = append(errs, err)

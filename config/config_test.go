@@ -56,3 +56,20 @@ func TestHolidayDates(t *testing.T) {
 		t.Errorf("Irish holidays include the 4th of July: %v", got)
 	}
 }
+
+func TestCollectorSections(t *testing.T) {
+	c, err := Parse([]byte("pagerduty:\n  credential_env: PD_EU_TOKEN\n  api_url: https://api.eu.pagerduty.com\n  source: pd-eu\n"), "a.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PagerDuty.CredentialEnv != "PD_EU_TOKEN" || c.PagerDuty.Source != "pd-eu" {
+		t.Errorf("pagerduty section: %+v", c.PagerDuty)
+	}
+	_, err = Parse([]byte("opsgenie:\n  credential_env: \"abc-123 secret\"\n"), "a.yaml")
+	if err == nil || !strings.Contains(err.Error(), "opsgenie.credential_env: want the name of an environment variable") {
+		t.Errorf("a pasted key: err = %v", err)
+	}
+	if err != nil && strings.Contains(err.Error(), "abc-123") {
+		t.Errorf("the error repeats what may be a credential: %v", err)
+	}
+}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"github.com/spf13/cobra"
+
+	"github.com/alertlens/alertlens/config"
 )
 
 // syncSources builds the `alertlens sync <source>` subcommands. Each sync_<source>.go
@@ -25,4 +27,17 @@ Run 'alertlens build' afterwards to update the metrics. See docs/sources.md.`,
 		cmd.AddCommand(source(g))
 	}
 	return cmd
+}
+
+// collectorDefaults lets the config file's section for a source set the defaults of
+// the sync flags the user did not give.
+func collectorDefaults(cmd *cobra.Command, col config.Collector, credentialFlag string, credentialEnv, apiURL, source *string) {
+	for _, d := range []struct {
+		flag, value string
+		target      *string
+	}{{credentialFlag, col.CredentialEnv, credentialEnv}, {"api-url", col.APIURL, apiURL}, {"source", col.Source, source}} {
+		if d.value != "" && !cmd.Flags().Changed(d.flag) {
+			*d.target = d.value
+		}
+	}
 }

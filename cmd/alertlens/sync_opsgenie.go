@@ -28,8 +28,9 @@ acknowledgements in the log count when the alert's report has none. Opsgenie has
 services: an alert's first responder team is its service, team and rotation (else the
 integration that raised it).
 
-The API key is read from $OPSGENIE_API_KEY (--key-env names another variable); it is
-sent only in the Authorization header and never stored or printed. Accounts in the EU
+The API key is read from $OPSGENIE_API_KEY (--key-env, or the config file's
+opsgenie.credential_env, names another variable; opsgenie.api_url and opsgenie.source
+set those defaults too); it is sent only in the Authorization header and never stored or printed. Accounts in the EU
 use --api-url https://api.eu.opsgenie.com.
 
 Each page of alerts is committed with its cursor before the next is fetched: a sync
@@ -41,6 +42,11 @@ Run 'alertlens build' afterwards.`,
   alertlens sync opsgenie --api-url https://api.eu.opsgenie.com --key-env OG_EU_KEY --source opsgenie-eu`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			file, err := g.loadConfig()
+			if err != nil {
+				return err
+			}
+			collectorDefaults(cmd, file.Opsgenie, "key-env", &keyEnv, &cfg.APIURL, &source)
 			key := os.Getenv(keyEnv)
 			if key == "" {
 				return fmt.Errorf("--key-env: $%s is empty: set it to an Opsgenie API key with read access", keyEnv)

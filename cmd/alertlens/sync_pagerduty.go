@@ -31,7 +31,8 @@ resolution is picked up. Each page is committed with its cursor before the next 
 fetched: a sync that is stopped or fails keeps what it stored and resumes there.
 
 The token is a REST API key (read-only is enough), read from $PAGERDUTY_TOKEN or the
-variable --token-env names; it is sent only in the Authorization header and never
+variable --token-env names (or the config file's pagerduty.credential_env; its
+pagerduty.api_url and pagerduty.source set those defaults too); it is sent only in the Authorization header and never
 stored or printed. Requests are paced under PagerDuty's 960 a minute; 429s wait for
 the reset, server errors are retried. Run 'alertlens build' afterwards.`,
 		Example: `  export PAGERDUTY_TOKEN=...      # a read-only REST API key
@@ -39,6 +40,11 @@ the reset, server errors are retried. Run 'alertlens build' afterwards.`,
   alertlens sync pagerduty --token-env PD_EU_TOKEN --api-url https://api.eu.pagerduty.com --source pagerduty-eu`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.loadConfig()
+			if err != nil {
+				return err
+			}
+			collectorDefaults(cmd, cfg.PagerDuty, "token-env", &tokenEnv, &apiURL, &source)
 			token := os.Getenv(tokenEnv)
 			if token == "" {
 				return fmt.Errorf("--token-env: $%s is empty: set it to a PagerDuty REST API key (read-only is enough)", tokenEnv)

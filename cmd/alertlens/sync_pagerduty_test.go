@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -79,5 +80,23 @@ func TestSyncPagerDutyWithoutToken(t *testing.T) {
 	err := cmd.Execute()
 	if err == nil || !strings.Contains(err.Error(), "$PD_TEST_TOKEN is empty") {
 		t.Errorf("error %v: want one naming the empty variable", err)
+	}
+}
+
+// The config file's pagerduty section gives the credential's variable, the API URL and
+// the source name when the flags do not.
+func TestSyncPagerDutyFromConfig(t *testing.T) {
+	const token = "config-test-token"
+	t.Setenv("PD_CONFIG_TOKEN", token)
+	srv := onePagerDutyIncident(t, token)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "alertlens.yaml")
+	doc := fmt.Sprintf("pagerduty:\n  credential_env: PD_CONFIG_TOKEN\n  api_url: %s\n  source: pd-config\n", srv.URL)
+	if err := os.WriteFile(cfg, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := runCLI(t, "--db", filepath.Join(dir, "pd.duckdb"), "--config", cfg, "sync", "pagerduty", "--since", "2026-01-01")
+	if !strings.Contains(out, "pd-config: fetched 1 teams") {
+		t.Errorf("sync with the config's defaults said:\n%s", out)
 	}
 }
