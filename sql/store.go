@@ -60,6 +60,11 @@ func open(dbPath, options string) (*sql.DB, error) {
 		return err
 	})
 	if err != nil {
+		if strings.Contains(err.Error(), "Could not set lock") {
+			// DuckDB lets one process at a time write a file, and none read it meanwhile
+			return nil, fmt.Errorf("database %s is in use by another alertlens (a running 'alertlens serve'?): "+
+				"stop it first, or ask the server's API instead: %w", dbPath, err)
+		}
 		return nil, fmt.Errorf("open database %s: %w", dbPath, err)
 	}
 	return sql.OpenDB(connector), nil

@@ -2,9 +2,13 @@ package sql_test
 
 import (
 	"context"
+	"io"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	sqlmodels "github.com/alertlens/alertlens/sql"
 )
@@ -69,5 +73,39 @@ func TestModelsRunInDependencyOrder(t *testing.T) {
 	// incident_facts reads interruptions, which reads stg_notifications
 	if !(pos["stg_notifications"] < pos["interruptions"] && pos["interruptions"] < pos["incident_facts"]) {
 		t.Errorf("order: %v", pos)
+	}
+}
+
+func TestOpenBusyFileSaysWhy(t *testing.T) {
+	// A second handle in the same process shares DuckDB's instance cache, so the lock is
+	// only visible from another process: run this test binary again as that process.
+	if path := os.Getenv("ALERTLENS_TEST_HOLD"); path != "" {
+		db, err := sqlmodels.Open(context.Background(), path)
+		if err != nil {
+			os.Exit(3)
+		}
+		defer db.Close()
+		os.Stdout.WriteString("held\n")
+		time.Sleep(20 * time.Second)
+		return
+	}
+	path := filepath.Join(t.TempDir(), "busy.duckdb")
+	holder := exec.Command(os.Args[0], "-test.run", "^TestOpenBusyFileSaysWhy$")
+	holder.Env = append(os.Environ(), "ALERTLENS_TEST_HOLD="+path)
+	out, err := holder.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Process.Kill()
+	buf := make([]byte, 5)
+	if _, err := io.ReadFull(out, buf); err != nil || string(buf) != "held\n" {
+		t.Fatalf("holder did not open the file: %q %v", buf, err)
+	}
+	_, err = sqlmodels.Open(context.Background(), path)
+	if err == nil || !strings.Contains(err.Error(), "in use by another alertlens") {
+		t.Errorf("opening a file another process holds: err = %v", err)
 	}
 }
