@@ -69,6 +69,12 @@ hold the tokens. A read token may GET; a write token may also POST (what-if, ing
 			if err := ensureBuilt(ctx, db, svc, cfg, rebuild, cmd); err != nil {
 				return err
 			}
+			if tokens.Enabled() && cfg.Alertmanager.TokenEnv != "" {
+				// Alertmanager sends one Authorization header: with API auth on it must be a
+				// write token, so a second token of the receiver's own could never be met.
+				return fmt.Errorf("alertmanager.token_env is set while API auth is on: Alertmanager must then send a write token; " +
+					"remove alertmanager.token_env (it is for a server without API auth)")
+			}
 			ingest, err := alertmanager.NewHandler(db, cfg.Alertmanager, logger)
 			if err != nil {
 				return err
