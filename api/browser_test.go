@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/ingest/ingesttest"
 )
 
 // chartInfo is what the page's charts report back from ECharts itself.
@@ -150,7 +151,7 @@ func TestDashboardsInChromium(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				dir := filepath.Join(repoRoot(t), "docs", "screenshots")
+				dir := filepath.Join(ingesttest.RepoRoot(t), "docs", "screenshots")
 				if err := os.MkdirAll(dir, 0o755); err != nil {
 					t.Fatal(err)
 				}
@@ -191,23 +192,5 @@ func TestDashboardsInChromium(t *testing.T) {
 	defer mu.Unlock()
 	for _, p := range problems {
 		t.Error(p)
-	}
-}
-
-// repoRoot is the folder holding go.mod, above the test's working directory.
-func repoRoot(t *testing.T) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the working directory")
-		}
-		dir = parent
 	}
 }

@@ -128,18 +128,26 @@ func (s *Server) routeTable(ingest http.Handler) []route {
 	return rt
 }
 
+// request reads what every read endpoint takes, the answer's format and the filter; on
+// a bad parameter it answers the 400 itself and reports false.
+func (s *Server) request(c *gin.Context) (asCSV bool, f analytics.Filter, ok bool) {
+	asCSV, err := wantCSV(c)
+	if err == nil {
+		f, err = s.parseFilter(c.Request.Context(), c.Query)
+	}
+	if err != nil {
+		s.fail(c, err)
+		return false, f, false
+	}
+	return asCSV, f, true
+}
+
 // list serves a list endpoint: parse the filter, fetch the rows, render JSON or CSV.
 func list[T any](s *Server, writeCSV func(io.Writer, string, []T) error,
 	fetch func(context.Context, analytics.Filter, *gin.Context) ([]T, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		asCSV, err := wantCSV(c)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		f, err := s.parseFilter(c.Request.Context(), c.Query)
-		if err != nil {
-			s.fail(c, err)
+		asCSV, f, ok := s.request(c)
+		if !ok {
 			return
 		}
 		rows, err := fetch(c.Request.Context(), f, c)
@@ -158,14 +166,8 @@ func list[T any](s *Server, writeCSV func(io.Writer, string, []T) error,
 func one[T any](s *Server, writeCSV func(io.Writer, string, []T) error,
 	fetch func(context.Context, analytics.Filter, *gin.Context) (T, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		asCSV, err := wantCSV(c)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		f, err := s.parseFilter(c.Request.Context(), c.Query)
-		if err != nil {
-			s.fail(c, err)
+		asCSV, f, ok := s.request(c)
+		if !ok {
 			return
 		}
 		v, err := fetch(c.Request.Context(), f, c)
@@ -268,14 +270,8 @@ func (s *Server) rule(c *gin.Context) {
 }
 
 func (s *Server) path(c *gin.Context) {
-	asCSV, err := wantCSV(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	f, err := s.parseFilter(c.Request.Context(), c.Query)
-	if err != nil {
-		s.fail(c, err)
+	asCSV, f, ok := s.request(c)
+	if !ok {
 		return
 	}
 	p, err := s.a.PathToGoal(c.Request.Context(), f)

@@ -2,25 +2,13 @@ package ingest_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/alertlens/alertlens/ingest"
-	sqlmodels "github.com/alertlens/alertlens/sql"
+	"github.com/alertlens/alertlens/ingest/ingesttest"
 )
-
-func openStore(tb testing.TB) *sql.DB {
-	tb.Helper()
-	db, err := sqlmodels.Open(context.Background(), filepath.Join(tb.TempDir(), "w.duckdb"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
-}
 
 func incident(id string, title string) ingest.Incident {
 	return ingest.Incident{ID: id, ServiceID: "svc", Title: title, Urgency: "high",
@@ -29,7 +17,7 @@ func incident(id string, title string) ingest.Incident {
 
 func TestCommitMergesByKeyAndCountsNewRecords(t *testing.T) {
 	ctx := context.Background()
-	db := openStore(t)
+	db := ingesttest.OpenDB(t)
 	w, err := ingest.NewWriter(ctx, db, "src")
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +79,7 @@ func TestCommitMergesByKeyAndCountsNewRecords(t *testing.T) {
 // records) into a store that already holds 200,000: the cost of a page in a long backfill.
 func BenchmarkCommitPage(b *testing.B) {
 	ctx := context.Background()
-	db := openStore(b)
+	db := ingesttest.OpenDB(b)
 	w, err := ingest.NewWriter(ctx, db, "src")
 	if err != nil {
 		b.Fatal(err)

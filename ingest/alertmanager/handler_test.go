@@ -2,7 +2,6 @@ package alertmanager
 
 import (
 	"bytes"
-	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -19,50 +18,16 @@ import (
 	"testing"
 	"time"
 
-	sqlmodels "github.com/alertlens/alertlens/sql"
+	"github.com/alertlens/alertlens/ingest/ingesttest"
 )
-
-// formatsDir finds shared/formats, the sibling of the repository root.
-func formatsDir(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-	formats := filepath.Join(dir, "..", "shared", "formats", "alertmanager")
-	if _, err := os.Stat(formats); err != nil {
-		tb.Skipf("real Alertmanager samples not found at %s (shared/ is the repository's sibling): %v", formats, err)
-	}
-	return formats
-}
 
 func sample(tb testing.TB, name string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(formatsDir(tb), name))
+	b, err := os.ReadFile(filepath.Join(ingesttest.Formats(tb, "alertmanager"), name))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return b
-}
-
-func openDB(tb testing.TB) *sql.DB {
-	tb.Helper()
-	db, err := sqlmodels.Open(context.Background(), filepath.Join(tb.TempDir(), "alertlens.duckdb"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
 }
 
 func newHandler(tb testing.TB, db *sql.DB, cfg Config, logs io.Writer) *Handler {
@@ -209,7 +174,7 @@ func TestFingerprintMatchesPrometheusVector(t *testing.T) {
 }
 
 func TestSampleFiringWithCommonRunbook(t *testing.T) {
-	db := openDB(t)
+	db := ingesttest.OpenDB(t)
 	res := mustPost(t, newHandler(t, db, Config{}, nil), sample(t, "webhook_v4_firing_msteams.json"))
 	if res.Alerts != 1 || res.New != 1 || res.Updated != 0 {
 		t.Errorf("result %+v, want 1 alert, 1 new", res)
@@ -263,7 +228,7 @@ func TestSampleFiringWithCommonRunbook(t *testing.T) {
 }
 
 func TestSampleTwoAlertsTakeCommonSeverity(t *testing.T) {
-	db := openDB(t)
+	db := ingesttest.OpenDB(t)
 	mustPost(t, newHandler(t, db, Config{}, nil), sample(t, "webhook_v4_firing_2_alerts_msteams.json"))
 	got := incidents(t, db)
 	for _, name := range []string{"high_memory_load", "high_memory_load2"} {
@@ -285,7 +250,7 @@ func TestSampleTwoAlertsTakeCommonSeverity(t *testing.T) {
 }
 
 func TestSampleLargeFiring(t *testing.T) {
-	db := openDB(t)
+	db := ingesttest.OpenDB(t)
 	res := mustPost(t, newHandler(t, db, Config{}, nil), sample(t, "webhook_v4_firing_large_msteams.json"))
 	if res.Alerts != 19 || res.New != 19 {
 		t.Errorf("result %+v, want 19 alerts, all new", res)
@@ -340,7 +305,7 @@ func TestSampleLargeFiring(t *testing.T) {
 }
 
 func TestSampleResolvedWithRunbookURL(t *testing.T) {
-	db := openDB(t)
+	db := ingesttest.OpenDB(t)
 	mustPost(t, newHandler(t, db, Config{}, nil), sample(t, "webhook_v4_resolved_runbook_url_prom2teams.json"))
 	got := incidents(t, db)
 	id := "dd19ae3d4e06ac55@2017-05-09T07:01:37.803Z" // the payload's own fingerprint
@@ -358,7 +323,7 @@ func TestSampleResolvedWithRunbookURL(t *testing.T) {
 		t.Errorf("incident %+v", inc)
 	}
 	// With "severe" configured as high, the same alert is high urgency.
-	db2 := openDB(t)
+	db2 := ingesttest.OpenDB(t)
 	mustPost(t, newHandler(t, db2, Config{HighSeverities: []string{"SEVERE"}}, nil), sample(t, "webhook_v4_resolved_runbook_url_prom2teams.json"))
 	if u := incidents(t, db2)[id].Urgency; u != "high" {
 		t.Errorf("urgency %q with high_severities [SEVERE], want high", u)
@@ -399,7 +364,7 @@ func snapshot(tb testing.TB, db *sql.DB) string {
 }
 
 func TestResendChangesNothing(t *testing.T) {
-	db := openDB(t)
+	db := ingesttest.OpenDB(t)
 	h := newHandler(t, db, Config{}, nil)
 	for _, name := range []string{"webhook_v4_firing_large_msteams.json", "webhook_v4_resolved_runbook_url_prom2teams.json"} {
 		mustPost(t, h, sample(t, name))
@@ -439,7 +404,7 @@ func webhook(status, fingerprint, startsAt, endsAt string) []byte {
 }
 
 func TestFiringThenResolvedThenLateFiring(t *testing.T) {
-	db := openDB(t)
+	db := ingesttest.OpenDB(t)
 	h := newHandler(t, db, Config{}, nil)
 	const start, end = "2026-03-29T00:30:00Z", "2026-03-29T00:34:10.5Z"
 	id := "a1b2c3d4e5f60718@2026-03-29T00:30:00Z"
@@ -521,7 +486,7 @@ func TestMalformedBodiesStoreNothing(t *testing.T) {
 		{"common labels", `{"version":"4","status":"firing","receiver":"r","commonLabels":{"x":null},"alerts":[]}`,
 			`commonLabels.x: want a string, got null`},
 	}
-	db := openDB(t)
+	db := ingesttest.OpenDB(t)
 	var logs bytes.Buffer
 	h := newHandler(t, db, Config{}, &logs)
 	for _, c := range cases {
@@ -550,7 +515,7 @@ func TestMalformedBodiesStoreNothing(t *testing.T) {
 }
 
 func TestBodyLimit(t *testing.T) {
-	db := openDB(t)
+	db := ingesttest.OpenDB(t)
 	h := newHandler(t, db, Config{}, nil)
 	big := `{"version":"4","status":"firing","receiver":"r","alerts":[],"pad":"` + strings.Repeat("x", MaxBodyBytes) + `"}`
 	if rec := post(h, []byte(big)); rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), "at most 5 MiB") {
@@ -567,7 +532,7 @@ func TestBodyLimit(t *testing.T) {
 func TestBearerToken(t *testing.T) {
 	const token = "s3cret-T0ken-value-9f8e7d"
 	t.Setenv("TEST_AM_TOKEN", token)
-	db := openDB(t)
+	db := ingesttest.OpenDB(t)
 	var logs bytes.Buffer
 	h := newHandler(t, db, Config{TokenEnv: "TEST_AM_TOKEN"}, &logs)
 	body := sample(t, "webhook_v4_firing_msteams.json")
@@ -615,7 +580,7 @@ func TestBearerToken(t *testing.T) {
 	}
 
 	// Without token_env no header is needed.
-	open := newHandler(t, openDB(t), Config{}, nil)
+	open := newHandler(t, ingesttest.OpenDB(t), Config{}, nil)
 	if rec := post(open, body); rec.Code != http.StatusOK {
 		t.Errorf("no token configured: status %d, want 200", rec.Code)
 	}
@@ -628,7 +593,7 @@ func TestBearerToken(t *testing.T) {
 }
 
 func TestConcurrentDeliveries(t *testing.T) {
-	db := openDB(t)
+	db := ingesttest.OpenDB(t)
 	srv := httptest.NewServer(newHandler(t, db, Config{}, nil))
 	defer srv.Close()
 	bodies := [][]byte{
@@ -670,7 +635,7 @@ func TestConcurrentDeliveries(t *testing.T) {
 // BenchmarkDelivery measures one delivery of the 19-alert sample, the resend case
 // (every incident replaced in place), including the Writer set-up per request.
 func BenchmarkDelivery(b *testing.B) {
-	db := openDB(b)
+	db := ingesttest.OpenDB(b)
 	h := newHandler(b, db, Config{}, nil)
 	body := sample(b, "webhook_v4_firing_large_msteams.json")
 	mustPost(b, h, body)

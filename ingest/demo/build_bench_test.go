@@ -7,6 +7,7 @@ import (
 
 	"github.com/alertlens/alertlens/analytics"
 	"github.com/alertlens/alertlens/config"
+	"github.com/alertlens/alertlens/ingest/ingesttest"
 )
 
 // BenchmarkBuild rebuilds every model over the demo history (x1: 14,567 incidents) and
@@ -16,7 +17,7 @@ func BenchmarkBuild(b *testing.B) {
 	for _, copies := range []int{1, 20} {
 		b.Run(fmt.Sprintf("x%d", copies), func(b *testing.B) {
 			ctx := context.Background()
-			db := openDB(b)
+			db := ingesttest.OpenDB(b)
 			generate(b, db, DefaultSeed)
 			if copies > 1 {
 				for _, q := range []string{

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -17,18 +16,8 @@ import (
 	"github.com/alertlens/alertlens/analytics"
 	"github.com/alertlens/alertlens/config"
 	"github.com/alertlens/alertlens/ingest"
-	sqlmodels "github.com/alertlens/alertlens/sql"
+	"github.com/alertlens/alertlens/ingest/ingesttest"
 )
-
-func openDB(tb testing.TB) *sql.DB {
-	tb.Helper()
-	db, err := sqlmodels.Open(context.Background(), filepath.Join(tb.TempDir(), "demo.duckdb"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
-}
 
 func generate(tb testing.TB, db *sql.DB, seed uint64) Summary {
 	tb.Helper()
@@ -62,12 +51,12 @@ func fingerprint(t *testing.T, db *sql.DB) string {
 }
 
 func TestDemoHistory(t *testing.T) {
-	db := openDB(t)
+	db := ingesttest.OpenDB(t)
 	sum := generate(t, db, DefaultSeed)
 	want := fingerprint(t, db)
 
 	t.Run("same seed same data, other seed other data, no stale rows", func(t *testing.T) {
-		other := openDB(t)
+		other := ingesttest.OpenDB(t)
 		generate(t, other, DefaultSeed+1)
 		if got := fingerprint(t, other); got == want {
 			t.Fatalf("seed %d and %d gave the same history", DefaultSeed, DefaultSeed+1)
@@ -361,7 +350,7 @@ func dstDates(t *testing.T, zone string) []string {
 }
 
 func BenchmarkGenerate(b *testing.B) {
-	db := openDB(b)
+	db := ingesttest.OpenDB(b)
 	var rows int
 	for b.Loop() {
 		if err := ingest.DeleteSource(context.Background(), db, Source); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/alertlens/alertlens/ingest"
+	"github.com/alertlens/alertlens/ingest/ingesttest"
 )
 
 // BenchmarkBackfill syncs a generated history into an empty store and reports how many
@@ -38,7 +39,7 @@ func BenchmarkBackfill(b *testing.B) {
 			var requests int
 			var took time.Duration
 			for b.Loop() {
-				db := openDB(b)
+				db := ingesttest.OpenDB(b)
 				c, err := New(Config{APIURL: srv.URL, Key: testKey, Since: time.Date(2017, 3, 20, 0, 0, 0, 0, time.UTC),
 					Overlap: time.Hour, Window: 7 * 24 * time.Hour, Now: func() time.Time { return time.Date(2025, 1, 20, 0, 0, 0, 0, time.UTC) }})
 				if err != nil {

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/alertlens/alertlens/ingest/ingesttest"
 )
 
 // fakeOpsgenie serves the parts of the Opsgenie REST API that the collector uses, as
@@ -43,32 +45,9 @@ type fakeOpsgenie struct {
 	listQueries []string
 }
 
-func formatsDir(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-	formats := filepath.Join(dir, "..", "shared", "formats", "opsgenie")
-	if _, err := os.Stat(formats); err != nil {
-		tb.Skipf("real Opsgenie samples not found at %s (shared/ must sit beside the repository): %v", formats, err)
-	}
-	return formats
-}
-
 func readSample(tb testing.TB, name string) []map[string]any {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(formatsDir(tb), name))
+	b, err := os.ReadFile(filepath.Join(ingesttest.Formats(tb, "opsgenie"), name))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"fmt"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -16,7 +15,7 @@ import (
 	"time"
 
 	"github.com/alertlens/alertlens/ingest"
-	sqlmodels "github.com/alertlens/alertlens/sql"
+	"github.com/alertlens/alertlens/ingest/ingesttest"
 )
 
 const testKey = "6b1e2c7d-0a4f-4e55-9c1d-key-under-test"
@@ -58,16 +57,6 @@ func newHarness(t *testing.T, spec genSpec) *harness {
 	h.srv = httptest.NewServer(h.fake)
 	t.Cleanup(h.srv.Close)
 	return h
-}
-
-func openDB(t testing.TB) *sql.DB {
-	t.Helper()
-	db, err := sqlmodels.Open(context.Background(), filepath.Join(t.TempDir(), "alertlens.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
 }
 
 func (h *harness) sync(ctx context.Context, db *sql.DB, now time.Time) (Stats, error) {
@@ -141,7 +130,7 @@ func dump(t testing.TB, db *sql.DB) map[string][]string {
 func TestSyncStoresEveryRecordOnce(t *testing.T) {
 	h := newHarness(t, history())
 	h.fake.throttleEvery, h.fake.failEvery = 41, 53
-	db := openDB(t)
+	db := ingesttest.OpenDB(t)
 	st, err := h.sync(context.Background(), db, syncNow)
 	if err != nil {
 		t.Fatal(err)
@@ -235,7 +224,7 @@ func assertKeyAbsent(t *testing.T, db *sql.DB) {
 
 func TestSyncMapsTheRealSamples(t *testing.T) {
 	h := newHarness(t, history())
-	db := openDB(t)
+	db := ingesttest.OpenDB(t)
 	if _, err := h.sync(context.Background(), db, syncNow); err != nil {
 		t.Fatal(err)
 	}
@@ -333,7 +322,7 @@ func TestSyncMapsTheRealSamples(t *testing.T) {
 
 func TestSecondSyncStoresNothingNewAndUpdatesClosedAlerts(t *testing.T) {
 	h := newHarness(t, history())
-	db := openDB(t)
+	db := ingesttest.OpenDB(t)
 	first, err := h.sync(context.Background(), db, syncNow)
 	if err != nil {
 		t.Fatal(err)
@@ -388,7 +377,7 @@ func TestKilledSyncResumesToTheSameRows(t *testing.T) {
 	spec := history()
 	ref := newHarness(t, spec)
 	ref.fake.throttleEvery, ref.fake.failEvery = 41, 53
-	whole := openDB(t)
+	whole := ingesttest.OpenDB(t)
 	if _, err := ref.sync(context.Background(), whole, syncNow); err != nil {
 		t.Fatal(err)
 	}
@@ -399,7 +388,7 @@ func TestKilledSyncResumesToTheSameRows(t *testing.T) {
 		t.Run(fmt.Sprintf("killed at request %d", killAt), func(t *testing.T) {
 			h := newHarness(t, spec)
 			h.fake.throttleEvery, h.fake.failEvery = 41, 53
-			db := openDB(t)
+			db := ingesttest.OpenDB(t)
 			ctx, cancel := context.WithCancel(context.Background())
 			h.fake.onRequest = func(n int) {
 				if n == killAt {
@@ -440,7 +429,7 @@ func TestFailedSyncSaysHowFarItGotAndHidesTheKey(t *testing.T) {
 			h.fake.failEvery = 1 // from here on the API is down
 		}
 	}
-	db := openDB(t)
+	db := ingesttest.OpenDB(t)
 	_, err := h.sync(context.Background(), db, syncNow)
 	if err == nil {
 		t.Fatal("sync against a failing API succeeded")
@@ -462,7 +451,7 @@ func TestFailedSyncSaysHowFarItGotAndHidesTheKey(t *testing.T) {
 
 	wrong := newHarness(t, history())
 	wrong.fake.key = "another-key"
-	_, err = wrong.sync(context.Background(), openDB(t), syncNow)
+	_, err = wrong.sync(context.Background(), ingesttest.OpenDB(t), syncNow)
 	if err == nil || !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "Could not authenticate") || strings.Contains(err.Error(), testKey) {
 		t.Errorf("wrong key: error %v, want the 401 and Opsgenie's message without the key", err)
 	}

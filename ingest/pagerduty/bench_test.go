@@ -3,6 +3,8 @@ package pagerduty
 import (
 	"context"
 	"testing"
+
+	"github.com/alertlens/alertlens/ingest/ingesttest"
 )
 
 // BenchmarkBackfillRequests backfills an account with more than 10,000 incidents in
@@ -20,7 +22,7 @@ func BenchmarkBackfillRequests(b *testing.B) {
 	}
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		db := openDB(b)
+		db := ingesttest.OpenDB(b)
 		b.StartTimer()
 		rep, err, _ := syncOnce(context.Background(), b, db, srv.URL, newClock(apr1))
 		if err != nil {

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/alertlens/alertlens/ingest/ingesttest"
 )
 
 // fakePagerDuty serves a generated account the way the REST API does: list endpoints
@@ -187,30 +189,6 @@ func inRange(recs []timedRecord, since, until time.Time, desc bool) [][]byte {
 	return out
 }
 
-// formatsDir finds shared/formats/pagerduty beside the repository, or skips the test.
-func formatsDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-	formats := filepath.Join(dir, "..", "shared", "formats", "pagerduty")
-	if _, err := os.Stat(formats); err != nil {
-		t.Skipf("the PagerDuty samples are not there (%s): they sit in shared/ beside the repository", formats)
-	}
-	return formats
-}
-
 // sample reads the first record of a sample file, which is a bare JSON list.
 func sample(t testing.TB, name string) map[string]any {
 	t.Helper()
@@ -219,7 +197,7 @@ func sample(t testing.TB, name string) map[string]any {
 
 func samples(t testing.TB, name string) []map[string]any {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(formatsDir(t), name))
+	b, err := os.ReadFile(filepath.Join(ingesttest.Formats(t, "pagerduty"), name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,14 +6,13 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/alertlens/alertlens/ingest"
-	sqlmodels "github.com/alertlens/alertlens/sql"
+	"github.com/alertlens/alertlens/ingest/ingesttest"
 )
 
 const testToken = "u+Tok3n-never-stored"
@@ -63,16 +62,6 @@ var (
 	jan1 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	apr1 = time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
 )
-
-func openDB(t testing.TB) *sql.DB {
-	t.Helper()
-	db, err := sqlmodels.Open(context.Background(), filepath.Join(t.TempDir(), "alertlens.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
 
 // syncOnce runs one sync of the fake into db and returns its report, error and
 // progress output.
@@ -162,7 +151,7 @@ func TestSyncBackfillsOnce(t *testing.T) {
 	data := generate(t, fakeSpec{perMonth: []int{10150, 250, 200}, users: 12, logEvery: 10})
 	fake, srv := newFakePagerDuty(t, testToken, data)
 	fake.rateLimitEvery, fake.failEvery = 97, 89
-	db := openDB(t)
+	db := ingesttest.OpenDB(t)
 	clock := newClock(apr1)
 
 	rep, err, progress := syncOnce(context.Background(), t, db, srv.URL, clock)
@@ -220,7 +209,7 @@ func TestSyncBackfillsOnce(t *testing.T) {
 func TestSyncMapsRecords(t *testing.T) {
 	data := generate(t, fakeSpec{perMonth: []int{120}, users: 5})
 	_, srv := newFakePagerDuty(t, testToken, data)
-	db := openDB(t)
+	db := ingesttest.OpenDB(t)
 	if _, err, _ := syncOnce(context.Background(), t, db, srv.URL, newClock(apr1)); err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +280,7 @@ func TestSyncMapsRecords(t *testing.T) {
 func TestSyncUpdatesIncidentsThatChanged(t *testing.T) {
 	data := generate(t, fakeSpec{perMonth: []int{0, 0, 400}, users: 5})
 	_, srv := newFakePagerDuty(t, testToken, data)
-	db := openDB(t)
+	db := ingesttest.OpenDB(t)
 	if _, err, _ := syncOnce(context.Background(), t, db, srv.URL, newClock(apr1)); err != nil {
 		t.Fatal(err)
 	}
@@ -391,14 +380,14 @@ func TestSyncResumesAfterKill(t *testing.T) {
 	data := generate(t, fakeSpec{perMonth: []int{450, 300, 250}, users: 8})
 	fake, srv := newFakePagerDuty(t, testToken, data)
 
-	whole := openDB(t)
+	whole := ingesttest.OpenDB(t)
 	rep, err, _ := syncOnce(context.Background(), t, whole, srv.URL, newClock(apr1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkAccount(t, whole, data)
 
-	killed := openDB(t)
+	killed := ingesttest.OpenDB(t)
 	requests := 0
 	// Request 3 is /users, 7 a page of incidents, 25 a page of log entries; the first
 	// kill comes before any stream has a cursor.
@@ -451,7 +440,7 @@ func TestSyncGivesUpOnServerErrors(t *testing.T) {
 	data := generate(t, fakeSpec{perMonth: []int{300, 200}, users: 4})
 	fake, srv := newFakePagerDuty(t, testToken, data)
 	fake.failFrom = 7 // teams, policies, users, services, then 2 pages of incidents
-	db := openDB(t)
+	db := ingesttest.OpenDB(t)
 	clock := newClock(apr1)
 	_, err, _ := syncOnce(context.Background(), t, db, srv.URL, clock)
 	if err == nil {
@@ -492,7 +481,7 @@ func TestSyncWaitsForRateLimitReset(t *testing.T) {
 	data := generate(t, fakeSpec{perMonth: []int{150}, users: 3})
 	fake, srv := newFakePagerDuty(t, testToken, data)
 	fake.rateLimitEvery, fake.resetSeconds = 2, 7
-	db := openDB(t)
+	db := ingesttest.OpenDB(t)
 	clock := newClock(apr1)
 	rep, err, _ := syncOnce(context.Background(), t, db, srv.URL, clock)
 	if err != nil {
@@ -516,7 +505,7 @@ func TestSyncWaitsForRateLimitReset(t *testing.T) {
 func TestSyncRefusesABadToken(t *testing.T) {
 	data := generate(t, fakeSpec{perMonth: []int{10}, users: 1})
 	_, srv := newFakePagerDuty(t, "another-token", data)
-	_, err, _ := syncOnce(context.Background(), t, openDB(t), srv.URL, newClock(apr1))
+	_, err, _ := syncOnce(context.Background(), t, ingesttest.OpenDB(t), srv.URL, newClock(apr1))
 	if err == nil || !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "teams") {
 		t.Fatalf("error %v: want a 401 on the first list, teams", err)
 	}

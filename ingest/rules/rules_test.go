@@ -10,42 +10,8 @@ import (
 	"testing"
 	"time"
 
-	sqlmodels "github.com/alertlens/alertlens/sql"
+	"github.com/alertlens/alertlens/ingest/ingesttest"
 )
-
-// rulesDir finds shared/formats/prometheus_rules, the repository root's sibling.
-func rulesDir(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-	formats := filepath.Join(dir, "..", "shared", "formats", "prometheus_rules")
-	if _, err := os.Stat(formats); err != nil {
-		tb.Skipf("real rule files not found at %s (shared/ is the repository's sibling): %v", formats, err)
-	}
-	return formats
-}
-
-func openDB(tb testing.TB) *sql.DB {
-	tb.Helper()
-	db, err := sqlmodels.Open(context.Background(), filepath.Join(tb.TempDir(), "alertlens.duckdb"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
-}
 
 func countRows(tb testing.TB, db *sql.DB, where string, args ...any) int {
 	tb.Helper()
@@ -70,8 +36,8 @@ var handCounts = []struct {
 }
 
 func TestRealFilesMatchHandCounts(t *testing.T) {
-	dir := rulesDir(t)
-	db := openDB(t)
+	dir := ingesttest.Formats(t, "prometheus_rules")
+	db := ingesttest.OpenDB(t)
 	for _, c := range handCounts {
 		name := filepath.Join(dir, c.file)
 		p, err := Read(name)
@@ -117,7 +83,7 @@ func TestRealFilesMatchHandCounts(t *testing.T) {
 }
 
 func TestDefinitionValues(t *testing.T) {
-	dir := rulesDir(t)
+	dir := ingesttest.Formats(t, "prometheus_rules")
 	p, err := Read(filepath.Join(dir, "dockprom_alert.rules.yml"))
 	if err != nil {
 		t.Fatal(err)
@@ -158,8 +124,8 @@ func TestDefinitionValues(t *testing.T) {
 }
 
 func TestFolderImportAndReimport(t *testing.T) {
-	dir := rulesDir(t)
-	db := openDB(t)
+	dir := ingesttest.Formats(t, "prometheus_rules")
+	db := ingesttest.OpenDB(t)
 	ctx := context.Background()
 	p, err := Read(dir)
 	if err != nil {
@@ -320,8 +286,8 @@ spec:
 // BenchmarkImportFolder reads the six real files (196 alerting, 146 recording rules)
 // and replaces their rows, as 'alertlens rules import' does.
 func BenchmarkImportFolder(b *testing.B) {
-	dir := rulesDir(b)
-	db := openDB(b)
+	dir := ingesttest.Formats(b, "prometheus_rules")
+	db := ingesttest.OpenDB(b)
 	for b.Loop() {
 		p, err := Read(dir)
 		if err != nil {
@@ -335,7 +301,7 @@ func BenchmarkImportFolder(b *testing.B) {
 
 // BenchmarkReadFolder is the parsing part of BenchmarkImportFolder alone.
 func BenchmarkReadFolder(b *testing.B) {
-	dir := rulesDir(b)
+	dir := ingesttest.Formats(b, "prometheus_rules")
 	for b.Loop() {
 		if _, err := Read(dir); err != nil {
 			b.Fatal(err)
