@@ -63,12 +63,26 @@ func (f Filter) Validate() error {
 	return nil
 }
 
-// periodWhere restricts by month (column monthCol) and owner (teamCol, rotationCol; ""
-// to skip).
-func (s *Service) periodWhere(ctx context.Context, f Filter, monthCol, teamCol, rotationCol string) (*where, error) {
+// check validates a filter once per query: its syntax, and that its team and rotation
+// exist in the history.
+func (s *Service) check(ctx context.Context, f Filter) error {
 	if err := f.Validate(); err != nil {
-		return nil, err
+		return err
 	}
+	if f.Team != "" {
+		if err := s.mustExist(ctx, "team", "team", f.Team); err != nil {
+			return err
+		}
+	}
+	if f.Rotation != "" {
+		return s.mustExist(ctx, "rotation", "rotation", f.Rotation)
+	}
+	return nil
+}
+
+// periodWhere restricts a checked filter's query by month (column monthCol) and owner
+// (teamCol, rotationCol; "" to skip).
+func periodWhere(f Filter, monthCol, teamCol, rotationCol string) *where {
 	w := &where{}
 	if f.From != "" {
 		m, _ := ParseMonth("from", f.From)
@@ -79,18 +93,12 @@ func (s *Service) periodWhere(ctx context.Context, f Filter, monthCol, teamCol, 
 		w.add(monthCol+" <= ?", m)
 	}
 	if f.Team != "" && teamCol != "" {
-		if err := s.mustExist(ctx, "team", "team", f.Team); err != nil {
-			return nil, err
-		}
 		w.add(teamCol+" = ?", f.Team)
 	}
 	if f.Rotation != "" && rotationCol != "" {
-		if err := s.mustExist(ctx, "rotation", "rotation", f.Rotation); err != nil {
-			return nil, err
-		}
 		w.add(rotationCol+" = ?", f.Rotation)
 	}
-	return w, nil
+	return w
 }
 
 func (s *Service) mustExist(ctx context.Context, param, column, value string) error {

@@ -49,21 +49,11 @@ func (s *Service) strings(ctx context.Context, query string, args ...any) ([]str
 // every rotation and every team. A Team or Rotation filter keeps the organisation's rows
 // and that scope's rows.
 func (s *Service) MonthlyGoal(ctx context.Context, f Filter) ([]GoalMonth, error) {
-	w, err := s.periodWhere(ctx, f, "month", "", "")
-	if err != nil {
+	if err := s.check(ctx, f); err != nil {
 		return nil, err
 	}
+	w := periodWhere(f, "month", "", "")
 	if f.Team != "" || f.Rotation != "" {
-		if f.Team != "" {
-			if err := s.mustExist(ctx, "team", "team", f.Team); err != nil {
-				return nil, err
-			}
-		}
-		if f.Rotation != "" {
-			if err := s.mustExist(ctx, "rotation", "rotation", f.Rotation); err != nil {
-				return nil, err
-			}
-		}
 		w.add("(scope_type = 'org' or (scope_type = 'team' and scope = ?) or (scope_type = 'rotation' and scope = ?))", f.Team, f.Rotation)
 	}
 	rows, err := s.db.QueryContext(ctx, `

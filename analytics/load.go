@@ -8,10 +8,10 @@ import (
 
 // Responders lists each person's load over the period, most interrupted first.
 func (s *Service) Responders(ctx context.Context, f Filter) ([]ResponderLoad, error) {
-	w, err := s.periodWhere(ctx, f, "i.month", "f.team", "f.rotation")
-	if err != nil {
+	if err := s.check(ctx, f); err != nil {
 		return nil, err
 	}
+	w := periodWhere(f, "i.month", "f.team", "f.rotation")
 	rows, err := s.db.QueryContext(ctx, `
 		with interrupted as (
 		    select i.*, f.team
@@ -59,10 +59,10 @@ func (s *Service) Fairness(ctx context.Context, f Filter) ([]Fairness, error) {
 	if f.Team != "" {
 		return nil, invalid("team", "fairness is per rotation: filter by rotation instead")
 	}
-	w, err := s.periodWhere(ctx, f, "month", "", "rotation")
-	if err != nil {
+	if err := s.check(ctx, f); err != nil {
 		return nil, err
 	}
+	w := periodWhere(f, "month", "", "rotation")
 	rows, err := s.db.QueryContext(ctx, `
 		select month, rotation, people, max_interruptions, median_interruptions, ratio, most_loaded
 		from rotation_fairness where `+w.String()+` order by rotation, month`+limitClause(f), w.args...)
@@ -87,10 +87,10 @@ func (s *Service) Fairness(ctx context.Context, f Filter) ([]Fairness, error) {
 // Heatmap counts interruptions by the interrupted person's local weekday and hour; all
 // 168 cells are present.
 func (s *Service) Heatmap(ctx context.Context, f Filter) ([]HeatCell, error) {
-	w, err := s.periodWhere(ctx, f, "i.month", "f.team", "f.rotation")
-	if err != nil {
+	if err := s.check(ctx, f); err != nil {
 		return nil, err
 	}
+	w := periodWhere(f, "i.month", "f.team", "f.rotation")
 	rows, err := s.db.QueryContext(ctx, `
 		with cells as (
 		    select d.weekday, h.hour
@@ -124,12 +124,12 @@ func (s *Service) Heatmap(ctx context.Context, f Filter) ([]HeatCell, error) {
 // median, p90 and mean, and escalations past the first level, timeout and manual apart.
 func (s *Service) Response(ctx context.Context, f Filter) (Response, error) {
 	var r Response
-	w, err := s.periodWhere(ctx, f, "month", "team", "rotation")
-	if err != nil {
+	if err := s.check(ctx, f); err != nil {
 		return r, err
 	}
+	w := periodWhere(f, "month", "team", "rotation")
 	var ackMed, ackP90, ackMean, resMed, resP90, resMean sql.NullFloat64
-	err = s.db.QueryRowContext(ctx, `
+	err := s.db.QueryRowContext(ctx, `
 		select count(*), count(ack_seconds), count(resolve_seconds),
 		       quantile_cont(ack_seconds, 0.5), quantile_cont(ack_seconds, 0.9), avg(ack_seconds),
 		       quantile_cont(resolve_seconds, 0.5), quantile_cont(resolve_seconds, 0.9), avg(resolve_seconds),

@@ -8,10 +8,10 @@ import (
 
 // Pages lists pages, newest first.
 func (s *Service) Pages(ctx context.Context, f Filter) ([]Page, error) {
-	w, err := s.periodWhere(ctx, f, "f.month", "f.team", "f.rotation")
-	if err != nil {
+	if err := s.check(ctx, f); err != nil {
 		return nil, err
 	}
+	w := periodWhere(f, "f.month", "f.team", "f.rotation")
 	rows, err := s.db.QueryContext(ctx, `
 		select f.source, f.incident_id, f.paged_at, f.month, f.rule_id, f.rule_name, f.title, f.service_name,
 		       f.team, f.rotation, coalesce(f.first_responder_id, ''), coalesce(r.responder_name, f.first_responder_id, ''),
@@ -46,10 +46,10 @@ func (s *Service) Pages(ctx context.Context, f Filter) ([]Page, error) {
 
 // Windows counts pages per month and hour window; every window appears in every month.
 func (s *Service) Windows(ctx context.Context, f Filter) ([]WindowCount, error) {
-	w, err := s.periodWhere(ctx, f, "month", "team", "rotation")
-	if err != nil {
+	if err := s.check(ctx, f); err != nil {
 		return nil, err
 	}
+	w := periodWhere(f, "month", "team", "rotation")
 	rows, err := s.db.QueryContext(ctx, `
 		with months as (select distinct month from incident_facts where `+w.String()+`),
 		windows as (select unnest(['business', 'off_hours', 'sleep']) as page_window),
@@ -89,11 +89,11 @@ func pct(part, whole int) *float64 {
 // paging rules without a runbook, most after-hours pages first.
 func (s *Service) Coverage(ctx context.Context, f Filter) (Coverage, error) {
 	var c Coverage
-	w, err := s.periodWhere(ctx, f, "month", "team", "rotation")
-	if err != nil {
+	if err := s.check(ctx, f); err != nil {
 		return c, err
 	}
-	err = s.db.QueryRowContext(ctx, `
+	w := periodWhere(f, "month", "team", "rotation")
+	err := s.db.QueryRowContext(ctx, `
 		select count(*) filter (where is_page), count(*) filter (where is_page and has_runbook),
 		       count(*) filter (where is_after_hours), count(*) filter (where is_after_hours and has_runbook)
 		from incident_facts where `+w.String(), w.args...).
@@ -114,7 +114,7 @@ func (s *Service) Coverage(ctx context.Context, f Filter) (Coverage, error) {
 	c.PagesPct = pct(c.PagesWithRunbook, c.Pages)
 	c.AfterHoursPct = pct(c.AfterHoursWithRunbook, c.AfterHoursPages)
 	c.DefinedPct = pct(c.DefinedWithRunbook, c.DefinedRules)
-	rules, err := s.Rules(ctx, Filter{From: f.From, To: f.To, Team: f.Team, Rotation: f.Rotation})
+	rules, err := s.ruleStats(ctx, Filter{From: f.From, To: f.To, Team: f.Team, Rotation: f.Rotation}, "")
 	if err != nil {
 		return c, err
 	}

@@ -8,13 +8,13 @@ import (
 )
 
 // judgedScope is the scope a path-to-goal or what-if question is asked for: the
-// filter's rotation, else its team, else the organisation.
+// checked filter's rotation, else its team, else the organisation.
 func (s *Service) judgedScope(ctx context.Context, f Filter) (scopeType, scope string, err error) {
 	switch {
 	case f.Rotation != "":
-		return ScopeRotation, f.Rotation, s.mustExist(ctx, "rotation", "rotation", f.Rotation)
+		return ScopeRotation, f.Rotation, nil
 	case f.Team != "":
-		return ScopeTeam, f.Team, s.mustExist(ctx, "team", "team", f.Team)
+		return ScopeTeam, f.Team, nil
 	}
 	err = s.db.QueryRowContext(ctx, `select org_name from cfg_settings`).Scan(&scope)
 	return ScopeOrg, scope, s.wrap(err)
@@ -25,7 +25,7 @@ func (s *Service) judgedScope(ctx context.Context, f Filter) (scopeType, scope s
 // rotation or team, and marks the smallest set whose removal brings it under the goal.
 func (s *Service) PathToGoal(ctx context.Context, f Filter) (PathToGoal, error) {
 	var p PathToGoal
-	if err := f.Validate(); err != nil {
+	if err := s.check(ctx, f); err != nil {
 		return p, err
 	}
 	scopeType, scope, err := s.judgedScope(ctx, f)
@@ -117,10 +117,10 @@ func (s *Service) WhatIf(ctx context.Context, f Filter, changes []RuleChange) ([
 			return nil, invalid("changes["+strconv.Itoa(i)+"].rule_id", "no rule with id %q", c.RuleID)
 		}
 	}
-	w, err := s.periodWhere(ctx, Filter{From: f.From, To: f.To}, "g.month", "", "")
-	if err != nil {
+	if err := s.check(ctx, f); err != nil {
 		return nil, err
 	}
+	w := periodWhere(f, "g.month", "", "")
 	scopeType, scope, err := s.judgedScope(ctx, f)
 	if err != nil {
 		return nil, err

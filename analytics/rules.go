@@ -43,12 +43,18 @@ order by sum(p.after_hours_pages) + sum(p.sleep_hours_pages) desc, sum(p.inciden
 // Rules lists alert rules over the period, ranked by impact (after-hours pages plus
 // sleep-hours pages), then incidents.
 func (s *Service) Rules(ctx context.Context, f Filter) ([]RuleStats, error) {
+	if err := s.check(ctx, f); err != nil {
+		return nil, err
+	}
 	return s.ruleStats(ctx, f, "")
 }
 
 // Rule returns one rule's numbers over the period; ENOTFOUND when there is no such rule.
 func (s *Service) Rule(ctx context.Context, ruleID string, f Filter) (RuleStats, error) {
 	f.Limit = 0
+	if err := s.check(ctx, f); err != nil {
+		return RuleStats{}, err
+	}
 	rows, err := s.ruleStats(ctx, f, ruleID)
 	if err != nil {
 		return RuleStats{}, err
@@ -76,15 +82,10 @@ func (s *Service) ruleWithoutIncidents(ctx context.Context, ruleID string) (Rule
 	return r, s.wrap(err)
 }
 
+// ruleStats ranks the rules of a checked filter; ruleID "" for all of them.
 func (s *Service) ruleStats(ctx context.Context, f Filter, ruleID string) ([]RuleStats, error) {
-	wp, err := s.periodWhere(ctx, f, "rm.month", "r.team", "r.rotation")
-	if err != nil {
-		return nil, err
-	}
-	ww, err := s.periodWhere(ctx, f, "i.month", "f.team", "f.rotation")
-	if err != nil {
-		return nil, err
-	}
+	wp := periodWhere(f, "rm.month", "r.team", "r.rotation")
+	ww := periodWhere(f, "i.month", "f.team", "f.rotation")
 	if ruleID != "" {
 		wp.add("rm.rule_id = ?", ruleID)
 		ww.add("f.rule_id = ?", ruleID)
@@ -135,10 +136,10 @@ func reason(r RuleStats) string {
 
 // RuleHistory lists one rule's numbers per month.
 func (s *Service) RuleHistory(ctx context.Context, ruleID string, f Filter) ([]RuleMonth, error) {
-	w, err := s.periodWhere(ctx, f, "month", "", "")
-	if err != nil {
+	if err := s.check(ctx, f); err != nil {
 		return nil, err
 	}
+	w := periodWhere(f, "month", "", "")
 	w.add("rule_id = ?", ruleID)
 	rows, err := s.db.QueryContext(ctx, `
 		select month, incidents, pages, after_hours_pages, sleep_hours_pages, noise_score
@@ -162,10 +163,10 @@ func (s *Service) RuleHistory(ctx context.Context, ruleID string, f Filter) ([]R
 
 // Incidents lists incidents with their signals, newest first; ruleID "" for all rules.
 func (s *Service) Incidents(ctx context.Context, f Filter, ruleID string) ([]Incident, error) {
-	w, err := s.periodWhere(ctx, f, "month", "team", "rotation")
-	if err != nil {
+	if err := s.check(ctx, f); err != nil {
 		return nil, err
 	}
+	w := periodWhere(f, "month", "team", "rotation")
 	if ruleID != "" {
 		w.add("rule_id = ?", ruleID)
 	}
