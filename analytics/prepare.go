@@ -3,11 +3,14 @@ package analytics
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 	_ "time/tzdata" // time-zone math must not depend on the machine's zoneinfo
+
+	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/alertlens/alertlens/config"
 )
@@ -306,8 +309,12 @@ func sortedNames[V any](m map[string]V) []string {
 func StoredConfig(ctx context.Context, db *sql.DB) (*config.Config, error) {
 	var src string
 	err := db.QueryRowContext(ctx, `select config_yaml from cfg_settings`).Scan(&src)
+	var de *duckdb.Error
+	if errors.As(err, &de) && de.Type == duckdb.ErrorTypeCatalog {
+		return nil, nil // never built: no stored config
+	}
 	if err != nil {
-		return nil, nil // not built yet (or built before configs were stored): defaults
+		return nil, fmt.Errorf("read the config of the last build: %w", err)
 	}
 	return config.Parse([]byte(src), "the config stored by the last build")
 }

@@ -13,36 +13,27 @@ import (
 	sqlmodels "github.com/alertlens/alertlens/sql"
 )
 
+// exportFunc fetches one metric table and writes it as CSV.
+type exportFunc func(ctx context.Context, s *analytics.Service, f analytics.Filter, w io.Writer, tz string) error
+
+// exportOf pairs a Service query with the CSV writer of its rows.
+func exportOf[T any](fetch func(*analytics.Service, context.Context, analytics.Filter) ([]T, error),
+	write func(io.Writer, string, []T) error) exportFunc {
+	return func(ctx context.Context, s *analytics.Service, f analytics.Filter, w io.Writer, tz string) error {
+		rows, err := fetch(s, ctx, f)
+		if err != nil {
+			return err
+		}
+		return write(w, tz, rows)
+	}
+}
+
 // exports are what `export csv --what` can write: the same rows the API's CSV answers.
-var exports = map[string]func(ctx context.Context, s *analytics.Service, f analytics.Filter, w io.Writer, tz string) error{
-	"monthly-goal": func(ctx context.Context, s *analytics.Service, f analytics.Filter, w io.Writer, tz string) error {
-		rows, err := s.MonthlyGoal(ctx, f)
-		if err != nil {
-			return err
-		}
-		return analytics.WriteGoalMonthsCSV(w, tz, rows)
-	},
-	"rules": func(ctx context.Context, s *analytics.Service, f analytics.Filter, w io.Writer, tz string) error {
-		rows, err := s.Rules(ctx, f)
-		if err != nil {
-			return err
-		}
-		return analytics.WriteRulesCSV(w, tz, rows)
-	},
-	"pages": func(ctx context.Context, s *analytics.Service, f analytics.Filter, w io.Writer, tz string) error {
-		rows, err := s.Pages(ctx, f)
-		if err != nil {
-			return err
-		}
-		return analytics.WritePagesCSV(w, tz, rows)
-	},
-	"responders": func(ctx context.Context, s *analytics.Service, f analytics.Filter, w io.Writer, tz string) error {
-		rows, err := s.Responders(ctx, f)
-		if err != nil {
-			return err
-		}
-		return analytics.WriteRespondersCSV(w, tz, rows)
-	},
+var exports = map[string]exportFunc{
+	"monthly-goal": exportOf((*analytics.Service).MonthlyGoal, analytics.WriteGoalMonthsCSV),
+	"rules":        exportOf((*analytics.Service).Rules, analytics.WriteRulesCSV),
+	"pages":        exportOf((*analytics.Service).Pages, analytics.WritePagesCSV),
+	"responders":   exportOf((*analytics.Service).Responders, analytics.WriteRespondersCSV),
 }
 
 func newExportCmd(g *globals) *cobra.Command {

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The golden history of analytics/testdata, imported and built through the CLI, then
+// exported: the numbers are the ones worked out by hand in analytics/golden_test.go.
+func TestImportBuildExport(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "e.duckdb")
+	out, _ := runCLI(t, "--db", db, "import", "../../analytics/testdata/golden.jsonl")
+	if !strings.Contains(out, "golden.jsonl: 34 records") || !strings.Contains(out, "16 new incidents, 0 updated") {
+		t.Errorf("import said: %s", out)
+	}
+	out, _ = runCLI(t, "--db", db, "--config", "../../analytics/testdata/golden.yaml", "build")
+	if !strings.Contains(out, "over 16 incidents (9 pages)") {
+		t.Errorf("build said: %s", out)
+	}
+
+	goal := filepath.Join(dir, "goal.csv")
+	runCLI(t, "--db", db, "export", "csv", "--what", "monthly-goal", "--from", "2026-03", "--to", "2026-03",
+		"--rotation", "web-oncall", "--out", goal)
+	b, err := os.ReadFile(goal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\r\n")
+	// trailing averages: org (1 + 1 + 5) / 3 over January to March; web-oncall (0 + 1 + 5) / 3,
+	// since January's after-hours page was the Data team's inferred one
+	want := []string{
+		"month,scope_type,scope,pages,after_hours_pages,sleep_hours_pages,goal,met,trailing_3m_avg,people_paged,people_paged_after_hours,people_woken,metrics_version,reporting_time_zone",
+		"2026-03,org,Acme,5,5,2,10,true,2.3333333333333335,2,2,2,1,America/New_York",
+		"2026-03,rotation,web-oncall,5,5,2,2,false,2,2,2,2,1,America/New_York",
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("monthly-goal export:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+
+	// a rebuild without --config keeps the config of the last build (the reporting zone)
+	runCLI(t, "--db", db, "build")
+	out, _ = runCLI(t, "--db", db, "sql", "--format", "json", "select reporting_time_zone from cfg_settings")
+	if !strings.Contains(out, `"reporting_time_zone": "America/New_York"`) {
+		t.Errorf("after a rebuild without --config: %s", out)
+	}
+
+	cmd := newRootCmd()
+	cmd.SetArgs([]string{"--db", db, "export", "csv", "--what", "rules", "--from", "2026-13"})
+	cmd.SetOut(new(strings.Builder))
+	cmd.SetErr(new(strings.Builder))
+	if err := cmd.Execute(); err == nil || err.Error() != `--from: want a month as YYYY-MM, got "2026-13"` {
+		t.Errorf("bad --from: %v", err)
+	}
+}
