@@ -3,6 +3,7 @@ package analytics
 import (
 	"io"
 	"strconv"
+	"time"
 )
 
 // The CSV form of every row type: one function per type, used by the API (text/csv) and by
@@ -37,11 +38,12 @@ func WriteGoalMonthsCSV(w io.Writer, tz string, rows []GoalMonth) error {
 	})
 }
 
-// WritePaceCSV writes month-to-date projections.
+// WritePaceCSV writes month-to-date projections. as_of keeps the reporting zone's offset
+// (RFC 3339), so a reader sees which local day the month-to-date figures were judged on.
 func WritePaceCSV(w io.Writer, tz string, rows []Pace) error {
 	return writeCSV(w, tz, []string{"month", "scope_type", "scope", "as_of", "after_hours_pages",
 		"elapsed_days", "days_in_month", "projected", "goal", "on_track"}, rows, func(r Pace) []any {
-		return []any{r.Month, r.ScopeType, r.Scope, r.AsOf, r.AfterHoursPages, r.ElapsedDays,
+		return []any{r.Month, r.ScopeType, r.Scope, r.AsOf.Format(time.RFC3339), r.AfterHoursPages, r.ElapsedDays,
 			r.DaysInMonth, r.Projected, r.Goal, r.OnTrack}
 	})
 }

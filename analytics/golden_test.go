@@ -3,8 +3,8 @@ package analytics_test
 import (
 	"context"
 	"database/sql"
+	"io"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -13,7 +13,7 @@ import (
 	"github.com/alertlens/alertlens/config"
 	"github.com/alertlens/alertlens/ingest"
 	"github.com/alertlens/alertlens/ingest/file"
-	sqlmodels "github.com/alertlens/alertlens/sql"
+	"github.com/alertlens/alertlens/ingest/ingesttest"
 )
 
 // buildGolden imports testdata/golden.jsonl into a new DuckDB file and builds it with
@@ -21,33 +21,37 @@ import (
 // 2026-03-17, and rotation web-oncall (zone America/Los_Angeles) with a goal of 2.
 func buildGolden(t *testing.T) (*sql.DB, *analytics.Service) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlmodels.Open(ctx, filepath.Join(t.TempDir(), "golden.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	f, err := os.Open("testdata/golden.jsonl")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	cfg, err := config.Load("testdata/golden.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := buildHistory(t, "golden.jsonl", f, cfg)
+	return db, analytics.New(db)
+}
+
+// buildHistory imports a history in the import format into a new DuckDB file and builds
+// the models with cfg.
+func buildHistory(t *testing.T, name string, history io.Reader, cfg *config.Config) *sql.DB {
+	t.Helper()
+	ctx := context.Background()
+	db := ingesttest.OpenDB(t)
 	w, err := ingest.NewWriter(ctx, db, "file")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	if _, err := file.ImportJSONL(ctx, w, "golden.jsonl", f, file.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load("testdata/golden.yaml")
-	if err != nil {
+	if _, err := file.ImportJSONL(ctx, w, name, history, file.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := analytics.Build(ctx, db, cfg); err != nil {
 		t.Fatal(err)
 	}
-	return db, analytics.New(db)
+	return db
 }
 
 type factRow struct {

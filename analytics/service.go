@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes, mapped to HTTP statuses by the API in one place.
@@ -42,8 +43,24 @@ func invalid(param, format string, args ...any) error {
 
 // Service reads the built marts as typed rows.
 type Service struct {
-	db *sql.DB
+	db  *sql.DB
+	now func() time.Time
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithNow sets the clock that "this month", "so far" and the pace are judged against
+// (default time.Now): tests freeze it, and a CLI can replay a history as of a date.
+func WithNow(now func() time.Time) Option {
+	return func(s *Service) { s.now = now }
 }
 
 // New returns a Service over a built database.
-func New(db *sql.DB) *Service { return &Service{db: db} }
+func New(db *sql.DB, opts ...Option) *Service {
+	s := &Service{db: db, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}

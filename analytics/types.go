@@ -44,7 +44,7 @@ type Pace struct {
 	Month           string    `json:"month"`
 	ScopeType       string    `json:"scope_type"`
 	Scope           string    `json:"scope"`
-	AsOf            time.Time `json:"as_of"`
+	AsOf            time.Time `json:"as_of"`             // the clock judged against, in the reporting zone
 	AfterHoursPages int       `json:"after_hours_pages"` // so far this month
 	ElapsedDays     float64   `json:"elapsed_days"`
 	DaysInMonth     int       `json:"days_in_month"`
@@ -274,9 +274,9 @@ type Overview struct {
 	MetricsVersion    int       `json:"metrics_version"`
 	FirstMonth        string    `json:"first_month"`
 	LastMonth         string    `json:"last_month"`
-	AsOf              time.Time `json:"as_of"` // the latest incident time: "now" for pace on a finished history
+	AsOf              time.Time `json:"as_of"` // the latest page (else creation) time, in the reporting zone
 	Teams             []string  `json:"teams"`
 	Rotations         []string  `json:"rotations"`
 	Incidents         int       `json:"incidents"`
-	BuiltAt           time.Time `json:"built_at"`
+	BuiltAt           time.Time `json:"built_at"` // in the reporting zone
 }

@@ -33,7 +33,7 @@ func (s *Server) pageContext(c *gin.Context) (analytics.Filter, dashboards.Choic
 		return f, dashboards.Choices{}, err
 	}
 	return f, dashboards.Choices{Teams: ov.Teams, Rotations: ov.Rotations, FirstMonth: ov.FirstMonth,
-		LastMonth: ov.LastMonth, ReportingTimeZone: ov.ReportingTimeZone, AsOf: ov.AsOf}, nil
+		LastMonth: ov.LastMonth, ReportingTimeZone: ov.ReportingTimeZone, AsOf: ov.AsOf, BuiltAt: ov.BuiltAt}, nil
 }
 
 // page serves one dashboard: build gathers the data and lays out the page.

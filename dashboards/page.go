@@ -36,7 +36,8 @@ type Choices struct {
 	FirstMonth        string
 	LastMonth         string
 	ReportingTimeZone string
-	AsOf              time.Time
+	AsOf              time.Time // the latest page or incident, in the reporting zone
+	BuiltAt           time.Time // when the models were last built
 }
 
 // Chartable is a go-echarts chart: its options are read with JSON after Validate.
@@ -179,12 +180,15 @@ func monthsBetween(first, last string) []string {
 }
 
 var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
+	// Times keep the zone they come in (the reporting zone, from the overview): a reader
+	// sees the local wall clock with its zone, and the <time> element the exact instant.
 	"rfc3339": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
 		}
-		return t.UTC().Format(time.RFC3339)
+		return t.Format(time.RFC3339)
 	},
+	"local": func(t time.Time) string { return t.Format("2006-01-02 15:04 MST") },
 }).Parse(pageHTML))
 
 const pageHTML = `<!DOCTYPE html>
@@ -248,7 +252,7 @@ footer{color:#777;font-size:12px;padding:0 24px 24px}
 </section>
 {{end}}
 </main>
-<footer>Months cut in {{.Choices.ReportingTimeZone}}{{with rfc3339 .Choices.AsOf}} · data up to {{.}}{{end}} · metric definitions version {{.MetricsVersion}} · JSON and CSV behind every chart: <a href="/api/openapi.json">/api/openapi.json</a></footer>
+<footer>Months cut in {{.Choices.ReportingTimeZone}}{{with .Choices.AsOf}}{{if not .IsZero}} · data up to <time datetime="{{rfc3339 .}}">{{local .}}</time>{{end}}{{end}}{{with .Choices.BuiltAt}}{{if not .IsZero}} · models built <time datetime="{{rfc3339 .}}">{{local .}}</time>{{end}}{{end}} · metric definitions version {{.MetricsVersion}} · JSON and CSV behind every chart: <a href="/api/openapi.json">/api/openapi.json</a></footer>
 <script>
 (function(){
   var list = window.alertlensCharts || [];

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alertlens/alertlens/analytics"
 )
@@ -108,4 +109,35 @@ func barColours(data []map[string]any) []string {
 		out = append(out, c)
 	}
 	return out
+}
+
+func TestGoalPageShowsTheCurrentMonthsPaceAndZonedTimes(t *testing.T) {
+	syd, err := time.LoadLocation("Australia/Sydney")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := Choices{ReportingTimeZone: "Australia/Sydney",
+		AsOf:    time.Date(2026, 4, 3, 21, 0, 0, 0, syd),
+		BuiltAt: time.Date(2026, 12, 1, 8, 30, 0, 0, syd)}
+	months := []analytics.GoalMonth{{Month: "2026-04", ScopeType: "org", Scope: "Acme", AfterHoursPages: 3, Goal: 10, Met: true}}
+	paces := []analytics.Pace{{Month: "2026-12", ScopeType: "org", Scope: "Acme", ElapsedDays: 0.375, DaysInMonth: 31, Goal: 10, OnTrack: true}}
+	var buf bytes.Buffer
+	if err := Render(&buf, GoalPage(ch, analytics.Filter{}, months, paces)); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{
+		"2026-12 on pace for (0 so far, 0.4 of 31 days)",
+		"The latest month shown is 2026-04; the pace is for the current month, 2026-12.",
+		// html/template writes the offset's "+" as &#43; in an attribute; browsers read it back
+		`data up to <time datetime="2026-04-03T21:00:00&#43;11:00">2026-04-03 21:00 AEDT</time>`,
+		`models built <time datetime="2026-12-01T08:30:00&#43;11:00">2026-12-01 08:30 AEDT</time>`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("goal page lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "2026-04 on pace") {
+		t.Error("goal page shows a finished month on pace")
+	}
 }

@@ -58,11 +58,17 @@ func GoalPage(ch Choices, f analytics.Filter, months []analytics.GoalMonth, pace
 		if last.TrailingAvg3m != nil {
 			figs = append(figs, Figure{Label: "3-month average", Value: fmt.Sprintf("%.1f", *last.TrailingAvg3m), Tone: tone(*last.TrailingAvg3m < float64(last.Goal))})
 		}
+		note := ""
 		if pc := pace(org); pc != nil {
-			figs = append(figs, Figure{Label: fmt.Sprintf("on pace for (%s, %.0f of %d days)", pc.Month, pc.ElapsedDays, pc.DaysInMonth),
+			figs = append(figs, Figure{Label: fmt.Sprintf("%s on pace for (%d so far, %.1f of %d days)", pc.Month, pc.AfterHoursPages, pc.ElapsedDays, pc.DaysInMonth),
 				Value: fmt.Sprintf("%.0f", pc.Projected), Tone: tone(pc.OnTrack)})
+			if pc.Month != last.Month {
+				// The pace is always the current month's; say so when the figures beside it
+				// are of an earlier one.
+				note = fmt.Sprintf("The latest month shown is %s; the pace is for the current month, %s.", last.Month, pc.Month)
+			}
 		}
-		p.Sections = append(p.Sections, Section{Title: "This month", Figures: figs})
+		p.Sections = append(p.Sections, Section{Title: "This month", Note: note, Figures: figs})
 	}
 	for _, s := range order {
 		label := "Organisation"
