@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,7 +17,7 @@ import (
 	"github.com/alertlens/alertlens/config"
 	"github.com/alertlens/alertlens/ingest"
 	"github.com/alertlens/alertlens/ingest/file"
-	sqlmodels "github.com/alertlens/alertlens/sql"
+	"github.com/alertlens/alertlens/ingest/ingesttest"
 )
 
 const xssTitle = `<img src=x onerror=alert(1)></script>`
@@ -47,21 +46,27 @@ type fixture struct {
 
 func newFixture(t *testing.T, tokens api.Tokens) fixture {
 	t.Helper()
+	return newServer(t, smallHistory, "", api.Options{Tokens: tokens})
+}
+
+// newServer imports a history, builds it with a config ("" for the defaults) and serves
+// it with opts; aopts configure the analytics (a frozen clock).
+func newServer(t *testing.T, history, cfgYAML string, opts api.Options, aopts ...analytics.Option) fixture {
+	t.Helper()
 	ctx := context.Background()
-	db, err := sqlmodels.Open(ctx, filepath.Join(t.TempDir(), "a.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := ingesttest.OpenDB(t)
 	w, err := ingest.NewWriter(ctx, db, "file")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := file.ImportJSONL(ctx, w, "small.jsonl", strings.NewReader(smallHistory), file.Options{}); err != nil {
+	if _, err := file.ImportJSONL(ctx, w, "small.jsonl", strings.NewReader(history), file.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	w.Close()
 	cfg, err := config.Load("")
+	if cfgYAML != "" {
+		cfg, err = config.Parse([]byte(cfgYAML), "test.yaml")
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +74,10 @@ func newFixture(t *testing.T, tokens api.Tokens) fixture {
 		t.Fatal(err)
 	}
 	var logBuf bytes.Buffer
-	srv := httptest.NewServer(api.New(analytics.New(db), api.Options{Tokens: tokens, Logger: slog.New(slog.NewTextHandler(&logBuf, nil))}))
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(&logBuf, nil))
+	}
+	srv := httptest.NewServer(api.New(analytics.New(db, aopts...), opts))
 	t.Cleanup(srv.Close)
 	return fixture{srv: srv, log: &logBuf}
 }

@@ -24,6 +24,9 @@ type route struct {
 	response     any      // JSON response type; nil for non-JSON
 	content      string   // non-JSON content type
 	handler      gin.HandlerFunc
+	// noDeadline exempts the route from Options.QueryTimeout: a write that may rightly run
+	// long (an import, a build, a sync). Every query keeps the deadline.
+	noDeadline bool
 }
 
 var (
@@ -142,7 +145,8 @@ func (s *Server) request(c *gin.Context) (asCSV bool, f analytics.Filter, ok boo
 	return asCSV, f, true
 }
 
-// list serves a list endpoint: parse the filter, fetch the rows, render JSON or CSV.
+// list serves a list endpoint: parse the filter, fetch the rows (at most the list's
+// limit, see listLimit), render JSON or CSV.
 func list[T any](s *Server, writeCSV func(io.Writer, string, []T) error,
 	fetch func(context.Context, analytics.Filter, *gin.Context) ([]T, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -150,11 +154,16 @@ func list[T any](s *Server, writeCSV func(io.Writer, string, []T) error,
 		if !ok {
 			return
 		}
+		limit := listLimit(asCSV, f.Limit)
+		if limit > 0 {
+			f.Limit = limit + 1 // one row more tells whether the list was cut
+		}
 		rows, err := fetch(c.Request.Context(), f, c)
 		if err != nil {
 			s.fail(c, err)
 			return
 		}
+		rows = cut(c, rows, limit)
 		if rows == nil {
 			rows = []T{} // an empty list, never null
 		}
@@ -261,11 +270,15 @@ func (s *Server) rule(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	// The rule's incidents are a list like /rules/:id/incidents: the same default limit.
+	limit := listLimit(false, f.Limit)
+	f.Limit = limit + 1
 	d, err := s.ruleData(c.Request.Context(), c.Param("id"), f)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	d.Incidents = cut(c, d.Incidents, limit)
 	c.JSON(http.StatusOK, d)
 }
 
@@ -294,8 +307,12 @@ func (s *Server) whatIf(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	raw, ok := s.readBody(c, maxBody)
+	if !ok {
+		return
+	}
 	var body whatIfBody
-	dec := json.NewDecoder(io.LimitReader(c.Request.Body, maxBody))
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&body); err != nil {
 		s.fail(c, badParam("body", "want JSON {\"filter\": {...}, \"changes\": [{\"rule_id\", \"action\", \"delay_minutes\"}]}: %v", err))

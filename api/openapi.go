@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,9 +22,12 @@ var queryParams = map[string]map[string]any{
 	"to":       {"description": "last month, YYYY-MM, not before from", "schema": map[string]any{"type": "string", "pattern": `^\d{4}-(0[1-9]|1[0-2])$`}},
 	"team":     {"description": "a team the history knows (see /api/v1/overview)", "schema": map[string]any{"type": "string"}},
 	"rotation": {"description": "a rotation the history knows (see /api/v1/overview)", "schema": map[string]any{"type": "string"}},
-	"limit":    {"description": "at most this many rows", "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": maxLimit}},
+	"limit":    {"description": limitDescription, "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": maxLimit}},
 	"format":   {"description": "json or csv (or send Accept: text/csv)", "schema": map[string]any{"type": "string", "enum": []string{"json", "csv"}}},
 }
+
+var limitDescription = "at most this many rows; without it a JSON list holds at most " + strconv.Itoa(defaultLimit) +
+	" and a CSV export every row (" + truncatedHeader + ": true marks a list that left rows out)"
 
 var ginParam = regexp.MustCompile(`[:*]([A-Za-z_]+)`)
 
@@ -63,7 +67,13 @@ func (s *Server) openAPIDoc() map[string]any {
 			content["text/csv"] = map[string]any{"schema": map[string]any{"type": "string",
 				"description": "the same rows; header row of the json names, then metrics_version and reporting_time_zone"}}
 		}
-		responses := map[string]any{"200": map[string]any{"description": "OK", "content": content}}
+		ok := map[string]any{"description": "OK", "content": content}
+		if slices.Contains(r.query, "limit") {
+			ok["headers"] = map[string]any{truncatedHeader: map[string]any{
+				"description": "true when the list holds fewer rows than matched (cut by limit or its default)",
+				"schema":      map[string]any{"type": "string", "enum": []string{"true"}}}}
+		}
+		responses := map[string]any{"200": ok}
 		if r.access != open {
 			responses["401"] = errResponse("no valid bearer token (when auth is on)")
 		}
@@ -73,8 +83,11 @@ func (s *Server) openAPIDoc() map[string]any {
 		if len(params) > 0 || r.body != nil {
 			responses["400"] = errResponse("a bad parameter, named in error.param")
 		}
+		if r.body != nil {
+			responses["413"] = errResponse("the body is over its limit, given in error.message")
+		}
 		if strings.HasPrefix(r.path, "/api/v1/") || r.content == "text/html" {
-			responses["503"] = errResponse("the models are not built yet")
+			responses["503"] = errResponse("the models are not built yet, or the request ran past the server's query deadline")
 		}
 		op["responses"] = responses
 		if r.access != open {

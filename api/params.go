@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -30,6 +31,52 @@ var monthPattern = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
 
 // maxLimit bounds ?limit so that one request cannot ask for an unbounded list.
 const maxLimit = 10000
+
+// defaultLimit is how many rows a JSON list holds without ?limit: more than any chart or
+// table needs, few enough that a script that forgot a filter does not pull the history.
+const defaultLimit = 1000
+
+// truncatedHeader is set to "true" on a list that holds fewer rows than matched.
+const truncatedHeader = "X-Truncated"
+
+// listLimit is the most rows a list answers: ?limit when given, else defaultLimit for
+// JSON. A CSV export without ?limit holds every row: it is what leadership reports are
+// made from, and a silently shortened export would under-count; the query deadline
+// bounds what it costs. 0 means no limit.
+func listLimit(asCSV bool, limit int) int {
+	if limit > 0 || asCSV {
+		return limit
+	}
+	return defaultLimit
+}
+
+// cut keeps the first limit rows (0: all) and marks the answer truncated when there were
+// more; the fetch asked for limit+1 rows to know.
+func cut[T any](c *gin.Context, rows []T, limit int) []T {
+	if limit > 0 && len(rows) > limit {
+		c.Header(truncatedHeader, "true")
+		return rows[:limit]
+	}
+	return rows
+}
+
+// readBody reads a request body of at most limit bytes. Over the limit it answers 413
+// naming the limit, any other read failure 400, and reports false: a body is never cut
+// short and then parsed as if it were whole.
+func (s *Server) readBody(c *gin.Context, limit int64) ([]byte, bool) {
+	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge,
+			errorBody("body", fmt.Sprintf("the body is over the limit of %d bytes", tooBig.Limit)))
+		return nil, false
+	case err != nil:
+		s.fail(c, badParam("body", "could not read the body: %v", err))
+		return nil, false
+	}
+	return raw, true
+}
 
 // parseFilter reads and checks from, to, team, rotation and limit. Team and rotation must
 // be ones the database knows (from the overview).
@@ -139,12 +186,20 @@ func errorBody(param, msg string) gin.H {
 }
 
 // fail maps an error to its status in one place: a bad parameter or EINVALID is 400,
-// ENOTFOUND 404, ENOTBUILT 503; anything else is 500 "internal error", with the real error
-// logged.
+// ENOTFOUND 404, ENOTBUILT 503, a request past its deadline 503; anything else is 500
+// "internal error", with the real error logged.
 func (s *Server) fail(c *gin.Context, err error) {
 	var pe *paramError
 	if errors.As(err, &pe) {
 		c.AbortWithStatusJSON(http.StatusBadRequest, errorBody(pe.param, pe.msg))
+		return
+	}
+	// The driver reports an interrupted query in its own words; the request's context
+	// says why it was interrupted.
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(c.Request.Context().Err(), context.DeadlineExceeded) {
+		s.log.Warn("request past its deadline", "route", c.FullPath(), "timeout", s.timeout.String(), "err", err)
+		c.AbortWithStatusJSON(http.StatusServiceUnavailable, errorBody("",
+			fmt.Sprintf("the query ran past the server's %s deadline: narrow the period or filter, or ask for fewer rows", s.timeout)))
 		return
 	}
 	var status int

@@ -42,6 +42,9 @@ var _ Analytics = (*analytics.Service)(nil)
 type Options struct {
 	Logger *slog.Logger // nil: discard
 	Tokens Tokens       // from AuthConfig.Load; empty: auth off
+	// QueryTimeout bounds each request: its queries are interrupted past it and the
+	// request answers 503. 0: DefaultQueryTimeout; negative: no deadline.
+	QueryTimeout time.Duration
 	// AlertmanagerIngest handles POST /api/v1/ingest/alertmanager; nil: not mounted.
 	AlertmanagerIngest http.Handler
 	// LastSync reports when any source last synced, for /metrics; nil: not reported.
@@ -53,6 +56,7 @@ type Server struct {
 	a       Analytics
 	log     *slog.Logger
 	tokens  Tokens
+	timeout time.Duration // <= 0: no deadline
 	engine  *gin.Engine
 	metrics *metrics
 	routes  []route
@@ -66,6 +70,9 @@ func New(a Analytics, opts Options) *Server {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{a: a, log: log, tokens: opts.Tokens}
+	if s.timeout = opts.QueryTimeout; s.timeout == 0 {
+		s.timeout = DefaultQueryTimeout
+	}
 	s.metrics = newMetrics(s, opts.LastSync)
 	e := gin.New()
 	e.UseRawPath = true // rule ids may hold an escaped "/"
@@ -76,7 +83,7 @@ func New(a Analytics, opts Options) *Server {
 	}), s.requestLog(), s.metrics.middleware())
 	s.routes = s.routeTable(opts.AlertmanagerIngest)
 	for _, r := range s.routes {
-		e.Handle(r.method, r.path, s.authorize(r.access), r.handler)
+		e.Handle(r.method, r.path, s.authorize(r.access), s.deadline(r), r.handler)
 	}
 	e.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, errorBody("", "no such path")) })
 	s.engine = e
@@ -98,6 +105,25 @@ func (s *Server) requestLog() gin.HandlerFunc {
 		}
 		s.log.Info("request", "method", c.Request.Method, "route", route, "status", c.Writer.Status(),
 			"bytes", c.Writer.Size(), "ms", float64(time.Since(start).Microseconds())/1000, "client", c.ClientIP())
+	}
+}
+
+// DefaultQueryTimeout is Options.QueryTimeout's default: far above what a dashboard's
+// queries take on years of history, short enough that a runaway query cannot hold a
+// connection and a core for good.
+const DefaultQueryTimeout = 30 * time.Second
+
+// deadline gives the request's context the server's timeout, so every query it runs is
+// interrupted past it (fail answers 503), unless the route is exempt.
+func (s *Server) deadline(r route) gin.HandlerFunc {
+	if s.timeout <= 0 || r.noDeadline {
+		return func(c *gin.Context) { c.Next() }
+	}
+	return func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), s.timeout)
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
+		c.Next()
 	}
 }
 
