@@ -43,6 +43,9 @@ func newMetrics(s *Server, lastSync func(context.Context) (time.Time, error)) *m
 	})
 	m.reg.MustRegister(m.requests, m.latency, lastBuild,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if s.live != nil {
+		m.reg.MustRegister(liveCollector{s.live})
+	}
 	if lastSync != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "alertlens_last_sync_timestamp_seconds", Help: "When any source last synced (Unix time; 0 when never).",

@@ -24,6 +24,11 @@ var queryParams = map[string]map[string]any{
 	"rotation": {"description": "a rotation the history knows (see /api/v1/overview)", "schema": map[string]any{"type": "string"}},
 	"limit":    {"description": limitDescription, "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": maxLimit}},
 	"format":   {"description": "json or csv (or send Accept: text/csv)", "schema": map[string]any{"type": "string", "enum": []string{"json", "csv"}}},
+
+	"name":          {"description": "the imported file's name, for messages", "schema": map[string]any{"type": "string"}},
+	"source":        {"description": "the source name the records are stored under (default file)", "schema": map[string]any{"type": "string"}},
+	"import_format": {"description": "jsonl or csv (default jsonl)", "schema": map[string]any{"type": "string", "enum": []string{"jsonl", "csv"}}},
+	"skip_invalid":  {"description": "store the good lines and report each bad one", "schema": map[string]any{"type": "boolean"}},
 }
 
 var limitDescription = "at most this many rows; without it a JSON list holds at most " + strconv.Itoa(defaultLimit) +

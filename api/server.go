@@ -49,6 +49,9 @@ type Options struct {
 	AlertmanagerIngest http.Handler
 	// LastSync reports when any source last synced, for /metrics; nil: not reported.
 	LastSync func(ctx context.Context) (time.Time, error)
+	// Live is the serving process's one writer: with it the server mounts the status
+	// and the endpoints the other commands use beside a running server; nil: not mounted.
+	Live Live
 }
 
 // Server is the HTTP server's handler.
@@ -57,6 +60,7 @@ type Server struct {
 	log     *slog.Logger
 	tokens  Tokens
 	timeout time.Duration // <= 0: no deadline
+	live    Live
 	engine  *gin.Engine
 	metrics *metrics
 	routes  []route
@@ -69,7 +73,7 @@ func New(a Analytics, opts Options) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{a: a, log: log, tokens: opts.Tokens}
+	s := &Server{a: a, log: log, tokens: opts.Tokens, live: opts.Live}
 	if s.timeout = opts.QueryTimeout; s.timeout == 0 {
 		s.timeout = DefaultQueryTimeout
 	}
@@ -81,7 +85,7 @@ func New(a Analytics, opts Options) *Server {
 		s.log.Error("panic", "route", c.FullPath(), "err", err)
 		c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody("", "internal error"))
 	}), s.requestLog(), s.metrics.middleware())
-	s.routes = s.routeTable(opts.AlertmanagerIngest)
+	s.routes = append(s.routeTable(opts.AlertmanagerIngest), s.liveRoutes()...)
 	for _, r := range s.routes {
 		e.Handle(r.method, r.path, s.authorize(r.access), s.deadline(r), r.handler)
 	}

@@ -33,6 +33,7 @@ type Config struct {
 	Alertmanager    alertmanager.Config `yaml:"alertmanager"`
 	PagerDuty       Collector           `yaml:"pagerduty"`
 	Opsgenie        Collector           `yaml:"opsgenie"`
+	Sources         []Source            `yaml:"sources"`
 	API             API                 `yaml:"api"`
 
 	// Source is the document this config was parsed from; a build stores it so that a
@@ -81,8 +82,9 @@ type Rewrite struct {
 	Replace string `yaml:"replace"`
 }
 
-// Collector holds the defaults of a sync command; its flags override them. The
-// credential is named by its environment variable, never written here.
+// Collector holds the defaults of the one-off `alertlens sync` command; its flags
+// override them. The credential is named by its environment variable, never written
+// here. Scheduled syncs are configured under sources: instead.
 type Collector struct {
 	CredentialEnv string `yaml:"credential_env"`
 	APIURL        string `yaml:"api_url"`
@@ -220,6 +222,7 @@ func (c *Config) validate() error {
 			add(key+".api_url", "want an http:// or https:// URL, got %q", col.APIURL)
 		}
 	}
+	c.validateSources(add)
 	if err := c.Alertmanager.Validate(); err != nil {
 		errs = append(errs, err)
 	}

@@ -61,6 +61,7 @@ type Writer struct {
 	pending   []int // rows staged per table since the last Commit or Discard
 	seq       int64
 	now       func() time.Time
+	gate      *Gate // nil: the writer holds the database alone
 }
 
 // NewWriter opens a writer for records of the named source.
@@ -96,6 +97,12 @@ func NewWriter(ctx context.Context, db *sql.DB, source string) (*Writer, error) 
 		return nil, err
 	}
 	return w, nil
+}
+
+// Through sends every later Commit through g, the serving process's one writer.
+func (w *Writer) Through(g *Gate) *Writer {
+	w.gate = g
+	return w
 }
 
 // Source is the name the writer stores records under.
@@ -176,9 +183,23 @@ func (w *Writer) Commit(ctx context.Context, cursors ...Cursor) (Counts, error) 
 			return counts, fmt.Errorf("ingest: flush %s: %w", tables[i].name, err)
 		}
 	}
-	tx, err := w.conn.BeginTx(ctx, nil)
+	err := w.gate.Do(func() (bool, error) {
+		if err := w.mergeStaged(ctx, counts, cursors); err != nil {
+			return false, err
+		}
+		return len(counts.Stored) > 0, nil
+	})
 	if err != nil {
 		return counts, err
+	}
+	return counts, w.clear(ctx)
+}
+
+// mergeStaged moves the staged rows and the cursors into the store in one transaction.
+func (w *Writer) mergeStaged(ctx context.Context, counts Counts, cursors []Cursor) error {
+	tx, err := w.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
 	}
 	defer tx.Rollback()
 	for i, t := range tables {
@@ -187,7 +208,7 @@ func (w *Writer) Commit(ctx context.Context, cursors ...Cursor) (Counts, error) 
 		}
 		stored, fresh, err := merge(ctx, tx, t)
 		if err != nil {
-			return counts, fmt.Errorf("ingest: merge %s: %w", t.name, err)
+			return fmt.Errorf("ingest: merge %s: %w", t.name, err)
 		}
 		if stored > 0 {
 			counts.Stored[t.name], counts.New[t.name] = stored, fresh
@@ -195,13 +216,13 @@ func (w *Writer) Commit(ctx context.Context, cursors ...Cursor) (Counts, error) 
 	}
 	for _, c := range cursors {
 		if _, err := tx.ExecContext(ctx, `insert or replace into sync_state values (?, ?, ?, ?)`, w.source, c.Stream, c.Value, w.now().UTC()); err != nil {
-			return counts, fmt.Errorf("ingest: save cursor %s: %w", c.Stream, err)
+			return fmt.Errorf("ingest: save cursor %s: %w", c.Stream, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return counts, fmt.Errorf("ingest: commit: %w", err)
+		return fmt.Errorf("ingest: commit: %w", err)
 	}
-	return counts, w.clear(ctx)
+	return nil
 }
 
 // merge upserts the staged rows into the table through its primary key (the last

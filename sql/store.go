@@ -30,10 +30,12 @@ func Open(ctx context.Context, dbPath string) (*sql.DB, error) {
 	return db, nil
 }
 
-// OpenReadOnly opens an existing database file for queries only. It checks that the
-// schema is one this binary knows but never migrates.
+// OpenReadOnly opens an existing database file for queries only, with access to other
+// files and the network turned off (an ad-hoc query could otherwise read or write any
+// file with read_csv or COPY). It checks that the schema is one this binary knows but
+// never migrates.
 func OpenReadOnly(ctx context.Context, dbPath string) (*sql.DB, error) {
-	db, err := open(dbPath, "access_mode=READ_ONLY")
+	db, err := open(dbPath, "access_mode=READ_ONLY&enable_external_access=false")
 	if err != nil {
 		return nil, err
 	}
@@ -46,6 +48,16 @@ func OpenReadOnly(ctx context.Context, dbPath string) (*sql.DB, error) {
 		return nil, fmt.Errorf("%s: %w", dbPath, err)
 	}
 	return db, nil
+}
+
+// LockDown turns off DuckDB's access to other files and the network for the rest of
+// db's life. A server that answers ad-hoc queries calls it: nothing it does itself
+// needs files beside its database.
+func LockDown(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, "set enable_external_access = false"); err != nil {
+		return fmt.Errorf("turn off external access: %w", err)
+	}
+	return nil
 }
 
 func open(dbPath, options string) (*sql.DB, error) {

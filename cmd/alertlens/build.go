@@ -3,10 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
+	"net/http"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/api"
+	sqlmodels "github.com/alertlens/alertlens/sql"
 )
 
 func newBuildCmd(g *globals) *cobra.Command {
@@ -19,6 +23,19 @@ dependency order and in one transaction: if any model fails, the previous result
 as they were. Run it after import or sync; demo and serve run it for you.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if r := g.server(cmd.Context()); r != nil {
+				if g.configPath != "" {
+					return fmt.Errorf("--config: the server at %s holds %s and builds with its own config; "+
+						"restart it with --config %s to build with this one", r.info.URL, r.info.DB, g.configPath)
+				}
+				r.via(cmd.ErrOrStderr())
+				var ans api.BuildAnswer
+				if err := r.call(cmd.Context(), http.MethodPost, "/api/v1/build", nil, nil, "", &ans); err != nil {
+					return err
+				}
+				printBuild(cmd.OutOrStdout(), buildReportOf(ans), verbose)
+				return nil
+			}
 			db, err := g.openDB(cmd.Context())
 			if err != nil {
 				return err
@@ -39,6 +56,17 @@ as they were. Run it after import or sync; demo and serve run it for you.`,
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every model with its rows and time")
 	return cmd
 }
+
+// buildReportOf turns the server's answer back into the report printBuild prints.
+func buildReportOf(a api.BuildAnswer) analytics.BuildReport {
+	rep := analytics.BuildReport{Incidents: a.Incidents, Pages: a.Pages, Duration: msDuration(a.DurationMS)}
+	for _, m := range a.Models {
+		rep.Models = append(rep.Models, sqlmodels.ModelRun{Model: sqlmodels.Model{Name: m.Name, Layer: m.Layer}, Rows: m.Rows, Duration: msDuration(m.DurationMS)})
+	}
+	return rep
+}
+
+func msDuration(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
 
 func printBuild(w io.Writer, rep analytics.BuildReport, verbose bool) {
 	if verbose {

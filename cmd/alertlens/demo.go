@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -58,7 +59,11 @@ give the demo a file of its own (--db demo.duckdb) to see it alone.`,
 			if err != nil || noServe {
 				return err
 			}
-			// The models are built, so serve only opens the file and listens.
+			// The models are built, so serve only opens the file and listens. The
+			// demo is shown at its own last day, whatever today is.
+			if g.now == "" {
+				g.now = demo.Now().UTC().Format(time.RFC3339)
+			}
 			serve := newServeCmd(g)
 			serve.SetArgs([]string{"--addr", addr})
 			serve.SetOut(cmd.OutOrStdout())

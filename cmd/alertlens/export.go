@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 
@@ -26,6 +29,15 @@ func exportOf[T any](fetch func(*analytics.Service, context.Context, analytics.F
 		}
 		return write(w, tz, rows)
 	}
+}
+
+// exportPaths are the API endpoints whose CSV answers are the same exports, for a
+// command beside a running server.
+var exportPaths = map[string]string{
+	"monthly-goal": "/api/v1/goal",
+	"rules":        "/api/v1/rules",
+	"pages":        "/api/v1/pages",
+	"responders":   "/api/v1/responders",
 }
 
 // exports are what `export csv --what` can write: the same rows the API's CSV answers.
@@ -69,34 +81,43 @@ every row with the metric-definition version and the reporting time zone.
 			if err := f.Validate(); err != nil {
 				return fmt.Errorf("--%w", err)
 			}
-			db, err := sqlmodels.OpenReadOnly(cmd.Context(), g.dbPath)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			svc := analytics.New(db)
-			ov, err := svc.Overview(cmd.Context())
-			if err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			if out != "" {
-				// write beside the target and rename, so a failed export leaves the old file
-				tmp, err := os.CreateTemp(dirOf(out), ".export-*.csv")
+			var writeTo func(io.Writer) error
+			if r := g.server(cmd.Context()); r != nil {
+				writeTo = func(w io.Writer) error { return exportThrough(cmd.Context(), r, exportPaths[what], f, w) }
+			} else {
+				db, err := sqlmodels.OpenReadOnly(cmd.Context(), g.dbPath)
 				if err != nil {
 					return err
 				}
-				defer os.Remove(tmp.Name())
-				if err := write(cmd.Context(), svc, f, tmp, ov.ReportingTimeZone); err != nil {
-					tmp.Close()
-					return flagError(err)
-				}
-				if err := tmp.Close(); err != nil {
+				defer db.Close()
+				now, err := g.clock()
+				if err != nil {
 					return err
 				}
-				return os.Rename(tmp.Name(), out)
+				svc := analytics.New(db, analytics.WithNow(now))
+				ov, err := svc.Overview(cmd.Context())
+				if err != nil {
+					return err
+				}
+				writeTo = func(w io.Writer) error { return write(cmd.Context(), svc, f, w, ov.ReportingTimeZone) }
 			}
-			return flagError(write(cmd.Context(), svc, f, w, ov.ReportingTimeZone))
+			if out == "" {
+				return flagError(writeTo(cmd.OutOrStdout()))
+			}
+			// write beside the target and rename, so a failed export leaves the old file
+			tmp, err := os.CreateTemp(dirOf(out), ".export-*.csv")
+			if err != nil {
+				return err
+			}
+			defer os.Remove(tmp.Name())
+			if err := writeTo(tmp); err != nil {
+				tmp.Close()
+				return flagError(err)
+			}
+			if err := tmp.Close(); err != nil {
+				return err
+			}
+			return os.Rename(tmp.Name(), out)
 		},
 	}
 	csvCmd.Flags().StringVar(&what, "what", "", "monthly-goal, rules, pages or responders (required)")
@@ -108,6 +129,22 @@ every row with the metric-definition version and the reporting time zone.
 	csvCmd.MarkFlagRequired("what")
 	export.AddCommand(csvCmd)
 	return export
+}
+
+// exportThrough fetches the export's CSV from the running server's API.
+func exportThrough(ctx context.Context, r *remote, path string, f analytics.Filter, w io.Writer) error {
+	q := url.Values{"format": {"csv"}}
+	for k, v := range map[string]string{"from": f.From, "to": f.To, "team": f.Team, "rotation": f.Rotation} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	err := r.call(ctx, http.MethodGet, path, q, nil, "", w)
+	var re *remoteError
+	if errors.As(err, &re) && re.param != "" && re.status == http.StatusBadRequest {
+		return fmt.Errorf("--%s: %s", re.param, re.msg) // the flag the user typed
+	}
+	return err
 }
 
 func dirOf(path string) string {

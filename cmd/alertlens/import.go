@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -38,6 +42,16 @@ importing the same file twice leaves the same rows. Run 'alertlens build' afterw
   my-exporter | alertlens import -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if r := g.server(cmd.Context()); r != nil {
+				r.via(cmd.ErrOrStderr())
+				for _, name := range args {
+					if err := importThrough(cmd.Context(), cmd.OutOrStdout(), r, name, source, format, opts); err != nil {
+						return err
+					}
+				}
+				fmt.Fprintln(cmd.ErrOrStderr(), "the server rebuilds the metrics by itself")
+				return nil
+			}
 			db, err := g.openDB(cmd.Context())
 			if err != nil {
 				return err
@@ -63,18 +77,13 @@ importing the same file twice leaves the same rows. Run 'alertlens build' afterw
 	return cmd
 }
 
-func importOne(ctx context.Context, out io.Writer, w *ingest.Writer, name, format string, opts file.Options) error {
-	var r io.Reader = os.Stdin
-	display := name
+// openImport opens one import argument: its reader, its name in messages and its format.
+func openImport(name, format string) (r io.ReadCloser, display, fmtName string, err error) {
+	r, display = io.NopCloser(os.Stdin), name
 	if name == "-" {
 		display = "<stdin>"
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		r = f
+	} else if r, err = os.Open(name); err != nil {
+		return nil, "", "", err
 	}
 	if format == "" {
 		format = "jsonl"
@@ -82,21 +91,54 @@ func importOne(ctx context.Context, out io.Writer, w *ingest.Writer, name, forma
 			format = "csv"
 		}
 	}
-	var (
-		res file.Result
-		err error
-	)
-	switch format {
-	case "jsonl", "json":
-		res, err = file.ImportJSONL(ctx, w, display, r, opts)
-	case "csv":
+	if format != "jsonl" && format != "json" && format != "csv" {
+		r.Close()
+		return nil, "", "", fmt.Errorf("--format: want jsonl or csv, got %q", format)
+	}
+	return r, display, format, nil
+}
+
+func importOne(ctx context.Context, out io.Writer, w *ingest.Writer, name, format string, opts file.Options) error {
+	r, display, format, err := openImport(name, format)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	var res file.Result
+	if format == "csv" {
 		res, err = file.ImportCSV(ctx, w, display, r, opts)
-	default:
-		return fmt.Errorf("--format: want jsonl or csv, got %q", format)
+	} else {
+		res, err = file.ImportJSONL(ctx, w, display, r, opts)
 	}
 	if err != nil {
 		return err
 	}
+	printImport(out, display, res)
+	return nil
+}
+
+// importThrough sends one file to the running server, which imports it as importOne
+// would, and prints the same lines.
+func importThrough(ctx context.Context, out io.Writer, srv *remote, name, source, format string, opts file.Options) error {
+	r, display, format, err := openImport(name, format)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	q := url.Values{"name": {display}, "source": {source}, "import_format": {format}, "skip_invalid": {strconv.FormatBool(opts.SkipInvalid)}}
+	var res file.Result
+	if err := srv.call(ctx, http.MethodPost, "/api/v1/import", q, r, "application/octet-stream", &res); err != nil {
+		var re *remoteError
+		if errors.As(err, &re) && re.param == "body" {
+			return errors.New(re.msg) // the line error, as a local import says it
+		}
+		return err
+	}
+	printImport(out, display, res)
+	return nil
+}
+
+func printImport(out io.Writer, display string, res file.Result) {
 	for _, le := range res.Invalid {
 		fmt.Fprintln(out, "skipped", le)
 	}
@@ -108,7 +150,6 @@ func importOne(ctx context.Context, out io.Writer, w *ingest.Writer, name, forma
 		fmt.Fprintf(out, "; %d invalid lines skipped", len(res.Invalid))
 	}
 	fmt.Fprintln(out)
-	return nil
 }
 
 func summarize(byType map[string]int) string {

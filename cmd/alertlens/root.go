@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +18,7 @@ import (
 type globals struct {
 	dbPath     string
 	configPath string
+	now        string // --now: a frozen clock, for tests and replaying a history
 }
 
 func envOr(name, fallback string) string {
@@ -44,6 +47,8 @@ Then bring your own:           alertlens import history.jsonl && alertlens build
 		"DuckDB file to use (env ALERTLENS_DB)")
 	root.PersistentFlags().StringVar(&g.configPath, "config", envOr("ALERTLENS_CONFIG", ""),
 		"organisation config file, alertlens.yaml (env ALERTLENS_CONFIG)")
+	root.PersistentFlags().StringVar(&g.now, "now", envOr("ALERTLENS_NOW", ""),
+		"judge \"this month\" and the pace at this time instead of the clock: RFC 3339 or YYYY-MM-DD (UTC) (env ALERTLENS_NOW)")
 	root.AddCommand(
 		newImportCmd(g),
 		newBuildCmd(g),
@@ -53,8 +58,22 @@ Then bring your own:           alertlens import history.jsonl && alertlens build
 		newExportCmd(g),
 		newServeCmd(g),
 		newRulesCmd(g),
+		newStatusCmd(g),
 	)
 	return root
+}
+
+// clock is the time "now" means: --now when given, else the real clock.
+func (g *globals) clock() (func() time.Time, error) {
+	if g.now == "" {
+		return time.Now, nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
+		if t, err := time.Parse(layout, g.now); err == nil {
+			return func() time.Time { return t }, nil
+		}
+	}
+	return nil, fmt.Errorf("--now: want an RFC 3339 time (2026-10-31T12:00:00Z) or a date (2026-10-31), got %q", g.now)
 }
 
 // loadConfig reads the --config file, or the defaults when none is given.
@@ -74,6 +93,14 @@ func (g *globals) buildConfig(ctx context.Context, db *sql.DB) (*config.Config, 
 		return cfg, err
 	}
 	return config.Load("")
+}
+
+// openReadOnly opens the database for queries only, saying what to do when there is none.
+func (g *globals) openReadOnly(ctx context.Context) (*sql.DB, error) {
+	if _, err := os.Stat(g.dbPath); err != nil {
+		return nil, fmt.Errorf("no database at %s: run 'alertlens demo' or 'alertlens import' first, or pass --db", g.dbPath)
+	}
+	return sqlmodels.OpenReadOnly(ctx, g.dbPath)
 }
 
 // openDB opens the database for writing, applying migrations.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/alertlens/alertlens/api"
 	"github.com/alertlens/alertlens/ingest/rules"
 )
 
@@ -62,6 +63,16 @@ file, line and what was wrong, and the database keeps what it had. Run
 			}
 			printCoverage(cmd.OutOrStdout(), paths)
 			if dryRun {
+				return nil
+			}
+			if r := g.server(cmd.Context()); r != nil {
+				// the files are read here, where they are; the server stores what was read
+				r.via(cmd.ErrOrStderr())
+				var ans map[string]any
+				if err := r.postJSON(cmd.Context(), "/api/v1/rules/import", api.RulesBody{Paths: paths}, &ans); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.ErrOrStderr(), "the server rebuilds the metrics by itself")
 				return nil
 			}
 			db, err := g.openDB(cmd.Context())

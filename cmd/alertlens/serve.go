@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"sync"
 	"syscall"
 	"time"
 
@@ -20,99 +21,183 @@ import (
 	"github.com/alertlens/alertlens/api"
 	"github.com/alertlens/alertlens/config"
 	"github.com/alertlens/alertlens/ingest/alertmanager"
+	"github.com/alertlens/alertlens/ingest/live"
+	sqlmodels "github.com/alertlens/alertlens/sql"
 )
 
+// serveOptions are serve's flags.
+type serveOptions struct {
+	addr          string
+	rebuild       bool
+	readEnvs      []string
+	writeEnvs     []string
+	buildQuiet    time.Duration
+	buildMaxWait  time.Duration
+	queryTimeout  time.Duration
+	shutdownGrace time.Duration
+}
+
 func newServeCmd(g *globals) *cobra.Command {
-	var (
-		addr      string
-		rebuild   bool
-		readEnvs  []string
-		writeEnvs []string
-	)
+	var o serveOptions
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Serve the dashboards, the JSON/CSV API and the Alertmanager webhook",
-		Long: `serve answers HTTP on --addr: the dashboards at /, the versioned JSON/CSV API under
-/api/v1/ (described at /api/openapi.json), the Alertmanager webhook receiver at
-POST /api/v1/ingest/alertmanager, /healthz and Prometheus /metrics.
+		Short: "Serve the dashboards and API, take Alertmanager's webhook, sync sources on a schedule",
+		Long: `serve holds the database and keeps it current: it answers HTTP on --addr (the
+dashboards at /, the JSON/CSV API under /api/v1/ described at /api/openapi.json, the
+Alertmanager webhook at POST /api/v1/ingest/alertmanager, /healthz and /metrics),
+syncs every source listed under sources: in the config on its own interval, and
+rebuilds the models after new data (debounced: a burst of deliveries is one rebuild).
+Readers always see the last complete build.
+
+serve is the only process that writes the file. The other commands (import, build,
+sync, rules import, sql, export, status) find it through a record beside the
+database (FILE.server.json) and work through its API; with auth on they send the
+token in $ALERTLENS_TOKEN.
 
 The models are built on start when the database has none; --rebuild builds them on
-every start. Both use --config, or else the config of the database's last build (so a
-database written by 'alertlens demo' keeps the demo's own settings).
+every start. Both use --config, or else the config of the database's last build.
 
 Bearer-token auth is off unless tokens are configured: the config file's api section
 (read_tokens_env, write_tokens_env) or the flags below name environment variables that
-hold the tokens. A read token may GET; a write token may also POST (what-if, ingest).
-/healthz is always open; /metrics needs a read token when auth is on.`,
+hold the tokens. A read token may GET; a write token may also POST (what-if, ingest,
+import, build, sync, sql). /healthz is always open; /metrics needs a read token when
+auth is on. SIGTERM or Ctrl-C stops syncs at a page boundary, drains HTTP, abandons a
+build in flight (the last complete one stays) and closes the file.
+docs/operations.md explains running it.`,
 		Example: `  alertlens --db demo.duckdb serve
-  ALERTLENS_READ_TOKEN=... alertlens serve --addr 0.0.0.0:8080 --read-token-env ALERTLENS_READ_TOKEN`,
+  alertlens serve --config alertlens.yaml --addr 0.0.0.0:8080 --write-token-env ALERTLENS_WRITE_TOKEN`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-			db, err := g.openDB(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			cfg, err := g.buildConfig(ctx, db)
-			if err != nil {
-				return err
-			}
-			auth := authConfig(cfg, readEnvs, writeEnvs)
-			tokens, err := auth.Load(os.Getenv)
-			if err != nil {
-				return err
-			}
-			svc := analytics.New(db)
-			if err := ensureBuilt(ctx, db, svc, cfg, rebuild, cmd); err != nil {
-				return err
-			}
-			if tokens.Enabled() && cfg.Alertmanager.TokenEnv != "" {
-				// Alertmanager sends one Authorization header: with API auth on it must be a
-				// write token, so a second token of the receiver's own could never be met.
-				return fmt.Errorf("alertmanager.token_env is set while API auth is on: Alertmanager must then send a write token; " +
-					"remove alertmanager.token_env (it is for a server without API auth)")
-			}
-			ingest, err := alertmanager.NewHandler(db, cfg.Alertmanager, logger)
-			if err != nil {
-				return err
-			}
-			srv := &http.Server{
-				Handler: api.New(svc, api.Options{Logger: logger, Tokens: tokens, AlertmanagerIngest: ingest,
-					LastSync: func(ctx context.Context) (time.Time, error) { return lastSync(ctx, db) }}),
-				ReadHeaderTimeout: 10 * time.Second,
-			}
-			ln, err := net.Listen("tcp", addr)
-			if err != nil {
-				return err
-			}
-			state := "off"
-			if tokens.Enabled() {
-				state = "on"
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "serving http://%s/ (API under /api/v1/, auth %s); Ctrl-C stops\n", ln.Addr(), state)
-			errc := make(chan error, 1)
-			go func() { errc <- srv.Serve(ln) }()
-			select {
-			case err := <-errc:
-				return err
-			case <-ctx.Done():
-			}
-			shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
+			return serve(cmd, g, o)
 		},
 	}
-	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
-	cmd.Flags().BoolVar(&rebuild, "rebuild", false, "rebuild the models on start, even when they exist")
-	cmd.Flags().StringSliceVar(&readEnvs, "read-token-env", nil, "environment variable holding a read token (repeatable; adds to the config's api.read_tokens_env)")
-	cmd.Flags().StringSliceVar(&writeEnvs, "write-token-env", nil, "environment variable holding a write token (repeatable; adds to the config's api.write_tokens_env)")
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	f.BoolVar(&o.rebuild, "rebuild", false, "rebuild the models on start, even when they exist")
+	f.StringSliceVar(&o.readEnvs, "read-token-env", nil, "environment variable holding a read token (repeatable; adds to the config's api.read_tokens_env)")
+	f.StringSliceVar(&o.writeEnvs, "write-token-env", nil, "environment variable holding a write token (repeatable; adds to the config's api.write_tokens_env)")
+	f.DurationVar(&o.buildQuiet, "build-quiet", time.Second, "rebuild once no write came for this long")
+	f.DurationVar(&o.buildMaxWait, "build-max-wait", 10*time.Second, "but rebuild at the latest this long after the first write it waits for")
+	f.DurationVar(&o.queryTimeout, "query-timeout", api.DefaultQueryTimeout, "deadline of each read request's queries")
+	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 20*time.Second, "how long a stop waits for requests in flight")
 	return cmd
+}
+
+func serve(cmd *cobra.Command, g *globals, o serveOptions) error {
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+	if r := g.server(ctx); r != nil {
+		return fmt.Errorf("%s is already served by the server at %s (pid %d): stop it first, or use that one", r.info.DB, r.info.URL, r.info.PID)
+	}
+	db, err := g.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := sqlmodels.LockDown(ctx, db); err != nil {
+		return err
+	}
+	cfg, err := g.buildConfig(ctx, db)
+	if err != nil {
+		return err
+	}
+	tokens, err := authConfig(cfg, o.readEnvs, o.writeEnvs).Load(os.Getenv)
+	if err != nil {
+		return err
+	}
+	if tokens.Enabled() && cfg.Alertmanager.TokenEnv != "" {
+		// Alertmanager sends one Authorization header: with API auth on it must be a
+		// write token, so a second token of the receiver's own could never be met.
+		return fmt.Errorf("alertmanager.token_env is set while API auth is on: Alertmanager must then send a write token; " +
+			"remove alertmanager.token_env (it is for a server without API auth)")
+	}
+	now, err := g.clock()
+	if err != nil {
+		return err
+	}
+	svc := analytics.New(db, analytics.WithNow(now))
+	if err := ensureBuilt(ctx, db, svc, cfg, o.rebuild, cmd); err != nil {
+		return err
+	}
+	jobs, err := scheduledJobs(cfg, db, logger)
+	if err != nil {
+		return err
+	}
+	writer := live.New(live.Options{DB: db, DBPath: g.absDB(), Jobs: jobs, Logger: logger,
+		Quiet: o.buildQuiet, MaxWait: o.buildMaxWait,
+		Build: func(ctx context.Context) (analytics.BuildReport, error) { return analytics.Build(ctx, db, cfg) }})
+	hook, err := alertmanager.NewHandler(db, cfg.Alertmanager, logger)
+	if err != nil {
+		return err
+	}
+	hook.Through(writer.Gate())
+	writer.WatchWebhook(cfg.Alertmanager.Source, hook.LastDelivery)
+
+	srv := &http.Server{
+		Handler: api.New(svc, api.Options{Logger: logger, Tokens: tokens, AlertmanagerIngest: hook, Live: writer,
+			QueryTimeout: o.queryTimeout,
+			LastSync:     func(ctx context.Context) (time.Time, error) { return lastSync(ctx, db) }}),
+		ReadHeaderTimeout: 10 * time.Second,
+		// Reads and writes of a request are bounded; the long writes (an import, a
+		// build, a sync through the API) extend their own deadlines.
+		ReadTimeout:  time.Minute,
+		WriteTimeout: 2 * time.Minute,
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return err
+	}
+	url := "http://" + reachable(ln.Addr())
+	if err := live.WriteServerFile(g.absDB(), writer.Serving(url)); err != nil {
+		ln.Close()
+		return err
+	}
+	defer live.RemoveServerFile(g.absDB())
+
+	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { writer.Run(background) })
+	state := "off"
+	if tokens.Enabled() {
+		state = "on"
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "serving %s/ (API under /api/v1/, auth %s, %d scheduled sources); Ctrl-C stops\n", url, state, len(jobs))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	var serveErr error
+	select {
+	case serveErr = <-errc:
+	case <-ctx.Done():
+		logger.Info("stopping: syncs stop at their next page, HTTP drains, a build in flight is abandoned")
+	}
+	stopBackground()
+	shutdown, cancel := context.WithTimeout(context.Background(), o.shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.Warn("requests still running at the end of the grace period were cut", "error", err.Error())
+	}
+	wg.Wait()
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return nil
+}
+
+// reachable is the listener's address as a client on this machine dials it: a server
+// listening on every interface is reached on loopback.
+func reachable(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	ip := tcp.IP
+	if ip == nil || ip.IsUnspecified() {
+		ip = net.IPv4(127, 0, 0, 1)
+	}
+	return net.JoinHostPort(ip.String(), fmt.Sprint(tcp.Port))
 }
 
 // authConfig joins the config file's api section with the flags.

@@ -1,19 +1,16 @@
 package main
 
 import (
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/alertlens/alertlens/analytics"
-	sqlmodels "github.com/alertlens/alertlens/sql"
+	"github.com/alertlens/alertlens/api"
 )
 
 func newSQLCmd(g *globals) *cobra.Command {
@@ -23,144 +20,138 @@ func newSQLCmd(g *globals) *cobra.Command {
 		Short: "Run a read-only SQL query against the database",
 		Long: `sql runs one read-only query against the database and prints the result as a
 table, CSV or JSON. The tables and models you can query are listed in docs/tables.md.
-The database is opened read-only: nothing a query does can change it.`,
-		Example: `  alertlens sql "select * from monthly_pages"
-  alertlens sql --format csv "select rule, noise_score from rule_noise order by 2 desc limit 10"`,
+The query runs in a read-only transaction with access to files and the network turned
+off: nothing it does can change the database or read or write anything else.
+
+Instants are stored in UTC and print as RFC 3339 with Z; local wall-clock columns
+(page_local_at, reporting_at, and others named *local*) print without an offset.
+Beside a running server the query goes through the server's API (with a write token
+in $` + TokenEnv + ` when auth is on); the output is the same.`,
+		Example: `  alertlens sql "select month, scope, after_hours_pages, met from monthly_goal where scope_type = 'org' order by month"
+  alertlens sql --format csv "select rule_name, service_name, noise_score from alert_rules order by noise_score desc limit 10"`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if _, err := os.Stat(g.dbPath); err != nil {
-				return fmt.Errorf("no database at %s: run 'alertlens demo' or 'alertlens import' first, or pass --db", g.dbPath)
+			if format != "table" && format != "csv" && format != "json" {
+				return fmt.Errorf("--format: want table, csv or json, got %q", format)
 			}
-			db, err := sqlmodels.OpenReadOnly(cmd.Context(), g.dbPath)
-			if err != nil {
-				return err
+			var res analytics.QueryResult
+			if r := g.server(cmd.Context()); r != nil {
+				if err := r.postJSON(cmd.Context(), "/api/v1/sql", api.QueryBody{Query: args[0]}, &res); err != nil {
+					return err
+				}
+			} else {
+				db, err := g.openReadOnly(cmd.Context())
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				if res, err = analytics.ReadOnlyQuery(cmd.Context(), db, args[0]); err != nil {
+					return err
+				}
 			}
-			defer db.Close()
-			rows, err := db.QueryContext(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
 			switch format {
-			case "table":
-				return printTable(cmd.OutOrStdout(), rows)
 			case "csv":
-				return printCSV(cmd.OutOrStdout(), rows)
+				return printCSV(cmd.OutOrStdout(), res)
 			case "json":
-				return printJSON(cmd.OutOrStdout(), rows)
+				return printJSON(cmd.OutOrStdout(), res)
 			}
-			return fmt.Errorf("--format: want table, csv or json, got %q", format)
+			return printTable(cmd.OutOrStdout(), res)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table, csv or json")
 	return cmd
 }
 
-// scanRows calls fn with each row's values.
-func scanRows(rows *sql.Rows, fn func(vals []any) error) error {
-	cols, err := rows.Columns()
-	if err != nil {
-		return err
-	}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return err
-		}
-		if err := fn(vals); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
-func printTable(w io.Writer, rows *sql.Rows) error {
-	cols, err := rows.Columns()
-	if err != nil {
-		return err
-	}
+func printTable(w io.Writer, res analytics.QueryResult) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(cols, "\t"))
-	n := 0
-	err = scanRows(rows, func(vals []any) error {
-		cells := make([]string, len(vals))
-		for i, v := range vals {
-			cells[i] = tableCell(v)
+	fmt.Fprintln(tw, strings.Join(res.Columns, "\t"))
+	for _, row := range res.Rows {
+		cells := make([]string, len(row))
+		for i, v := range row {
+			cells[i] = tableCell(v, res.Types[i])
 		}
-		n++
-		_, err := fmt.Fprintln(tw, strings.Join(cells, "\t"))
-		return err
-	})
-	if err != nil {
-		return err
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "(%d rows)\n", n)
+	fmt.Fprintf(w, "(%d rows)\n", len(res.Rows))
 	return nil
 }
 
-func tableCell(v any) string {
+// floatTypes are shown rounded in a table (CSV and JSON keep every digit).
+var floatTypes = map[string]bool{"DOUBLE": true, "FLOAT": true, "REAL": true}
+
+func tableCell(v any, typ string) string {
 	switch x := v.(type) {
 	case nil:
 		return "NULL"
-	case time.Time:
-		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
-			return x.Format("2006-01-02")
+	case json.Number:
+		if f, err := x.Float64(); err == nil && floatTypes[typ] {
+			return fmt.Sprintf("%.4g", f)
 		}
-		return x.UTC().Format(time.RFC3339)
-	case float64:
-		return fmt.Sprintf("%.4g", x)
-	case []byte:
-		return string(x)
+		return x.String()
+	case string:
+		return strings.ReplaceAll(x, "\t", " ")
+	case []any, map[string]any:
+		b, _ := json.Marshal(x)
+		return string(b)
 	}
-	return strings.ReplaceAll(fmt.Sprint(v), "\t", " ")
+	return fmt.Sprint(v)
 }
 
-func printCSV(w io.Writer, rows *sql.Rows) error {
-	cols, err := rows.Columns()
-	if err != nil {
-		return err
-	}
+func printCSV(w io.Writer, res analytics.QueryResult) error {
 	cw := analytics.NewCSVWriter(w)
-	if err := cw.Header(cols...); err != nil {
+	if err := cw.Header(res.Columns...); err != nil {
 		return err
 	}
-	if err := scanRows(rows, func(vals []any) error { return cw.Row(vals...) }); err != nil {
-		return err
+	for _, row := range res.Rows {
+		cells := make([]any, len(row))
+		for i, v := range row {
+			switch x := v.(type) {
+			case json.Number:
+				cells[i] = numberCell(x) // a number is never a formula, even when negative
+			case []any, map[string]any:
+				b, _ := json.Marshal(x)
+				cells[i] = string(b)
+			default:
+				cells[i] = v
+			}
+		}
+		if err := cw.Row(cells...); err != nil {
+			return err
+		}
 	}
 	return cw.Flush()
 }
 
-func printJSON(w io.Writer, rows *sql.Rows) error {
-	cols, err := rows.Columns()
-	if err != nil {
-		return err
+// numberCell is a number as the CSV writer writes numbers, without the formula guard
+// that text gets.
+func numberCell(n json.Number) any {
+	if i, err := n.Int64(); err == nil {
+		return i
 	}
-	keys := make([][]byte, len(cols))
-	for i, c := range cols {
+	if f, err := n.Float64(); err == nil {
+		return f
+	}
+	return n.String()
+}
+
+func printJSON(w io.Writer, res analytics.QueryResult) error {
+	keys := make([][]byte, len(res.Columns))
+	for i, c := range res.Columns {
 		keys[i], _ = json.Marshal(c)
 	}
 	fmt.Fprint(w, "[")
-	first := true
-	err = scanRows(rows, func(vals []any) error {
-		if !first {
+	for n, row := range res.Rows {
+		if n > 0 {
 			fmt.Fprint(w, ",")
 		}
-		first = false
 		fmt.Fprint(w, "\n  {")
-		for i, v := range vals {
-			if b, ok := v.([]byte); ok {
-				v = string(b)
-			}
+		for i, v := range row {
 			val, err := json.Marshal(v)
 			if err != nil {
-				return fmt.Errorf("column %s: %w", cols[i], err)
+				return fmt.Errorf("column %s: %w", res.Columns[i], err)
 			}
 			if i > 0 {
 				fmt.Fprint(w, ", ")
@@ -168,10 +159,6 @@ func printJSON(w io.Writer, rows *sql.Rows) error {
 			fmt.Fprintf(w, "%s: %s", keys[i], val)
 		}
 		fmt.Fprint(w, "}")
-		return nil
-	})
-	if err != nil {
-		return err
 	}
 	fmt.Fprintln(w, "\n]")
 	return nil

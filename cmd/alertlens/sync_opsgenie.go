@@ -47,6 +47,9 @@ Run 'alertlens build' afterwards.`,
 				return err
 			}
 			collectorDefaults(cmd, file.Opsgenie, "key-env", &keyEnv, &cfg.APIURL, &source)
+			if r := g.server(cmd.Context()); r != nil {
+				return syncThroughServer(cmd, r, source)
+			}
 			key := os.Getenv(keyEnv)
 			if key == "" {
 				return fmt.Errorf("--key-env: $%s is empty: set it to an Opsgenie API key with read access", keyEnv)
@@ -56,28 +59,17 @@ Run 'alertlens build' afterwards.`,
 				return err
 			}
 			cfg.Key, cfg.Since, cfg.Progress = key, start, cmd.ErrOrStderr()
-			c, err := opsgenie.New(cfg)
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
 			db, err := g.openDB(ctx)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			w, err := ingest.NewWriter(ctx, db, source)
+			res, err := syncOpsgenie(ctx, db, nil, source, cfg)
 			if err != nil {
 				return err
 			}
-			defer w.Close()
-			began := time.Now()
-			st, err := c.Sync(ctx, db, w)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d alerts fetched (%d new, %d unchanged not fetched again), %d notifications, %d acknowledgements from logs, %d users, %d teams; %d requests in %.1f s\n",
-				source, st.Alerts, st.NewAlerts, st.Unchanged, st.Notifications, st.Acks, st.Users, st.Teams, st.Requests, time.Since(began).Seconds())
+			fmt.Fprint(cmd.OutOrStdout(), res.Summary)
 			fmt.Fprintln(cmd.ErrOrStderr(), "run 'alertlens build' to update the metrics")
 			return nil
 		},

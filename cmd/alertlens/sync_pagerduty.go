@@ -45,15 +45,14 @@ the reset, server errors are retried. Run 'alertlens build' afterwards.`,
 				return err
 			}
 			collectorDefaults(cmd, cfg.PagerDuty, "token-env", &tokenEnv, &apiURL, &source)
+			if r := g.server(cmd.Context()); r != nil {
+				return syncThroughServer(cmd, r, source)
+			}
 			token := os.Getenv(tokenEnv)
 			if token == "" {
 				return fmt.Errorf("--token-env: $%s is empty: set it to a PagerDuty REST API key (read-only is enough)", tokenEnv)
 			}
 			start, err := ingest.ParseSince(since, time.Now())
-			if err != nil {
-				return err
-			}
-			c, err := pagerduty.New(pagerduty.Options{APIURL: apiURL, Token: token, Since: start, Progress: cmd.ErrOrStderr()})
 			if err != nil {
 				return err
 			}
@@ -63,17 +62,11 @@ the reset, server errors are retried. Run 'alertlens build' afterwards.`,
 				return err
 			}
 			defer db.Close()
-			w, err := ingest.NewWriter(ctx, db, source)
+			res, err := syncPagerDuty(ctx, db, nil, source, pagerduty.Options{APIURL: apiURL, Token: token, Since: start, Progress: cmd.ErrOrStderr()})
 			if err != nil {
 				return err
 			}
-			defer w.Close()
-			began := time.Now()
-			rep, err := c.Sync(ctx, db, w)
-			if err != nil {
-				return err
-			}
-			printPagerDutySync(cmd.OutOrStdout(), source, rep, time.Since(began))
+			fmt.Fprint(cmd.OutOrStdout(), res.Summary)
 			fmt.Fprintln(cmd.ErrOrStderr(), "run 'alertlens build' to update the metrics")
 			return nil
 		},

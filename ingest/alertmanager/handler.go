@@ -18,6 +18,8 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/alertlens/alertlens/ingest"
 )
@@ -33,6 +35,9 @@ type Handler struct {
 	high     map[string]bool
 	tokenSum *[sha256.Size]byte // nil when no token is required
 	logger   *slog.Logger
+	gate     *ingest.Gate // the serving process's one writer; nil: write directly
+
+	lastDelivery atomic.Int64 // unix nanoseconds of the last stored notification
 
 	// mu serialises requests from the read of already-resolved incidents to the
 	// commit: two deliveries for the same alert (a resend racing its resolve) must
@@ -60,6 +65,20 @@ func NewHandler(db *sql.DB, cfg Config, logger *slog.Logger) (*Handler, error) {
 		h.tokenSum = &sum
 	}
 	return h, nil
+}
+
+// Through sends the handler's commits through g, the serving process's one writer.
+func (h *Handler) Through(g *ingest.Gate) *Handler {
+	h.gate = g
+	return h
+}
+
+// LastDelivery is when the last notification was stored; zero before the first.
+func (h *Handler) LastDelivery() time.Time {
+	if n := h.lastDelivery.Load(); n != 0 {
+		return time.Unix(0, n).UTC()
+	}
+	return time.Time{}
 }
 
 // ServeHTTP stores one notification: 200 with what was stored, 400 for a malformed
@@ -99,6 +118,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "the notification could not be stored; see the server log"})
 		return
 	}
+	h.lastDelivery.Store(time.Now().UnixNano())
 	h.logger.Info("alertmanager: stored a notification", "receiver", n.receiver, "alerts", len(n.alerts),
 		"new", res.New, "updated", res.Updated, "kept_resolved", res.KeptResolved)
 	writeJSON(w, http.StatusOK, res)
@@ -147,6 +167,7 @@ func (h *Handler) store(ctx context.Context, n notification) (Result, error) {
 		return res, err
 	}
 	defer w.Close()
+	w.Through(h.gate)
 	staged := 0
 	for _, a := range n.alerts {
 		id := a.incidentID()

@@ -44,6 +44,11 @@ var (
 // (Europe/Dublin): from 1 November 2025 up to 1 November 2026.
 func Period() (start, end time.Time) { return periodStart, periodEnd }
 
+// Now is the moment the demo is shown at: midday on its last day, so that "this month"
+// and its pace are the demo's last month whatever today is, and the output stays the
+// same from one day to the next.
+func Now() time.Time { return periodEnd.Add(-12 * time.Hour) }
+
 // Options change what Generate writes and tells.
 type Options struct {
 	Seed     uint64
