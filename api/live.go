@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -131,8 +132,10 @@ func (s *Server) importFile(c *gin.Context) {
 	body := http.MaxBytesReader(c.Writer, c.Request.Body, MaxImportBytes)
 	res, err := s.live.Import(c.Request.Context(), req, body)
 	if err != nil {
-		if tooLarge(err) {
-			s.tooLarge(c, MaxImportBytes)
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge,
+				errorBody("body", fmt.Sprintf("the body is over the limit of %d bytes", tooBig.Limit)))
 			return
 		}
 		var le *file.LineError
@@ -210,26 +213,17 @@ func (s *Server) query(c *gin.Context) {
 // readJSON decodes a JSON body of at most limit bytes; on failure it answers (413 for a
 // body over the limit, 400 otherwise) and reports false.
 func (s *Server) readJSON(c *gin.Context, limit int64, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	raw, ok := s.readBody(c, limit)
+	if !ok {
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		if tooLarge(err) {
-			s.tooLarge(c, limit)
-		} else {
-			s.fail(c, badParam("body", "want a JSON document: %v", err))
-		}
+		s.fail(c, badParam("body", "want a JSON document: %v", err))
 		return false
 	}
 	return true
-}
-
-func tooLarge(err error) bool {
-	var mb *http.MaxBytesError
-	return errors.As(err, &mb)
-}
-
-func (s *Server) tooLarge(c *gin.Context, limit int64) {
-	c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, errorBody("body", fmt.Sprintf("want at most %d MiB", limit>>20)))
 }
 
 // liveCollector reads the live status once per scrape: how fresh the data and the
