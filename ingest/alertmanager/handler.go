@@ -39,10 +39,13 @@ type Handler struct {
 
 	lastDelivery atomic.Int64 // unix nanoseconds of the last stored notification
 
-	// mu serialises requests from the read of already-resolved incidents to the
-	// commit: two deliveries for the same alert (a resend racing its resolve) must
-	// not interleave, and DuckDB would refuse two transactions replacing one row.
-	mu sync.Mutex
+	// mu guards the queue of deliveries waiting for a commit. One batch is stored at a
+	// time, from the read of already-resolved incidents to the commit: two deliveries
+	// for the same alert (a resend racing its resolve) must not interleave, and DuckDB
+	// would refuse two transactions replacing one row.
+	mu      sync.Mutex
+	queue   []*delivery
+	storing bool // a request is storing a batch
 }
 
 // NewHandler builds the receiver. When cfg.TokenEnv is set, that environment variable
@@ -148,78 +151,148 @@ type Result struct {
 	KeptResolved int `json:"kept_resolved"`
 }
 
-// store writes the notification in one commit. It uses a Writer of its own: a Writer
-// holds a connection with staging tables, and one per request keeps no connection
-// pinned between deliveries (which come seconds or minutes apart), needs no shutdown,
-// and starts every request with empty staging tables whatever the last one did. Its
-// set-up (about 4 ms) is small next to the commit (30 ms for one alert, BenchmarkDelivery).
-func (h *Handler) store(ctx context.Context, n notification) (Result, error) {
-	res := Result{Alerts: len(n.alerts)}
-	h.mu.Lock()
-	defer h.mu.Unlock()
+// delivery is one notification waiting to be stored.
+type delivery struct {
+	n    notification
+	res  Result
+	err  error
+	done chan struct{} // closed once stored (or failed)
+	lead chan struct{} // closed when this delivery's request is to store the queue
+}
 
-	resolved, err := h.resolvedIncidents(ctx, n)
+// store writes the notification and returns once it is committed. Deliveries that
+// arrive while another commit runs queue up and are stored together in the next one
+// (group commit): under a burst, a commit's cost is paid once per batch instead of once
+// per delivery, and each delivery is still answered only after its own data is in the
+// store. The request whose delivery found no commit running stores the queue, then
+// hands the role to the first delivery that queued meanwhile, so no request waits for
+// more than two commits.
+func (h *Handler) store(ctx context.Context, n notification) (Result, error) {
+	d := &delivery{n: n, res: Result{Alerts: len(n.alerts)}, done: make(chan struct{}), lead: make(chan struct{})}
+	h.mu.Lock()
+	h.queue = append(h.queue, d)
+	if !h.storing {
+		h.storing = true
+		close(d.lead)
+	}
+	h.mu.Unlock()
+	select {
+	case <-d.done:
+	case <-d.lead:
+		h.mu.Lock()
+		batch := h.queue
+		h.queue = nil
+		h.mu.Unlock()
+		// The batch holds other requests' deliveries: it is stored even if this
+		// request goes away, within a deadline of its own.
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		err := h.storeBatch(bctx, batch)
+		cancel()
+		for _, b := range batch {
+			if err != nil {
+				b.err = err
+			}
+			close(b.done)
+		}
+		h.mu.Lock()
+		if len(h.queue) > 0 {
+			close(h.queue[0].lead)
+		} else {
+			h.storing = false
+		}
+		h.mu.Unlock()
+	}
+	return d.res, d.err
+}
+
+// storeBatch writes the deliveries in one commit, in their order of arrival: a resolve
+// after a firing copy of the same alert wins, and a firing copy after a resolve (a late
+// resend) is kept out, as if each had been committed on its own. It uses a Writer of
+// its own: a Writer holds a connection with staging tables, and one per batch keeps no
+// connection pinned between bursts, needs no shutdown, and starts with empty staging
+// tables whatever the last batch did.
+func (h *Handler) storeBatch(ctx context.Context, batch []*delivery) error {
+	var firing, all []string
+	for _, d := range batch {
+		for _, a := range d.n.alerts {
+			all = append(all, a.incidentID())
+			if a.status == statusFiring {
+				firing = append(firing, a.incidentID())
+			}
+		}
+	}
+	resolved, err := h.storedIncidents(ctx, firing, true)
 	if err != nil {
-		return res, err
+		return err
+	}
+	known, err := h.storedIncidents(ctx, all, false)
+	if err != nil {
+		return err
 	}
 	w, err := ingest.NewWriter(ctx, h.db, h.cfg.Source)
 	if err != nil {
-		return res, err
+		return err
 	}
 	defer w.Close()
 	w.Through(h.gate)
 	staged := 0
-	for _, a := range n.alerts {
-		id := a.incidentID()
-		if a.status == statusFiring && resolved[id] {
-			// Alertmanager resends the last firing notification until the resolved
-			// one goes out, and deliveries can overtake each other: once an episode
-			// (fingerprint and startsAt) is resolved, a firing copy of it is stale.
-			res.KeptResolved++
-			continue
+	for _, d := range batch {
+		counted := map[string]bool{}
+		for _, a := range d.n.alerts {
+			id := a.incidentID()
+			if a.status == statusFiring && resolved[id] {
+				// Alertmanager resends the last firing notification until the resolved
+				// one goes out, and deliveries can overtake each other: once an episode
+				// (fingerprint and startsAt) is resolved, a firing copy of it is stale.
+				d.res.KeptResolved++
+				continue
+			}
+			if a.status == statusResolved {
+				resolved[id] = true
+			}
+			inc, svc := h.incident(d.n, a)
+			if err := w.Raw(ingest.Raw{Kind: "alert", ID: id, Payload: a.raw}); err != nil {
+				return err
+			}
+			if err := w.Service(svc); err != nil {
+				return err
+			}
+			if err := w.Incident(inc); err != nil {
+				return err
+			}
+			staged++
+			if !counted[id] {
+				counted[id] = true
+				if known[id] {
+					d.res.Updated++
+				} else {
+					d.res.New++
+				}
+			}
+			known[id] = true
 		}
-		inc, svc := h.incident(n, a)
-		if err := w.Raw(ingest.Raw{Kind: "alert", ID: id, Payload: a.raw}); err != nil {
-			return res, err
-		}
-		if err := w.Service(svc); err != nil {
-			return res, err
-		}
-		if err := w.Incident(inc); err != nil {
-			return res, err
-		}
-		staged++
 	}
 	if staged == 0 {
-		return res, nil
+		return nil
 	}
-	counts, err := w.Commit(ctx)
-	if err != nil {
-		return res, err
-	}
-	res.New = int(counts.New["incidents"])
-	res.Updated = int(counts.Stored["incidents"] - counts.New["incidents"])
-	return res, nil
+	_, err = w.Commit(ctx)
+	return err
 }
 
-// resolvedIncidents returns which of the notification's firing alerts are already
-// stored as resolved.
-func (h *Handler) resolvedIncidents(ctx context.Context, n notification) (map[string]bool, error) {
-	var ids []string
-	for _, a := range n.alerts {
-		if a.status == statusFiring {
-			ids = append(ids, a.incidentID())
-		}
-	}
+// storedIncidents returns which of the ids are stored already (only those stored as
+// resolved, with onlyResolved).
+func (h *Handler) storedIncidents(ctx context.Context, ids []string, onlyResolved bool) (map[string]bool, error) {
 	out := map[string]bool{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := h.db.QueryContext(ctx, `select incident_id from incidents
-		where source = ? and resolved_at is not null and incident_id in (select unnest(?::varchar[]))`,
-		h.cfg.Source, ids)
+	query := `select incident_id from incidents where source = ? and incident_id in (select unnest(?::varchar[]))`
+	if onlyResolved {
+		query += ` and resolved_at is not null`
+	}
+	rows, err := h.db.QueryContext(ctx, query, h.cfg.Source, ids)
 	if err != nil {
-		return nil, fmt.Errorf("alertmanager: read resolved incidents: %w", err)
+		return nil, fmt.Errorf("alertmanager: read stored incidents: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
