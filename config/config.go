@@ -114,7 +114,7 @@ func Load(path string) (*Config, error) {
 func Parse(data []byte, name string) (*Config, error) {
 	c := &Config{Alertmanager: alertmanager.DefaultConfig()}
 	if len(bytes.TrimSpace(data)) > 0 {
-		if err := yaml.UnmarshalWithOptions(data, c, yaml.Strict()); err != nil {
+		if err := unmarshal(data, c); err != nil {
 			return nil, fmt.Errorf("%s: %s", name, yaml.FormatError(err, false, true))
 		}
 	}
@@ -126,6 +126,18 @@ func Parse(data []byte, name string) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// unmarshal decodes the document strictly. go-yaml v1.19.2 panics on some malformed
+// documents (a tag on a scalar where a list is wanted, goccy/go-yaml#735): that is a bad
+// file to report, not a reason to crash the command or the server.
+func unmarshal(data []byte, c *Config) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("not a config the YAML decoder can read (%v); look for a tag such as !x on a list or map", r)
+		}
+	}()
+	return yaml.UnmarshalWithOptions(data, c, yaml.Strict())
 }
 
 // ReportingTimeZone is the zone months and weeks are cut in.

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/alertlens/alertlens/ingest"
 )
@@ -26,19 +27,19 @@ func ImportCSV(ctx context.Context, w *ingest.Writer, name string, r io.Reader, 
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err != nil {
-		return res, fmt.Errorf("%s:1: want a header row naming the columns: %v", name, err)
+		return res, headerErr(name, "want a header row naming the columns: %v", err)
 	}
 	index := map[string]int{}
 	for i, h := range header {
 		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
 		if !slices.Contains(csvColumns, h) {
-			return res, fmt.Errorf("%s:1: unknown column %q; the columns are %s", name, h, strings.Join(csvColumns, ", "))
+			return res, headerErr(name, "unknown column %q; the columns are %s", h, strings.Join(csvColumns, ", "))
 		}
 		index[h] = i
 	}
 	for _, need := range []string{"id", "service", "created_at"} {
 		if _, ok := index[need]; !ok {
-			return res, fmt.Errorf("%s:1: the header has no %q column, which is required", name, need)
+			return res, headerErr(name, "the header has no %q column, which is required", need)
 		}
 	}
 	for {
@@ -46,13 +47,13 @@ func ImportCSV(ctx context.Context, w *ingest.Writer, name string, r io.Reader, 
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.Line
+			if !errors.As(err, &pe) {
+				w.Discard(ctx)
+				return res, fmt.Errorf("read %s: %w", name, err) // the reader failed, not the file
 			}
-			le := &LineError{File: name, Line: line, Msg: err.Error()}
+			le := &LineError{File: name, Line: pe.Line, Msg: err.Error()}
 			if !opts.SkipInvalid {
 				w.Discard(ctx)
 				return res, fmt.Errorf("%w (nothing from %s was imported)", le, name)
@@ -60,6 +61,9 @@ func ImportCSV(ctx context.Context, w *ingest.Writer, name string, r io.Reader, 
 			res.Invalid = append(res.Invalid, le)
 			continue
 		}
+		// Only after a good read: a record that failed to parse may have no fields,
+		// and FieldPos panics then.
+		line, _ := cr.FieldPos(0)
 		if err := stageCSVRow(w, header, index, row); err != nil {
 			var le *LineError
 			if !errors.As(err, &le) {
@@ -77,14 +81,26 @@ func ImportCSV(ctx context.Context, w *ingest.Writer, name string, r io.Reader, 
 		res.Records++
 		res.ByType["incident"]++
 	}
-	counts, err := w.Commit(ctx)
-	res.Counts = counts
-	return res, err
+	return commit(ctx, w, res)
+}
+
+// headerErr is a problem in the header row: a *LineError like any other, so that a
+// caller finds the line to fix the same way for every refused file.
+func headerErr(name, format string, args ...any) *LineError {
+	le := lineErr("", format, args...)
+	le.File, le.Line = name, 1
+	return le
 }
 
 func stageCSVRow(w *ingest.Writer, header []string, index map[string]int, row []string) error {
 	if len(row) != len(header) {
 		return lineErr("", "want %d columns as in the header, got %d", len(header), len(row))
+	}
+	// The store refuses text that is not UTF-8, at commit and without naming the row.
+	for _, col := range csvColumns {
+		if i, ok := index[col]; ok && !utf8.ValidString(row[i]) {
+			return lineErr(col, "not valid UTF-8")
+		}
 	}
 	get := func(col string) string {
 		if i, ok := index[col]; ok {

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/alertlens/alertlens/ingest"
 )
@@ -97,14 +98,28 @@ func ImportJSONL(ctx context.Context, w *ingest.Writer, name string, r io.Reader
 		}
 		return res, fmt.Errorf("read %s: %w", name, err)
 	}
+	return commit(ctx, w, res)
+}
+
+// commit stores what a file staged. A failed commit leaves it staged, and the next
+// file on the same writer would commit it too (or fail on it again): drop it.
+func commit(ctx context.Context, w *ingest.Writer, res Result) (Result, error) {
 	counts, err := w.Commit(ctx)
 	res.Counts = counts
+	if err != nil {
+		w.Discard(ctx)
+	}
 	return res, err
 }
 
 // stageLine parses one JSON line and stages its record. Errors in the line are
 // *LineError (without file and line); any other error comes from the store.
 func stageLine(w *ingest.Writer, text []byte) (string, error) {
+	// encoding/json reads invalid UTF-8 as U+FFFD, but the line is also stored as it
+	// came (raw_records), and the store refuses it at commit without naming the line.
+	if !utf8.Valid(text) {
+		return "", lineErr("", "not valid UTF-8")
+	}
 	var head struct {
 		Type string `json:"type"`
 	}
