@@ -493,3 +493,73 @@ func listenLoopback(t *testing.T) net.Listener {
 	}
 	return ln
 }
+
+// BenchmarkFreshness measures, on the demo history and with serve's default debounce,
+// the time from a webhook delivery to the API showing it: one delivery per iteration,
+// reported as the median and the worst case (docs/operations.md).
+//
+//	go test -tags nomsgpack -run '^$' -bench Freshness -benchtime 20x ./cmd/alertlens/
+func BenchmarkFreshness(b *testing.B) {
+	dir := b.TempDir()
+	db := filepath.Join(dir, "demo.duckdb")
+	var out, errOut bytes.Buffer
+	demoCmd := newRootCmd()
+	demoCmd.SetArgs([]string{"--db", db, "demo", "--no-serve"})
+	demoCmd.SetOut(&out)
+	demoCmd.SetErr(&errOut)
+	if err := demoCmd.Execute(); err != nil {
+		b.Fatalf("demo: %v\n%s", err, errOut.String())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	serveCmd := newRootCmd()
+	serveCmd.SetArgs([]string{"--db", db, "serve", "--addr", "127.0.0.1:0"})
+	logs := &lockedBuffer{}
+	serveCmd.SetOut(logs)
+	serveCmd.SetErr(logs)
+	done := make(chan error, 1)
+	go func() { done <- serveCmd.ExecuteContext(ctx) }()
+	var url string
+	for url == "" {
+		if info, ok, _ := live.ReadServerFile(db); ok {
+			if resp, err := http.Get(info.URL + "/healthz"); err == nil {
+				resp.Body.Close()
+				url = info.URL
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	count := func() int {
+		resp, err := http.Get(url + "/api/v1/overview")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var ov struct{ Incidents int }
+		json.NewDecoder(resp.Body).Decode(&ov)
+		return ov.Incidents
+	}
+	before := count()
+	var took []time.Duration
+	i := 0
+	for b.Loop() {
+		start := time.Now()
+		resp, err := http.Post(url+"/api/v1/ingest/alertmanager", "application/json",
+			bytes.NewReader(alertPayload(i, time.Date(2026, 10, 20, 3, 0, 0, 0, time.UTC))))
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+		i++
+		for count() != before+i {
+			time.Sleep(5 * time.Millisecond)
+		}
+		took = append(took, time.Since(start))
+		time.Sleep(1500 * time.Millisecond) // let the rebuild finish: each delivery arrives alone
+	}
+	slices.Sort(took)
+	b.ReportMetric(took[len(took)/2].Seconds(), "s-median")
+	b.ReportMetric(took[len(took)-1].Seconds(), "s-worst")
+	cancel()
+	<-done
+}
