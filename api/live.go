@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
@@ -30,6 +31,7 @@ type Live interface {
 	SyncNow(ctx context.Context, name string) (live.SyncResult, error)
 	Sources() map[string]string
 	Query(ctx context.Context, query string) (analytics.QueryResult, error)
+	Backup(ctx context.Context) (string, error)
 }
 
 var _ Live = (*live.Service)(nil)
@@ -95,6 +97,8 @@ func (s *Server) liveRoutes() []route {
 			access: write, response: BuildAnswer{}, noDeadline: true, handler: s.build},
 		{method: "POST", path: "/api/v1/sources/:name/sync", summary: "Sync a scheduled source now and wait for it",
 			access: write, response: live.SyncResult{}, noDeadline: true, handler: s.syncSource},
+		{method: "GET", path: "/api/v1/backup", summary: "A consistent copy of the database file, taken between two writes (needs a write token: it holds everything)",
+			access: write, content: "application/octet-stream", noDeadline: true, handler: s.backup},
 		{method: "POST", path: "/api/v1/sql", summary: "One read-only SQL query (needs a write token: a query can read every stored payload)",
 			access: write, body: QueryBody{}, response: analytics.QueryResult{}, handler: s.query},
 	}
@@ -208,6 +212,29 @@ func (s *Server) query(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, res)
+}
+
+func (s *Server) backup(c *gin.Context) {
+	longWrite(c)
+	path, err := s.live.Backup(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	defer os.Remove(path)
+	f, err := os.Open(path)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.DataFromReader(http.StatusOK, info.Size(), "application/octet-stream", f,
+		map[string]string{"Content-Disposition": `attachment; filename="alertlens.duckdb"`})
 }
 
 // readJSON decodes a JSON body of at most limit bytes; on failure it answers (413 for a

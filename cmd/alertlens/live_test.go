@@ -193,6 +193,20 @@ func TestCommandsBesideARunningServer(t *testing.T) {
 		t.Errorf("status of the file alone:\n%s", out)
 	}
 
+	// A backup beside the server is a whole copy of the file: it opens and holds the
+	// history, as a backup of the file alone does.
+	for _, from := range []string{served, solo} {
+		copyPath := from + ".copy"
+		out, _ = runCLI(t, "--db", from, "backup", copyPath)
+		if !strings.HasSuffix(strings.TrimSpace(out), " MB, 16 incidents") {
+			t.Errorf("backup of %s printed %q", filepath.Base(from), out)
+		}
+		out, _ = runCLI(t, "--db", copyPath, "sql", "select count(*) as n from incidents")
+		if !strings.Contains(out, "n\n16\n") {
+			t.Errorf("the backup of %s holds: %s", filepath.Base(from), out)
+		}
+	}
+
 	// What cannot go through the server says which server and what to do.
 	t.Setenv("PAGERDUTY_TOKEN", "unused")
 	_, _, err := runCLIErr("--db", served, "sync", "pagerduty")

@@ -59,6 +59,7 @@ Then bring your own:           alertlens import history.jsonl && alertlens build
 		newServeCmd(g),
 		newRulesCmd(g),
 		newStatusCmd(g),
+		newBackupCmd(g),
 	)
 	return root
 }

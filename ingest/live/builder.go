@@ -48,6 +48,10 @@ type Builder struct {
 	mu      sync.Mutex
 	status  BuildStatus
 	waiters []chan buildResult
+
+	// running is held for the whole of a build, so that a backup can wait for the
+	// build in flight and keep the next from starting while it copies the file.
+	running sync.Mutex
 }
 
 type buildResult struct {
@@ -161,7 +165,9 @@ func (b *Builder) runOnce(ctx context.Context) {
 	b.status.Pending = time.Time{}
 	b.mu.Unlock()
 
+	b.running.Lock()
 	rep, err := b.build(ctx)
+	b.running.Unlock()
 
 	b.mu.Lock()
 	b.status.Building = false
