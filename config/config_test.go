@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDefaults(t *testing.T) {
@@ -71,5 +72,61 @@ func TestCollectorSections(t *testing.T) {
 	}
 	if err != nil && strings.Contains(err.Error(), "abc-123") {
 		t.Errorf("the error repeats what may be a credential: %v", err)
+	}
+}
+
+func TestSources(t *testing.T) {
+	c, err := Parse([]byte(`sources:
+  - name: pagerduty-eu
+    kind: pagerduty
+    credential_env: PD_EU_TOKEN
+    api_url: https://api.eu.pagerduty.com
+    since: 2025-01-01
+    sync_every: 2m
+  - name: pagerduty-us
+    kind: pagerduty
+  - name: og
+    kind: opsgenie
+    alias_is_rule: true
+`), "s.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Sources) != 3 {
+		t.Fatalf("%d sources, want 3", len(c.Sources))
+	}
+	eu, us, og := c.Sources[0], c.Sources[1], c.Sources[2]
+	if eu.Every() != 2*time.Minute || eu.CredentialVar() != "PD_EU_TOKEN" {
+		t.Errorf("pagerduty-eu: every %v, credential %s", eu.Every(), eu.CredentialVar())
+	}
+	if us.Every() != DefaultSyncEvery || us.CredentialVar() != "PAGERDUTY_TOKEN" || og.CredentialVar() != "OPSGENIE_API_KEY" {
+		t.Errorf("defaults: every %v, credentials %s %s", us.Every(), us.CredentialVar(), og.CredentialVar())
+	}
+	if s, ok := c.SourceNamed("og"); !ok || !s.AliasIsRule {
+		t.Errorf("SourceNamed(og) = %+v, %v", s, ok)
+	}
+
+	cases := []struct{ doc, want string }{
+		{"sources:\n  - kind: pagerduty\n", "sources[0].name: required"},
+		{"sources:\n  - {name: PD EU, kind: pagerduty}\n", `sources[0].name: want lower-case letters`},
+		{"sources:\n  - {name: pd, kind: pagerduty}\n  - {name: pd, kind: opsgenie}\n", `sources[1].name: "pd" is used by an earlier source`},
+		{"sources:\n  - {name: alertmanager, kind: pagerduty}\n", `sources[0].name: "alertmanager" is the Alertmanager receiver's source name`},
+		{"sources:\n  - {name: pd, kind: victorops}\n", `sources[0].kind: want pagerduty or opsgenie, got "victorops"`},
+		{"sources:\n  - {name: pd, kind: pagerduty, credential_env: u+abcdef123}\n", "sources[0].credential_env: want the name of an environment variable"},
+		{"sources:\n  - {name: pd, kind: pagerduty, api_url: api.pagerduty.com}\n", `sources[0].api_url: want an http:// or https:// URL, got "api.pagerduty.com"`},
+		{"sources:\n  - {name: pd, kind: pagerduty, since: last year}\n", `sources[0].since: want a date (2025-01-01), days (90d) or an RFC 3339 time, got "last year"`},
+		{"sources:\n  - {name: pd, kind: pagerduty, sync_every: 5}\n", `sources[0].sync_every: want a duration such as 5m or 1h, got "5"`},
+		{"sources:\n  - {name: pd, kind: pagerduty, sync_every: 1s}\n", "sources[0].sync_every: want at least 10s, got 1s"},
+		{"sources:\n  - {name: pd, kind: pagerduty, alias_is_rule: true}\n", "sources[0].alias_is_rule: only opsgenie sources have aliases"},
+		{"sources:\n  - {name: pd, kind: pagerduty, token: abc}\n", `unknown field "token"`},
+	}
+	for _, c := range cases {
+		_, err := Parse([]byte(c.doc), "a.yaml")
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q\n  error = %v\n  want it to contain %q", c.doc, err, c.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "u+abcdef123") {
+			t.Errorf("the error quotes what may be a credential: %v", err)
+		}
 	}
 }
