@@ -1,0 +1,281 @@
+package analytics_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/alertlens/alertlens/analytics"
+	sqlmodels "github.com/alertlens/alertlens/sql"
+)
+
+// update rewrites the golden files from what the code computes now: run it, then read the
+// diff of testdata/ as the review of a metric change.
+var update = flag.Bool("update", false, "rewrite testdata/**/*.golden.json from the current results")
+
+// goldenNow is the clock of the golden queries: mid-March 2026 in the reporting zone, so
+// that the pace has pages so far.
+var goldenNow = time.Date(2026, 3, 20, 16, 0, 0, 0, time.UTC)
+
+// compareGolden marshals got and compares it with testdata/<path>, or writes it there
+// with -update.
+func compareGolden(t *testing.T, path string, got any) {
+	t.Helper()
+	b, err := json.MarshalIndent(got, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = append(b, '\n')
+	file := filepath.Join("testdata", path)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to write it)", err)
+	}
+	if !bytes.Equal(b, want) {
+		t.Errorf("%s differs from what the code computes now:\n%s\n(run go test -update and read the diff)", file, lineDiff(string(want), string(b)))
+	}
+}
+
+// lineDiff shows the first lines where two texts differ, enough to see what moved.
+func lineDiff(want, got string) string {
+	w, g := bytes.Split([]byte(want), []byte("\n")), bytes.Split([]byte(got), []byte("\n"))
+	var out bytes.Buffer
+	shown := 0
+	for i := 0; i < max(len(w), len(g)) && shown < 12; i++ {
+		var a, b []byte
+		if i < len(w) {
+			a = w[i]
+		}
+		if i < len(g) {
+			b = g[i]
+		}
+		if !bytes.Equal(a, b) {
+			out.WriteString("line " + itoa(i+1) + ":\n  want " + string(a) + "\n  got  " + string(b) + "\n")
+			shown++
+		}
+	}
+	return out.String()
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestGoldenModels keeps every table the build writes (models and marts) as rows in
+// testdata/models/<name>.golden.json, sorted by all columns: a model that is added has
+// to bring its golden file, and a refactor that moves a number shows in the diff.
+func TestGoldenModels(t *testing.T) {
+	db, _ := buildGolden(t)
+	models, err := sqlmodels.Models()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, m := range models {
+		if m.Materialized != "table" {
+			continue
+		}
+		t.Run(m.Name, func(t *testing.T) {
+			res, err := analytics.ReadOnlyQuery(ctx, db, "select * from "+m.Name+" order by all")
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows := make([]map[string]any, len(res.Rows))
+			for i, r := range res.Rows {
+				rows[i] = map[string]any{}
+				for j, c := range res.Columns {
+					rows[i][c] = r[j]
+				}
+			}
+			compareGolden(t, filepath.Join(m.Layer, m.Name+".golden.json"), struct {
+				Columns []string         `json:"columns"`
+				Types   []string         `json:"types"`
+				Rows    []map[string]any `json:"rows"`
+			}{res.Columns, res.Types, rows})
+		})
+	}
+}
+
+// goldenFilters are the periods and owners every period query is asked for.
+var goldenFilters = []struct {
+	name string
+	f    analytics.Filter
+}{
+	{"all", analytics.Filter{}},
+	{"march", analytics.Filter{From: "2026-03", To: "2026-03"}},
+	{"from-feb", analytics.Filter{From: "2026-02"}},
+	{"to-feb", analytics.Filter{To: "2026-02"}},
+	{"team-data", analytics.Filter{Team: "Data"}},
+	{"team-web-feb-mar", analytics.Filter{Team: "Web", From: "2026-02", To: "2026-03"}},
+	{"rotation-web-oncall", analytics.Filter{Rotation: "web-oncall"}},
+	{"limit-2", analytics.Filter{Limit: 2}},
+	{"unknown-team", analytics.Filter{Team: "Nobody"}},
+	{"bad-month", analytics.Filter{From: "2026-13"}},
+}
+
+// result is one answer in a golden file: the rows, or the error a caller sees.
+type result struct {
+	Rows  any              `json:"rows,omitempty"`
+	Error *analytics.Error `json:"error,omitempty"`
+}
+
+func answer(t *testing.T, rows any, err error) result {
+	t.Helper()
+	if err == nil {
+		return result{Rows: rows}
+	}
+	var e *analytics.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("unexpected error: %v", err)
+	}
+	return result{Error: e}
+}
+
+// TestGoldenQueries keeps what every period query answers over the golden history, per
+// filter, in testdata/queries/<query>.golden.json.
+func TestGoldenQueries(t *testing.T) {
+	db, _ := buildGolden(t)
+	svc := analytics.New(db, analytics.WithNow(func() time.Time { return goldenNow }))
+	ctx := context.Background()
+	rules, err := svc.Rules(ctx, analytics.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ruleIDs := map[string]string{} // rule name -> id
+	for _, r := range rules {
+		ruleIDs[r.Rule] = r.RuleID
+	}
+	cpu, disk, pay := ruleIDs["cpu high on <host>"], ruleIDs["disk <n>% full on <host>"], ruleIDs["payment errors"]
+	if cpu == "" || disk == "" || pay == "" {
+		t.Fatalf("golden rules not found: %v", ruleIDs)
+	}
+
+	perFilter := func(run func(analytics.Filter) (any, error)) map[string]result {
+		out := map[string]result{}
+		for _, gf := range goldenFilters {
+			rows, err := run(gf.f)
+			out[gf.name] = answer(t, rows, err)
+		}
+		return out
+	}
+	queries := map[string]func() any{
+		"monthly_goal": func() any {
+			return perFilter(func(f analytics.Filter) (any, error) { return svc.MonthlyGoal(ctx, f) })
+		},
+		"rule_stats": func() any {
+			return perFilter(func(f analytics.Filter) (any, error) { return svc.Rules(ctx, f) })
+		},
+		"rule": func() any {
+			out := map[string]result{}
+			for _, id := range []string{cpu, disk, pay, "no-such-rule"} {
+				for _, gf := range goldenFilters[:3] {
+					r, err := svc.Rule(ctx, id, gf.f)
+					out[id+" "+gf.name] = answer(t, r, err)
+				}
+			}
+			return out
+		},
+		"rule_history": func() any {
+			out := map[string]result{}
+			for _, id := range []string{cpu, disk} {
+				for _, gf := range goldenFilters {
+					r, err := svc.RuleHistory(ctx, id, gf.f)
+					out[id+" "+gf.name] = answer(t, r, err)
+				}
+			}
+			return out
+		},
+		"incidents": func() any {
+			out := perFilter(func(f analytics.Filter) (any, error) { return svc.Incidents(ctx, f, "") })
+			for _, gf := range goldenFilters[:3] {
+				r, err := svc.Incidents(ctx, gf.f, disk)
+				out["disk "+gf.name] = answer(t, r, err)
+			}
+			return out
+		},
+		"pages": func() any {
+			return perFilter(func(f analytics.Filter) (any, error) { return svc.Pages(ctx, f) })
+		},
+		"windows": func() any {
+			return perFilter(func(f analytics.Filter) (any, error) { return svc.Windows(ctx, f) })
+		},
+		"coverage": func() any {
+			return perFilter(func(f analytics.Filter) (any, error) { return svc.Coverage(ctx, f) })
+		},
+		"responders": func() any {
+			return perFilter(func(f analytics.Filter) (any, error) { return svc.Responders(ctx, f) })
+		},
+		"fairness": func() any {
+			return perFilter(func(f analytics.Filter) (any, error) { return svc.Fairness(ctx, f) })
+		},
+		"heatmap": func() any {
+			return perFilter(func(f analytics.Filter) (any, error) { return svc.Heatmap(ctx, f) })
+		},
+		"response": func() any {
+			return perFilter(func(f analytics.Filter) (any, error) { return svc.Response(ctx, f) })
+		},
+		"path_to_goal": func() any {
+			return perFilter(func(f analytics.Filter) (any, error) { return svc.PathToGoal(ctx, f) })
+		},
+		"pace": func() any {
+			out := map[string]result{}
+			for _, s := range [][2]string{{"org", ""}, {"rotation", "web-oncall"}, {"team", "Data"}, {"team", "Web"}, {"rotation", "nope"}, {"galaxy", ""}} {
+				p, err := svc.Pace(ctx, s[0], s[1])
+				out[s[0]+" "+s[1]] = answer(t, p, err)
+			}
+			return out
+		},
+		"what_if": func() any {
+			out := map[string]result{}
+			sets := map[string][]analytics.RuleChange{
+				"remove cpu":         {{RuleID: cpu, Action: analytics.WhatIfRemove}},
+				"cpu business hours": {{RuleID: cpu, Action: analytics.WhatIfBusinessHours}},
+				"delay disk 30":      {{RuleID: disk, Action: analytics.WhatIfDelay, DelayMinutes: 30}},
+				"delay payment 90":   {{RuleID: pay, Action: analytics.WhatIfDelay, DelayMinutes: 90}},
+				"remove cpu, pay business hours": {{RuleID: cpu, Action: analytics.WhatIfRemove},
+					{RuleID: pay, Action: analytics.WhatIfBusinessHours}},
+				"unknown rule": {{RuleID: "nope", Action: analytics.WhatIfRemove}},
+				"bad delay":    {{RuleID: disk, Action: analytics.WhatIfDelay}},
+			}
+			names := make([]string, 0, len(sets))
+			for n := range sets {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			for _, n := range names {
+				for _, gf := range goldenFilters {
+					r, err := svc.WhatIf(ctx, gf.f, sets[n])
+					out[n+" / "+gf.name] = answer(t, r, err)
+				}
+			}
+			return out
+		},
+		"overview": func() any {
+			o, err := svc.Overview(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.BuiltAt = time.Time{} // the only figure that moves between builds
+			return o
+		},
+	}
+	for name, q := range queries {
+		t.Run(name, func(t *testing.T) {
+			compareGolden(t, filepath.Join("queries", name+".golden.json"), q())
+		})
+	}
+}
