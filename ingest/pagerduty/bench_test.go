@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/alertlens/alertlens/ingest/ingesttest"
+	pdt "github.com/alertlens/alertlens/ingest/pagerduty/pagerdutytest"
 )
 
 // BenchmarkBackfillRequests backfills an account with more than 10,000 incidents in
@@ -14,11 +15,11 @@ import (
 //
 //	go test -tags nomsgpack -run XXX -bench BackfillRequests -benchtime 1x ./ingest/pagerduty/
 func BenchmarkBackfillRequests(b *testing.B) {
-	data := generate(b, fakeSpec{perMonth: []int{10150, 250, 200}, users: 12})
-	_, srv := newFakePagerDuty(b, testToken, data)
+	data := pdt.Generate(b, pdt.Spec{PerMonth: []int{10150, 250, 200}, Users: 12})
+	_, srv := pdt.Serve(b, testToken, data)
 	counts := map[string]int{
-		StreamUsers: len(data.users), StreamTeams: len(data.teams), StreamEscalationPolicies: len(data.policies),
-		StreamServices: len(data.services), StreamIncidents: len(data.incidents), StreamLogEntries: len(data.logEntries),
+		StreamUsers: len(data.Users), StreamTeams: len(data.Teams), StreamEscalationPolicies: len(data.Policies),
+		StreamServices: len(data.Services), StreamIncidents: len(data.Incidents), StreamLogEntries: len(data.LogEntries),
 	}
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -39,7 +40,7 @@ func BenchmarkBackfillRequests(b *testing.B) {
 		b.ReportMetric(float64(rep.Requests), "requests")
 		b.ReportMetric(float64(least), "min-requests")
 		b.ReportMetric(100*float64(rep.Requests-least)/float64(least), "%-over-min")
-		b.ReportMetric(float64(data.records()), "records")
+		b.ReportMetric(float64(data.Records()), "records")
 		if float64(rep.Requests) > 1.1*float64(least) {
 			b.Errorf("%d requests for a backfill that needs %d (%d pages, %d splits): over 10 %% more", rep.Requests, least, pages, splits)
 		}

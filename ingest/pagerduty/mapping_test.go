@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"github.com/alertlens/alertlens/ingest"
+	pdt "github.com/alertlens/alertlens/ingest/pagerduty/pagerdutytest"
 )
 
 // TestMapSampleIncidents maps the real incident samples as they are.
 func TestMapSampleIncidents(t *testing.T) {
 	// pypd: resolved, last_status_change_by a user_reference, no resolved_at field.
-	inc, err := mapIncident(mustJSON(sample(t, "incidents_records_pypd.json")))
+	inc, err := mapIncident(pdt.MustJSON(pdt.Sample(t, "incidents_records_pypd.json")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +23,7 @@ func TestMapSampleIncidents(t *testing.T) {
 		t.Errorf("pypd incident mapped to %+v", inc)
 	}
 	// faros: triggered, resolved_at null, changed last by its service.
-	inc, err = mapIncident(mustJSON(sample(t, "incidents_records_faros.json")))
+	inc, err = mapIncident(pdt.MustJSON(pdt.Sample(t, "incidents_records_faros.json")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +34,7 @@ func TestMapSampleIncidents(t *testing.T) {
 
 func TestMapSampleLogEntry(t *testing.T) {
 	// The sample is a trigger from the website with no runbook: kept raw only.
-	id, le, err := mapLogEntry(mustJSON(sample(t, "log_entries_records_faros.json")))
+	id, le, err := mapLogEntry(pdt.MustJSON(pdt.Sample(t, "log_entries_records_faros.json")))
 	if err != nil || id != "R38IMK6FP5WR0DXUJJF1XX5XYI" || le.Event != nil || le.Notification != nil {
 		t.Errorf("trigger without a runbook: id %q, %+v, %v", id, le, err)
 	}

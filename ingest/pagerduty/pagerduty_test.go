@@ -13,6 +13,7 @@ import (
 
 	"github.com/alertlens/alertlens/ingest"
 	"github.com/alertlens/alertlens/ingest/ingesttest"
+	pdt "github.com/alertlens/alertlens/ingest/pagerduty/pagerdutytest"
 )
 
 const testToken = "u+Tok3n-never-stored"
@@ -106,25 +107,25 @@ func newTotal(rep Report) int64 {
 }
 
 // checkAccount asserts the store holds the fake account's records exactly once.
-func checkAccount(t *testing.T, db *sql.DB, d *fakeData) {
+func checkAccount(t *testing.T, db *sql.DB, d *pdt.Data) {
 	t.Helper()
 	checks := []struct {
 		what  string
 		query string
 		want  int
 	}{
-		{"incidents", `select count(*) from incidents`, len(d.incidents)},
-		{"distinct incidents", `select count(distinct incident_id) from incidents`, len(d.incidents)},
-		{"notifications", `select count(*) from notifications`, d.notifications},
-		{"events", `select count(*) from incident_events`, d.events},
-		{"runbook events", `select count(*) from incident_events where kind = 'runbook' and detail like 'https://wiki.example.com/runbooks/%'`, d.runbooks},
-		{"responders", `select count(*) from responders`, len(d.users)},
-		{"services", `select count(*) from services`, len(d.services)},
-		{"resolved by a person", `select count(*) from incidents where resolved_by = 'human'`, d.resolvedByHuman},
-		{"resolved automatically", `select count(*) from incidents where resolved_by = 'auto'`, d.resolvedAuto},
-		{"open", `select count(*) from incidents where resolved_at is null and resolved_by = ''`, d.open},
-		{"raw records", `select count(*) from raw_records`, d.records()},
-		{"raw log entries", `select count(*) from raw_records where kind = 'log_entry'`, len(d.logEntries)},
+		{"incidents", `select count(*) from incidents`, len(d.Incidents)},
+		{"distinct incidents", `select count(distinct incident_id) from incidents`, len(d.Incidents)},
+		{"notifications", `select count(*) from notifications`, d.Notifications},
+		{"events", `select count(*) from incident_events`, d.Events},
+		{"runbook events", `select count(*) from incident_events where kind = 'runbook' and detail like 'https://wiki.example.com/runbooks/%'`, d.Runbooks},
+		{"responders", `select count(*) from responders`, len(d.Users)},
+		{"services", `select count(*) from services`, len(d.Services)},
+		{"resolved by a person", `select count(*) from incidents where resolved_by = 'human'`, d.ResolvedByHuman},
+		{"resolved automatically", `select count(*) from incidents where resolved_by = 'auto'`, d.ResolvedAuto},
+		{"open", `select count(*) from incidents where resolved_at is null and resolved_by = ''`, d.Open},
+		{"raw records", `select count(*) from raw_records`, d.Records()},
+		{"raw log entries", `select count(*) from raw_records where kind = 'log_entry'`, len(d.LogEntries)},
 	}
 	for _, c := range checks {
 		if got := count(t, db, c.query); got != c.want {
@@ -148,9 +149,10 @@ func checkNoToken(t *testing.T, db *sql.DB) {
 // through 429s and 500s, and checks that every record is stored once, that a second
 // run stores nothing new, and that the sync paced itself under the rate limit.
 func TestSyncBackfillsOnce(t *testing.T) {
-	data := generate(t, fakeSpec{perMonth: []int{10150, 250, 200}, users: 12, logEvery: 10})
-	fake, srv := newFakePagerDuty(t, testToken, data)
-	fake.rateLimitEvery, fake.failEvery = 97, 89
+	data := pdt.Generate(t, pdt.Spec{PerMonth: []int{10150, 250, 200}, Users: 12, LogEvery: 10})
+	fake, srv := pdt.Serve(t, testToken, data)
+	fake.RateLimit(97, 3)
+	fake.Fail(89, 0)
 	db := ingesttest.OpenDB(t)
 	clock := newClock(apr1)
 
@@ -160,8 +162,8 @@ func TestSyncBackfillsOnce(t *testing.T) {
 	}
 	checkAccount(t, db, data)
 	checkNoToken(t, db)
-	if len(fake.badRequests) > 0 {
-		t.Errorf("the sync sent %d requests the API refuses, first: %s", len(fake.badRequests), fake.badRequests[0])
+	if bad := fake.BadRequests(); len(bad) > 0 {
+		t.Errorf("the sync sent %d requests the API refuses, first: %s", len(bad), bad[0])
 	}
 	var incidents *StreamReport
 	for _, s := range rep.Streams {
@@ -175,12 +177,12 @@ func TestSyncBackfillsOnce(t *testing.T) {
 	if !strings.Contains(progress, "pagerduty: incidents 2026-01-01T00:00:00Z..") || !strings.Contains(progress, "splitting") {
 		t.Errorf("progress does not report windows and splits:\n%s", progress)
 	}
-	if got := int64(len(data.incidents)); rep.New["incidents"] != got {
+	if got := int64(len(data.Incidents)); rep.New["incidents"] != got {
 		t.Errorf("report: %d new incidents, want %d", rep.New["incidents"], got)
 	}
 
 	// 429s were waited out for their reset (3 s), 500s retried after a backoff (>= 1 s).
-	limited := fake.requests / fake.rateLimitEvery
+	limited := fake.Requests() / 97
 	if waits := clock.longWaits(3 * time.Second); waits < limited {
 		t.Errorf("%d waits of 3 s or more for %d rate-limited answers", waits, limited)
 	}
@@ -207,8 +209,8 @@ func TestSyncBackfillsOnce(t *testing.T) {
 // TestSyncMapsRecords checks the mapped values of a few records against what the fake
 // generated them from.
 func TestSyncMapsRecords(t *testing.T) {
-	data := generate(t, fakeSpec{perMonth: []int{120}, users: 5})
-	_, srv := newFakePagerDuty(t, testToken, data)
+	data := pdt.Generate(t, pdt.Spec{PerMonth: []int{120}, Users: 5})
+	_, srv := pdt.Serve(t, testToken, data)
 	db := ingesttest.OpenDB(t)
 	if _, err, _ := syncOnce(context.Background(), t, db, srv.URL, newClock(apr1)); err != nil {
 		t.Fatal(err)
@@ -278,8 +280,8 @@ func TestSyncMapsRecords(t *testing.T) {
 // TestSyncUpdatesIncidentsThatChanged resolves an incident that was open at the first
 // run, and adds new ones; the next run picks up both.
 func TestSyncUpdatesIncidentsThatChanged(t *testing.T) {
-	data := generate(t, fakeSpec{perMonth: []int{0, 0, 400}, users: 5})
-	_, srv := newFakePagerDuty(t, testToken, data)
+	data := pdt.Generate(t, pdt.Spec{PerMonth: []int{0, 0, 400}, Users: 5})
+	_, srv := pdt.Serve(t, testToken, data)
 	db := ingesttest.OpenDB(t)
 	if _, err, _ := syncOnce(context.Background(), t, db, srv.URL, newClock(apr1)); err != nil {
 		t.Fatal(err)
@@ -290,22 +292,22 @@ func TestSyncUpdatesIncidentsThatChanged(t *testing.T) {
 	// Ten days later PINC000050 (created early in March) is resolved by a person, and
 	// five incidents are new.
 	later := apr1.Add(10 * 24 * time.Hour)
-	for i := range data.incidents {
+	for i := range data.Incidents {
 		var inc map[string]any
-		if err := json.Unmarshal(data.incidents[i].body, &inc); err != nil {
+		if err := json.Unmarshal(data.Incidents[i].Body, &inc); err != nil {
 			t.Fatal(err)
 		}
 		if inc["id"] == "PINC000050" {
 			inc["status"], inc["resolved_at"] = "resolved", "2026-04-05T10:00:00Z"
-			inc["last_status_change_by"] = userRef("PUSER00", "Responder 0")
-			data.incidents[i].body = mustJSON(inc)
+			inc["last_status_change_by"] = pdt.UserRef("PUSER00", "Responder 0")
+			data.Incidents[i].Body = pdt.MustJSON(inc)
 		}
 	}
-	incT := sample(t, "incidents_records_faros.json")
+	incT := pdt.Sample(t, "incidents_records_faros.json")
 	for k := 0; k < 5; k++ {
-		inc := clone(incT)
-		inc["id"], inc["created_at"] = fmt.Sprintf("PNEW%d", k), rfc(apr1.Add(time.Duration(k+1)*24*time.Hour))
-		data.incidents = append(data.incidents, timedRecord{apr1.Add(time.Duration(k+1) * 24 * time.Hour), mustJSON(inc)})
+		inc := pdt.Clone(incT)
+		inc["id"], inc["created_at"] = fmt.Sprintf("PNEW%d", k), pdt.RFC3339(apr1.Add(time.Duration(k+1)*24*time.Hour))
+		data.Incidents = append(data.Incidents, pdt.Record{At: apr1.Add(time.Duration(k+1) * 24 * time.Hour), Body: pdt.MustJSON(inc)})
 	}
 	rep, err, _ := syncOnce(context.Background(), t, db, srv.URL, newClock(later))
 	if err != nil {
@@ -377,8 +379,8 @@ func sameRows(t *testing.T, want, got *sql.DB) {
 // TestSyncResumesAfterKill kills a sync in each stream in turn and checks that the runs
 // that follow end with the rows of one uninterrupted sync, fetching little again.
 func TestSyncResumesAfterKill(t *testing.T) {
-	data := generate(t, fakeSpec{perMonth: []int{450, 300, 250}, users: 8})
-	fake, srv := newFakePagerDuty(t, testToken, data)
+	data := pdt.Generate(t, pdt.Spec{PerMonth: []int{450, 300, 250}, Users: 8})
+	fake, srv := pdt.Serve(t, testToken, data)
 
 	whole := ingesttest.OpenDB(t)
 	rep, err, _ := syncOnce(context.Background(), t, whole, srv.URL, newClock(apr1))
@@ -393,14 +395,12 @@ func TestSyncResumesAfterKill(t *testing.T) {
 	// kill comes before any stream has a cursor.
 	for _, at := range []int{3, 7, 25} {
 		ctx, cancel := context.WithCancel(context.Background())
-		fake.mu.Lock()
-		base := fake.requests
-		fake.onRequest = func(n int) {
+		base := fake.Requests()
+		fake.OnRequest(func(n int) {
 			if n == base+at {
 				cancel()
 			}
-		}
-		fake.mu.Unlock()
+		})
 		// Runs after the first say another --since: the streams still start from the
 		// first run's, the one stored before any stream had a cursor.
 		since := jan1
@@ -414,7 +414,7 @@ func TestSyncResumesAfterKill(t *testing.T) {
 		}
 		requests += r.Requests
 	}
-	fake.onRequest = nil
+	fake.OnRequest(nil)
 	r, err, _ := syncSince(context.Background(), t, killed, srv.URL, newClock(apr1), apr1.AddDate(0, 0, -7))
 	if err != nil {
 		t.Fatal(err)
@@ -437,9 +437,9 @@ func TestSyncResumesAfterKill(t *testing.T) {
 // TestSyncGivesUpOnServerErrors lets the fake die half-way through the incidents: the
 // sync retries, then fails saying how far it got, and a later run completes.
 func TestSyncGivesUpOnServerErrors(t *testing.T) {
-	data := generate(t, fakeSpec{perMonth: []int{300, 200}, users: 4})
-	fake, srv := newFakePagerDuty(t, testToken, data)
-	fake.failFrom = 7 // teams, policies, users, services, then 2 pages of incidents
+	data := pdt.Generate(t, pdt.Spec{PerMonth: []int{300, 200}, Users: 4})
+	fake, srv := pdt.Serve(t, testToken, data)
+	fake.Fail(0, 7) // teams, policies, users, services, then 2 pages of incidents
 	db := ingesttest.OpenDB(t)
 	clock := newClock(apr1)
 	_, err, _ := syncOnce(context.Background(), t, db, srv.URL, clock)
@@ -468,7 +468,7 @@ func TestSyncGivesUpOnServerErrors(t *testing.T) {
 		t.Errorf("%d incidents stored, want the 200 of the pages committed before the failure", n)
 	}
 
-	fake.failFrom = 0
+	fake.Fail(0, 0)
 	if _, err, _ := syncOnce(context.Background(), t, db, srv.URL, newClock(apr1)); err != nil {
 		t.Fatal(err)
 	}
@@ -478,9 +478,9 @@ func TestSyncGivesUpOnServerErrors(t *testing.T) {
 // TestSyncWaitsForRateLimitReset answers every other request with a 429 and checks the
 // sync waits for the reset the header gives each time, and still stores everything.
 func TestSyncWaitsForRateLimitReset(t *testing.T) {
-	data := generate(t, fakeSpec{perMonth: []int{150}, users: 3})
-	fake, srv := newFakePagerDuty(t, testToken, data)
-	fake.rateLimitEvery, fake.resetSeconds = 2, 7
+	data := pdt.Generate(t, pdt.Spec{PerMonth: []int{150}, Users: 3})
+	fake, srv := pdt.Serve(t, testToken, data)
+	fake.RateLimit(2, 7)
 	db := ingesttest.OpenDB(t)
 	clock := newClock(apr1)
 	rep, err, _ := syncOnce(context.Background(), t, db, srv.URL, clock)
@@ -488,23 +488,23 @@ func TestSyncWaitsForRateLimitReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkAccount(t, db, data)
-	limited := fake.requests / 2
+	limited := fake.Requests() / 2
 	if waits := clock.longWaits(7 * time.Second); waits != limited {
 		t.Errorf("%d waits of 7 s or more for %d answers that said to wait 7 s", waits, limited)
 	}
 	if long := clock.longWaits(8 * time.Second); long != 0 {
 		t.Errorf("%d waits longer than the 7 s the reset header asked for", long)
 	}
-	if rep.Requests != fake.requests {
-		t.Errorf("report counts %d requests, the fake answered %d", rep.Requests, fake.requests)
+	if rep.Requests != fake.Requests() {
+		t.Errorf("report counts %d requests, the fake answered %d", rep.Requests, fake.Requests())
 	}
 }
 
 // TestSyncRefusesABadToken checks that a 401 stops the sync with a clear error that
 // does not show the token.
 func TestSyncRefusesABadToken(t *testing.T) {
-	data := generate(t, fakeSpec{perMonth: []int{10}, users: 1})
-	_, srv := newFakePagerDuty(t, "another-token", data)
+	data := pdt.Generate(t, pdt.Spec{PerMonth: []int{10}, Users: 1})
+	_, srv := pdt.Serve(t, "another-token", data)
 	_, err, _ := syncOnce(context.Background(), t, ingesttest.OpenDB(t), srv.URL, newClock(apr1))
 	if err == nil || !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "teams") {
 		t.Fatalf("error %v: want a 401 on the first list, teams", err)

@@ -1,4 +1,8 @@
-package pagerduty
+// Package pagerdutytest is a fake PagerDuty REST API and a generator of account
+// histories built from the real samples in shared/formats/pagerduty. The collector's
+// own tests and the server's crash and fault tests (cmd/alertlens) share it, so that
+// there is one fake of the API to keep true to it.
+package pagerdutytest
 
 import (
 	"bytes"
@@ -17,14 +21,15 @@ import (
 	"github.com/alertlens/alertlens/ingest/ingesttest"
 )
 
-// fakePagerDuty serves a generated account the way the REST API does: list endpoints
-// page with limit/offset/more/total, refuse offset+limit > 10000 and since/until ranges
-// over 6 months with a 400, list incidents oldest first and log entries newest first,
-// and want the token in the Authorization header. It can answer 429 or 500 now and
-// then, die for good, or call a hook on every request.
-type fakePagerDuty struct {
+// Fake serves a generated account the way the REST API does: list endpoints page with
+// limit/offset/more/total, refuse offset+limit > 10000 and since/until ranges over 6
+// months with a 400, list incidents oldest first and log entries newest first, and want
+// the token in the Authorization header. It can answer 429 or 500 now and then, die for
+// good, or call a hook on every request. It is an http.Handler, so that a test can wrap
+// it in faults of its own.
+type Fake struct {
 	token string
-	data  *fakeData
+	data  *Data
 
 	mu             sync.Mutex
 	requests       int
@@ -36,26 +41,70 @@ type fakePagerDuty struct {
 	badRequests    []string  // 400s the fake gave: the client asked for something invalid
 }
 
-// fakeData is a generated account, every record already JSON as the API sends it.
-type fakeData struct {
-	users, teams, policies, services [][]byte
-	incidents                        []timedRecord // oldest first
-	logEntries                       []timedRecord // oldest first; served newest first
+// Data is a generated account, every record already JSON as the API sends it.
+type Data struct {
+	Users, Teams, Policies, Services [][]byte
+	Incidents                        []Record // oldest first
+	LogEntries                       []Record // oldest first; served newest first
 
 	// What the account holds, for assertions.
-	notifications, events, resolvedByHuman, resolvedAuto, open, runbooks int
+	Notifications, Events, ResolvedByHuman, ResolvedAuto, Open, Runbooks int
 }
 
-type timedRecord struct {
-	at   time.Time
-	body []byte
+// Record is one incident or log entry and the time it was created.
+type Record struct {
+	At   time.Time
+	Body []byte
 }
 
-func newFakePagerDuty(t testing.TB, token string, data *fakeData) (*fakePagerDuty, *httptest.Server) {
-	f := &fakePagerDuty{token: token, data: data, resetSeconds: 3}
+// NewFake returns a fake serving data to clients that send token.
+func NewFake(token string, data *Data) *Fake {
+	return &Fake{token: token, data: data, resetSeconds: 3}
+}
+
+// Serve starts a fake on a loopback port for the test's duration.
+func Serve(tb testing.TB, token string, data *Data) (*Fake, *httptest.Server) {
+	f := NewFake(token, data)
 	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
+	tb.Cleanup(srv.Close)
 	return f, srv
+}
+
+// RateLimit makes every Nth request a 429 whose ratelimit-reset says resetSeconds (0:
+// no 429s).
+func (f *Fake) RateLimit(every, resetSeconds int) {
+	f.mu.Lock()
+	f.rateLimitEvery, f.resetSeconds = every, resetSeconds
+	f.mu.Unlock()
+}
+
+// Fail makes every Nth request a 500, and every request from the from-th on (0: never).
+func (f *Fake) Fail(every, from int) {
+	f.mu.Lock()
+	f.failEvery, f.failFrom = every, from
+	f.mu.Unlock()
+}
+
+// OnRequest calls hook with each request's number (counting from the fake's start)
+// before the request is answered; nil removes it.
+func (f *Fake) OnRequest(hook func(n int)) {
+	f.mu.Lock()
+	f.onRequest = hook
+	f.mu.Unlock()
+}
+
+// Requests is how many requests the fake has answered or is answering.
+func (f *Fake) Requests() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.requests
+}
+
+// BadRequests are the requests the fake refused with a 400, as "what: why".
+func (f *Fake) BadRequests() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.badRequests...)
 }
 
 type apiErr struct {
@@ -66,7 +115,8 @@ type apiErr struct {
 	} `json:"error"`
 }
 
-func writeErr(w http.ResponseWriter, status, code int, msg string, errs ...string) {
+// WriteError answers with PagerDuty's error document.
+func WriteError(w http.ResponseWriter, status, code int, msg string, errs ...string) {
 	var e apiErr
 	e.Error.Message, e.Error.Code, e.Error.Errors = msg, code, errs
 	w.Header().Set("Content-Type", "application/json")
@@ -74,30 +124,37 @@ func writeErr(w http.ResponseWriter, status, code int, msg string, errs ...strin
 	json.NewEncoder(w).Encode(e)
 }
 
-func (f *fakePagerDuty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// WriteRateLimited answers 429 with the headers PagerDuty sends: the limit, nothing
+// remaining, and the seconds until the limit resets.
+func WriteRateLimited(w http.ResponseWriter, resetSeconds int) {
+	w.Header().Set("ratelimit-limit", "960")
+	w.Header().Set("ratelimit-remaining", "0")
+	w.Header().Set("ratelimit-reset", strconv.Itoa(resetSeconds))
+	WriteError(w, http.StatusTooManyRequests, 2020, "Rate Limit Exceeded")
+}
+
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.requests++
 	n := f.requests
 	hook := f.onRequest
 	limited := f.rateLimitEvery > 0 && n%f.rateLimitEvery == 0
+	reset := f.resetSeconds
 	failed := (f.failEvery > 0 && n%f.failEvery == 0) || (f.failFrom > 0 && n >= f.failFrom)
 	f.mu.Unlock()
 	if hook != nil {
 		hook(n)
 	}
 	if r.Header.Get("Authorization") != "Token token="+f.token {
-		writeErr(w, http.StatusUnauthorized, 2006, "Unauthorized")
+		WriteError(w, http.StatusUnauthorized, 2006, "Unauthorized")
 		return
 	}
 	if limited {
-		w.Header().Set("ratelimit-limit", "960")
-		w.Header().Set("ratelimit-remaining", "0")
-		w.Header().Set("ratelimit-reset", strconv.Itoa(f.resetSeconds))
-		writeErr(w, http.StatusTooManyRequests, 2020, "Rate Limit Exceeded")
+		WriteRateLimited(w, reset)
 		return
 	}
 	if failed {
-		writeErr(w, http.StatusInternalServerError, 0, "Internal Server Error")
+		WriteError(w, http.StatusInternalServerError, 0, "Internal Server Error")
 		return
 	}
 	q := r.URL.Query()
@@ -116,13 +173,13 @@ func (f *fakePagerDuty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	key, all := "", [][]byte(nil)
 	switch r.URL.Path {
 	case "/users":
-		key, all = "users", f.data.users
+		key, all = "users", f.data.Users
 	case "/teams":
-		key, all = "teams", f.data.teams
+		key, all = "teams", f.data.Teams
 	case "/escalation_policies":
-		key, all = "escalation_policies", f.data.policies
+		key, all = "escalation_policies", f.data.Policies
 	case "/services":
-		key, all = "services", f.data.services
+		key, all = "services", f.data.Services
 	case "/incidents", "/log_entries":
 		since, err1 := time.Parse(time.RFC3339, q.Get("since"))
 		until, err2 := time.Parse(time.RFC3339, q.Get("until"))
@@ -135,16 +192,16 @@ func (f *fakePagerDuty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if r.URL.Path == "/incidents" {
-			key, all = "incidents", inRange(f.data.incidents, since, until, false)
+			key, all = "incidents", inRange(f.data.Incidents, since, until, false)
 		} else {
 			if q.Get("is_overview") != "false" {
 				f.bad(w, r.URL.RawQuery, "this fake serves only is_overview=false")
 				return
 			}
-			key, all = "log_entries", inRange(f.data.logEntries, since, until, true)
+			key, all = "log_entries", inRange(f.data.LogEntries, since, until, true)
 		}
 	default:
-		writeErr(w, http.StatusNotFound, 2100, "Not Found")
+		WriteError(w, http.StatusNotFound, 2100, "Not Found")
 		return
 	}
 	var buf bytes.Buffer
@@ -166,20 +223,20 @@ func (f *fakePagerDuty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(buf.Bytes())
 }
 
-func (f *fakePagerDuty) bad(w http.ResponseWriter, what, msg string) {
+func (f *Fake) bad(w http.ResponseWriter, what, msg string) {
 	f.mu.Lock()
 	f.badRequests = append(f.badRequests, what+": "+msg)
 	f.mu.Unlock()
-	writeErr(w, http.StatusBadRequest, 2001, "Invalid Input Provided", msg)
+	WriteError(w, http.StatusBadRequest, 2001, "Invalid Input Provided", msg)
 }
 
 // inRange returns the records created in [since, until), newest first when desc.
-func inRange(recs []timedRecord, since, until time.Time, desc bool) [][]byte {
-	lo := sort.Search(len(recs), func(i int) bool { return !recs[i].at.Before(since) })
-	hi := sort.Search(len(recs), func(i int) bool { return !recs[i].at.Before(until) })
+func inRange(recs []Record, since, until time.Time, desc bool) [][]byte {
+	lo := sort.Search(len(recs), func(i int) bool { return !recs[i].At.Before(since) })
+	hi := sort.Search(len(recs), func(i int) bool { return !recs[i].At.Before(until) })
 	out := make([][]byte, 0, hi-lo)
 	for i := lo; i < hi; i++ {
-		out = append(out, recs[i].body)
+		out = append(out, recs[i].Body)
 	}
 	if desc {
 		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
@@ -189,34 +246,36 @@ func inRange(recs []timedRecord, since, until time.Time, desc bool) [][]byte {
 	return out
 }
 
-// sample reads the first record of a sample file, which is a bare JSON list.
-func sample(t testing.TB, name string) map[string]any {
-	t.Helper()
-	return samples(t, name)[0]
+// Sample reads the first record of a sample file, which is a bare JSON list.
+func Sample(tb testing.TB, name string) map[string]any {
+	tb.Helper()
+	return Samples(tb, name)[0]
 }
 
-func samples(t testing.TB, name string) []map[string]any {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(ingesttest.Formats(t, "pagerduty"), name))
+// Samples reads every record of a sample file.
+func Samples(tb testing.TB, name string) []map[string]any {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join(ingesttest.Formats(tb, "pagerduty"), name))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	var recs []map[string]any
 	if err := json.Unmarshal(b, &recs); err != nil {
-		t.Fatalf("%s: %v", name, err)
+		tb.Fatalf("%s: %v", name, err)
 	}
 	return recs
 }
 
-// clone deep-copies a sample so that each generated record starts from the real shape.
-func clone(m map[string]any) map[string]any {
+// Clone deep-copies a sample so that each generated record starts from the real shape.
+func Clone(m map[string]any) map[string]any {
 	b, _ := json.Marshal(m)
 	var c map[string]any
 	json.Unmarshal(b, &c)
 	return c
 }
 
-func mustJSON(v any) []byte {
+// MustJSON marshals v, which a test built and knows to be valid.
+func MustJSON(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic(err)
@@ -224,53 +283,56 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-func userRef(id, name string) map[string]any {
+// UserRef is a reference to a user, as records carry them.
+func UserRef(id, name string) map[string]any {
 	return map[string]any{"id": id, "type": "user_reference", "summary": name,
 		"self": "https://api.pagerduty.com/users/" + id}
 }
 
-// fakeSpec says how big a generated account is.
-type fakeSpec struct {
+// RFC3339 formats a time as the API does.
+func RFC3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// Spec says how big a generated account is.
+type Spec struct {
 	// incidents created in each month from January 2026 (index 0) on
-	perMonth []int
-	users    int
-	// logEvery gives every Nth incident its log entries (0 or 1: every incident), so
+	PerMonth []int
+	Users    int
+	// LogEvery gives every Nth incident its log entries (0 or 1: every incident), so
 	// that a test can hold many incidents without paying for five times as many entries.
-	logEvery int
+	LogEvery int
 }
 
-var rfc = func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-// generate builds an account from the real samples in shared/formats/pagerduty: every
-// record is a sample with its ids, times and states rewritten.
-func generate(t testing.TB, spec fakeSpec) *fakeData {
-	t.Helper()
-	d := &fakeData{}
-	userT := sample(t, "users_records_faros.json")
-	teamSamples := samples(t, "teams_records_faros.json")
-	serviceT := sample(t, "services_records_pypd.json")
-	incidentT := sample(t, "incidents_records_pypd.json")
-	triggerT := sample(t, "log_entries_records_faros.json")
-	priorities := samples(t, "priorities_records_faros.json")
+// Generate builds an account from the real samples in shared/formats/pagerduty: every
+// record is a sample with its ids, times and states rewritten. The same spec always
+// gives the same account.
+func Generate(tb testing.TB, spec Spec) *Data {
+	tb.Helper()
+	d := &Data{}
+	userT := Sample(tb, "users_records_faros.json")
+	teamSamples := Samples(tb, "teams_records_faros.json")
+	serviceT := Sample(tb, "services_records_pypd.json")
+	incidentT := Sample(tb, "incidents_records_pypd.json")
+	triggerT := Sample(tb, "log_entries_records_faros.json")
+	priorities := Samples(tb, "priorities_records_faros.json")
 
 	zones := []string{"Europe/Kiev", "America/New_York", "Asia/Tokyo", "Europe/London", ""}
 	var users []map[string]any
-	for i := 0; i < spec.users; i++ {
-		u := clone(userT)
+	for i := 0; i < spec.Users; i++ {
+		u := Clone(userT)
 		id := fmt.Sprintf("PUSER%02d", i)
 		u["id"], u["name"], u["summary"] = id, fmt.Sprintf("Responder %d", i), fmt.Sprintf("Responder %d", i)
 		u["email"], u["time_zone"] = fmt.Sprintf("responder%d@example.com", i), zones[i%len(zones)]
 		users = append(users, u)
-		d.users = append(d.users, mustJSON(u))
+		d.Users = append(d.Users, MustJSON(u))
 	}
 	for _, tm := range teamSamples {
-		d.teams = append(d.teams, mustJSON(tm))
+		d.Teams = append(d.Teams, MustJSON(tm))
 	}
 	// Escalation policies have no sample: their shape is small and documented.
 	policyNames := []string{"Payments primary", "Platform follow-the-sun", "Data on-call"}
 	for i, name := range policyNames {
 		id := fmt.Sprintf("PEP%d", i)
-		d.policies = append(d.policies, mustJSON(map[string]any{
+		d.Policies = append(d.Policies, MustJSON(map[string]any{
 			"id": id, "type": "escalation_policy", "name": name, "summary": name,
 			"num_loops": 1, "escalation_rules": []any{}, "teams": []any{},
 			"self": "https://api.pagerduty.com/escalation_policies/" + id,
@@ -278,7 +340,7 @@ func generate(t testing.TB, spec fakeSpec) *fakeData {
 	}
 	const services = 4
 	for i := 0; i < services; i++ {
-		s := clone(serviceT)
+		s := Clone(serviceT)
 		id := fmt.Sprintf("PSVC%d", i)
 		s["id"], s["name"], s["summary"] = id, fmt.Sprintf("service-%d", i), fmt.Sprintf("service-%d", i)
 		// The references carry stale summaries: the names must come from the teams
@@ -291,32 +353,32 @@ func generate(t testing.TB, spec fakeSpec) *fakeData {
 			team := teamSamples[i]
 			s["teams"] = []any{map[string]any{"id": team["id"], "type": "team_reference", "summary": "stale team name"}}
 		}
-		d.services = append(d.services, mustJSON(s))
+		d.Services = append(d.Services, MustJSON(s))
 	}
 
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	seq := 0
-	for m, count := range spec.perMonth {
+	for m, count := range spec.PerMonth {
 		from := start.AddDate(0, m, 0)
 		span := from.AddDate(0, 1, 0).Sub(from) - 2*time.Hour // every event falls inside the month
 		for k := 0; k < count; k++ {
 			seq++
 			created := from.Add(span / time.Duration(count) * time.Duration(k)).Truncate(time.Second)
-			d.addIncident(seq, created, incidentT, triggerT, users, priorities, services, spec.logEvery <= 1 || seq%spec.logEvery == 0)
+			d.addIncident(seq, created, incidentT, triggerT, users, priorities, services, spec.LogEvery <= 1 || seq%spec.LogEvery == 0)
 		}
 	}
-	sort.SliceStable(d.logEntries, func(i, j int) bool { return d.logEntries[i].at.Before(d.logEntries[j].at) })
+	sort.SliceStable(d.LogEntries, func(i, j int) bool { return d.LogEntries[i].At.Before(d.LogEntries[j].At) })
 	return d
 }
 
-func (d *fakeData) addIncident(seq int, created time.Time, incidentT, triggerT map[string]any, users []map[string]any, priorities []map[string]any, services int, withLog bool) {
+func (d *Data) addIncident(seq int, created time.Time, incidentT, triggerT map[string]any, users []map[string]any, priorities []map[string]any, services int, withLog bool) {
 	id := fmt.Sprintf("PINC%06d", seq)
 	svc := fmt.Sprintf("PSVC%d", seq%services)
-	inc := clone(incidentT)
+	inc := Clone(incidentT)
 	inc["id"], inc["incident_number"] = id, seq
 	inc["title"] = fmt.Sprintf("[db-%d] CPU at %d%% on 10.0.%d.%d", seq%7, 80+seq%20, seq%5, seq%250)
 	inc["summary"] = fmt.Sprintf("[#%d] %s", seq, inc["title"])
-	inc["created_at"], inc["updated_at"] = rfc(created), rfc(created)
+	inc["created_at"], inc["updated_at"] = RFC3339(created), RFC3339(created)
 	inc["service"].(map[string]any)["id"] = svc
 	inc["urgency"] = []string{"high", "low"}[seq%2]
 	if seq%3 == 0 {
@@ -327,66 +389,66 @@ func (d *fakeData) addIncident(seq int, created time.Time, incidentT, triggerT m
 	open := seq%50 == 0
 	resolvedAt := created.Add(30 * time.Minute)
 	if open {
-		inc["status"], inc["last_status_change_at"], inc["resolved_at"] = "triggered", rfc(created), nil
-		d.open++
+		inc["status"], inc["last_status_change_at"], inc["resolved_at"] = "triggered", RFC3339(created), nil
+		d.Open++
 	} else {
-		inc["status"], inc["last_status_change_at"], inc["resolved_at"] = "resolved", rfc(resolvedAt), rfc(resolvedAt)
+		inc["status"], inc["last_status_change_at"], inc["resolved_at"] = "resolved", RFC3339(resolvedAt), RFC3339(resolvedAt)
 		if seq%2 == 0 {
-			inc["last_status_change_by"] = userRef(rid, rname)
-			d.resolvedByHuman++
+			inc["last_status_change_by"] = UserRef(rid, rname)
+			d.ResolvedByHuman++
 		} else {
 			inc["last_status_change_by"] = map[string]any{"id": svc, "type": "service_reference", "summary": "service"}
-			d.resolvedAuto++
+			d.ResolvedAuto++
 		}
 	}
-	d.incidents = append(d.incidents, timedRecord{created, mustJSON(inc)})
+	d.Incidents = append(d.Incidents, Record{created, MustJSON(inc)})
 	if !withLog {
 		return
 	}
 
 	entry := func(n int, typ string, at time.Time, edit func(map[string]any)) {
-		le := clone(triggerT)
+		le := Clone(triggerT)
 		leID := fmt.Sprintf("R%s%02d", id, n)
-		le["id"], le["type"], le["created_at"] = leID, typ, rfc(at)
+		le["id"], le["type"], le["created_at"] = leID, typ, RFC3339(at)
 		le["incident"].(map[string]any)["id"] = id
 		le["service"].(map[string]any)["id"] = svc
 		le["summary"] = typ
 		edit(le)
-		d.logEntries = append(d.logEntries, timedRecord{at, mustJSON(le)})
+		d.LogEntries = append(d.LogEntries, Record{at, MustJSON(le)})
 	}
 	entry(0, "trigger_log_entry", created, func(le map[string]any) {
 		le["agent"] = map[string]any{"id": svc, "type": "service_reference"}
 		ch := map[string]any{"type": "api", "summary": inc["title"]}
 		if seq%10 == 0 {
 			ch["details"] = map[string]any{"runbook_url": "https://wiki.example.com/runbooks/cpu-" + strconv.Itoa(seq), "host": "db-1"}
-			d.runbooks++
-			d.events++
+			d.Runbooks++
+			d.Events++
 		}
 		le["channel"] = ch
 	})
 	channels := []string{"phone_notification", "sms_notification", "push_notification", "email_notification"}
 	entry(1, "notify_log_entry", created.Add(10*time.Second), func(le map[string]any) {
 		le["agent"] = nil
-		le["user"] = userRef(rid, rname)
+		le["user"] = UserRef(rid, rname)
 		le["channel"] = map[string]any{"type": "auto", "notification": map[string]any{"type": channels[seq%4], "status": "success"}}
 	})
-	d.notifications++
+	d.Notifications++
 	if open {
 		return
 	}
 	if seq%2 == 0 {
 		entry(2, "acknowledge_log_entry", created.Add(2*time.Minute), func(le map[string]any) {
-			le["agent"] = userRef(rid, rname)
+			le["agent"] = UserRef(rid, rname)
 			le["channel"] = map[string]any{"type": "website"}
 		})
-		d.events++
+		d.Events++
 	}
 	if seq%7 == 0 {
 		entry(3, "escalate_log_entry", created.Add(5*time.Minute), func(le map[string]any) {
 			le["agent"] = nil
 			le["channel"] = map[string]any{"type": "timeout"}
 		})
-		d.events++
+		d.Events++
 	}
 	entry(4, "resolve_log_entry", resolvedAt, func(le map[string]any) {
 		le["agent"] = inc["last_status_change_by"]
@@ -394,7 +456,7 @@ func (d *fakeData) addIncident(seq int, created time.Time, incidentT, triggerT m
 	})
 }
 
-// records is the number of records the account holds, all streams together.
-func (d *fakeData) records() int {
-	return len(d.users) + len(d.teams) + len(d.policies) + len(d.services) + len(d.incidents) + len(d.logEntries)
+// Records is the number of records the account holds, all streams together.
+func (d *Data) Records() int {
+	return len(d.Users) + len(d.Teams) + len(d.Policies) + len(d.Services) + len(d.Incidents) + len(d.LogEntries)
 }
