@@ -35,6 +35,7 @@ type serveOptions struct {
 	buildMaxWait  time.Duration
 	queryTimeout  time.Duration
 	shutdownGrace time.Duration
+	firstSync     time.Duration
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -80,6 +81,11 @@ docs/operations.md explains running it.`,
 	f.DurationVar(&o.buildMaxWait, "build-max-wait", 10*time.Second, "but rebuild at the latest this long after the first write it waits for")
 	f.DurationVar(&o.queryTimeout, "query-timeout", api.DefaultQueryTimeout, "deadline of each read request's queries")
 	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 20*time.Second, "how long a stop waits for requests in flight")
+	// Hidden: a person never needs it, and the crash tests (cmd/alertlens/crash_test.go)
+	// would otherwise wait up to 5 s for every restart's first sync.
+	f.DurationVar(&o.firstSync, "first-sync-within", live.DefaultFirstDelay,
+		"each scheduled source's first sync starts at a random time within this long of the start (for tests)")
+	f.MarkHidden("first-sync-within")
 	return cmd
 }
 
@@ -127,6 +133,7 @@ func serve(cmd *cobra.Command, g *globals, o serveOptions) error {
 	writer := live.New(live.Options{DB: db, DBPath: g.absDB(), Jobs: jobs, Logger: logger,
 		Quiet: o.buildQuiet, MaxWait: o.buildMaxWait,
 		Build: func(ctx context.Context) (analytics.BuildReport, error) { return analytics.Build(ctx, db, cfg) }})
+	writer.Scheduler().FirstDelay = o.firstSync
 	hook, err := alertmanager.NewHandler(db, cfg.Alertmanager, logger)
 	if err != nil {
 		return err

@@ -68,12 +68,16 @@ type syncReply struct {
 	err error
 }
 
+// DefaultFirstDelay bounds the random wait before each job's first sync: soon after a
+// start, yet not every source of every server at once.
+const DefaultFirstDelay = 5 * time.Second
+
 // NewScheduler returns a scheduler of jobs; Run starts it.
 func NewScheduler(jobs []Job, log *slog.Logger) *Scheduler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Scheduler{log: log, FirstDelay: 5 * time.Second, Backoff: 30 * time.Second, MaxBackoff: 30 * time.Minute}
+	s := &Scheduler{log: log, FirstDelay: DefaultFirstDelay, Backoff: 30 * time.Second, MaxBackoff: 30 * time.Minute}
 	for _, j := range jobs {
 		s.jobs = append(s.jobs, &job{Job: j, now: make(chan chan syncReply), run: SourceRun{Every: j.Every}})
 	}

@@ -90,10 +90,15 @@ func (c *client) list(ctx context.Context, path, key string, q url.Values, offse
 	if err := json.Unmarshal(recs, &p.Records); err != nil {
 		return page{}, fmt.Errorf("GET %s: %q: want a list of objects: %w", path, key, err)
 	}
-	if m, ok := resp["more"]; ok {
-		if err := json.Unmarshal(m, &p.More); err != nil {
-			return page{}, fmt.Errorf("GET %s: more: want true or false, got %s", path, m)
-		}
+	// Every list answer says whether another page follows. One that does not cannot be
+	// taken as the last page: its window would count as walked, and the cursor would
+	// move past the records not fetched for good.
+	m, ok := resp["more"]
+	if !ok || string(m) == "null" {
+		return page{}, fmt.Errorf("GET %s: response has no \"more\": cannot tell whether another page follows", path)
+	}
+	if err := json.Unmarshal(m, &p.More); err != nil {
+		return page{}, fmt.Errorf("GET %s: more: want true or false, got %s", path, m)
 	}
 	if t, ok := resp["total"]; ok && withTotal && string(t) != "null" {
 		if err := json.Unmarshal(t, &p.Total); err != nil {

@@ -33,6 +33,11 @@ const (
 // DefaultAPIURL is PagerDuty's REST API.
 const DefaultAPIURL = "https://api.pagerduty.com"
 
+// DefaultTimeout bounds one request, its answer's body included, when Options.HTTPClient
+// is nil. A variable so that the server's fault tests, which reach the collector only
+// through the config's sources, can make a hung API fail within a second.
+var DefaultTimeout = time.Minute
+
 // Options configure a Collector. Only Token and Since are required.
 type Options struct {
 	APIURL string // default DefaultAPIURL
@@ -89,7 +94,7 @@ func New(opts Options) (*Collector, error) {
 		opts.Progress = io.Discard
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: time.Minute}
+		opts.HTTPClient = &http.Client{Timeout: DefaultTimeout}
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
