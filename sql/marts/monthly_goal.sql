@@ -1,55 +1,38 @@
 -- grain: one row per month (reporting time zone) per scope: the organisation, each
 -- rotation and each team. Every month between the first and last of the history is
--- present, so a quiet month shows as zero rather than missing.
-with facts as (
-    select * from incident_facts
+-- present, so a quiet month shows as zero rather than missing. Counts add up from
+-- owner_monthly through the scope_owners bridge; people are distinct over people_monthly.
+with owners as (
+    select * from owner_monthly
 ),
-settings as (
-    select * from cfg_settings
+bridge as (
+    select * from scope_owners
 ),
 months as (
     select unnest(generate_series(min(month), max(month), interval 1 month))::date as month
-    from facts
-),
-scoped as (
-    select 'org' as scope_type, st.org_name as scope, f.* from facts f cross join settings st
-    union all
-    select 'rotation', f.rotation, f.* from facts f
-    union all
-    select 'team', f.team, f.* from facts f
+    from owners
 ),
 scopes as (
-    select distinct scope_type, scope from scoped
+    select distinct scope_type, scope from bridge
 ),
 counts as (
     select
-        scope_type, scope, month,
-        count(*) filter (where is_page)         as pages,
-        count(*) filter (where is_after_hours)  as after_hours_pages,
-        count(*) filter (where is_sleep_hours)  as sleep_hours_pages
-    from scoped
+        b.scope_type, b.scope, o.month,
+        sum(o.pages)::bigint             as pages,
+        sum(o.after_hours_pages)::bigint as after_hours_pages,
+        sum(o.sleep_hours_pages)::bigint as sleep_hours_pages
+    from owners o
+    join bridge b using (team, rotation)
     group by all
-),
-interrupted as (
-    select
-        i.month, i.responder_id, i.hour_window, f.rotation, f.team
-    from interruptions i
-    join facts f using (source, incident_id)
-),
-people_scoped as (
-    select 'org' as scope_type, st.org_name as scope, i.* from interrupted i cross join settings st
-    union all
-    select 'rotation', i.rotation, i.* from interrupted i
-    union all
-    select 'team', i.team, i.* from interrupted i
 ),
 people as (
     select
-        scope_type, scope, month,
-        count(distinct responder_id)                                                  as people_paged,
-        count(distinct responder_id) filter (where hour_window in ('off_hours', 'sleep')) as people_paged_after_hours,
-        count(distinct responder_id) filter (where hour_window = 'sleep')            as people_woken
-    from people_scoped
+        b.scope_type, b.scope, p.month,
+        count(distinct p.responder_id)                                  as people_paged,
+        count(distinct p.responder_id) filter (where p.is_paged_after_hours) as people_paged_after_hours,
+        count(distinct p.responder_id) filter (where p.is_woken)        as people_woken
+    from people_monthly p
+    join bridge b using (team, rotation)
     group by all
 ),
 goals as (

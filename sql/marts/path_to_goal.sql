@@ -1,26 +1,14 @@
 -- grain: one row per alert rule per month per scope with after-hours pages, ranked
--- (Pareto; between rules with as many pages, the noisier first: it is the likelier fix). in_smallest_set marks the fewest rules whose removal brings that month under
--- the scope's goal: taking rules in rank order, a rule is needed while the pages left
+-- (Pareto; between rules with as many pages, the noisier first: it is the likelier fix).
+-- in_smallest_set marks the fewest rules whose removal brings that month under the
+-- scope's goal: taking rules in rank order, a rule is needed while the pages left
 -- without the rules before it still reach the goal.
-with facts as (
-    select * from incident_facts where is_after_hours
-),
-settings as (
-    select * from cfg_settings
-),
-scoped as (
-    select 'org' as scope_type, st.org_name as scope, f.* from facts f cross join settings st
-    union all
-    select 'rotation', f.rotation, f.* from facts f
-    union all
-    select 'team', f.team, f.* from facts f
-),
-per_rule as (
-    select s.scope_type, s.scope, s.month, s.rule_id, count(*) as after_hours_pages,
-           any_value(m.noise_score) as noise_score
-    from scoped s
-    join rule_monthly m using (rule_id, month)
-    group by all
+with per_rule as (
+    select b.scope_type, b.scope, m.month, m.rule_id, m.after_hours_pages, m.noise_score
+    from rule_monthly m
+    join alert_rules r using (rule_id)
+    join scope_owners b using (team, rotation)
+    where m.after_hours_pages > 0
 ),
 ranked as (
     select

@@ -2,9 +2,7 @@
 -- interrupted. A shift is a 12-hour half of the person's local day (00-12, 12-24): the
 -- history holds no schedules, so this stands in for the SRE book's 12-hour shift.
 with interrupted as (
-    select i.*, f.rotation, f.team
-    from interruptions i
-    join incident_facts f using (source, incident_id)
+    select * from interruptions
 ),
 shifts as (
     select source, responder_id, month, local_at::date as shift_day, hour(local_at) < 12 as first_half,

@@ -1,14 +1,12 @@
 -- grain: one row per alert rule per month (reporting time zone) in which it raised an
 -- incident. Counts add up across months; people woken does not, so queries over a
--- period count it from interruptions.
+-- period count it from people_monthly.
 with facts as (
     select * from incident_facts
 ),
 woken as (
-    select f.rule_id, i.month, count(distinct i.responder_id) as people_woken
-    from interruptions i
-    join facts f using (source, incident_id)
-    where i.hour_window = 'sleep'
+    select rule_id, month, count(distinct responder_id) filter (where is_woken) as people_woken
+    from people_monthly
     group by all
 ),
 counts as (
@@ -27,16 +25,16 @@ counts as (
         count(*) filter (where is_no_action)               as no_action,
         count(*) filter (where review_tag = 'action_taken') as action_taken,
         count(*) filter (where review_tag is not null)     as tagged,
-        round(sum(engaged_minutes), 1)                     as engaged_minutes
+        round(sum(engaged_us(is_after_hours, paged_at, acknowledged_at, resolved_at)) / 60e6, 1) as engaged_minutes
     from facts
     group by all
 ),
 final as (
     select
         c.*,
-        coalesce(w.people_woken, 0)                        as people_woken,
-        c.after_hours_pages + c.sleep_hours_pages          as impact_score,
-        round(100.0 * c.noisy / c.incidents, 1)            as noise_score
+        coalesce(w.people_woken, 0)                            as people_woken,
+        impact_score(c.after_hours_pages, c.sleep_hours_pages) as impact_score,
+        noise_score(c.noisy, c.incidents)                      as noise_score
     from counts c
     left join woken w using (rule_id, month)
 )

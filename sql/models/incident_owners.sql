@@ -1,0 +1,21 @@
+-- grain: one row per incident, with the alert rule it belongs to and its owner: the
+-- service's name, its team (after the config's team_map) and the one rotation that its
+-- service pages (METRICS.md, "After-hours page"). Every later model reads incidents from
+-- here, so rule and owner are resolved once.
+with incidents as (
+    select * from stg_incidents
+),
+final as (
+    select
+        i.*,
+        r.rule_id,
+        r.rule_name,
+        r.rule_kind,
+        coalesce(s.service_name, i.service_id) as service_name,
+        coalesce(s.team, 'unassigned')         as team,
+        coalesce(s.rotation, 'default')        as rotation
+    from incidents i
+    join incident_rules r using (source, incident_id)
+    left join service_dim s using (source, service_id)
+)
+select * from final

@@ -1,0 +1,48 @@
+-- grain: one row per incident with its noise signals (METRICS.md, "Noise"), its review
+-- and its runbook (METRICS.md, "Runbook coverage").
+with incidents as (
+    select * from incident_owners
+),
+settings as (
+    select * from cfg_settings
+),
+signals as (
+    select
+        i.source,
+        i.incident_id,
+        -- the incident's own link, else a pattern's or its rule definition's (stg_incident_runbooks)
+        i.runbook_url                                                                         as found_runbook_url,
+        i.resolved_at is not null and i.acknowledged_at is null
+            and coalesce(i.resolved_by, 'auto') <> 'human'                                    as is_auto_resolved,
+        i.resolved_at is not null
+            and i.resolved_at - i.created_at <= to_seconds(s.transient_seconds)               as is_transient,
+        count(*) over (partition by i.rule_id order by i.created_at
+                       range between interval 60 minutes preceding and current row) >= 2
+        or count(*) over (partition by i.rule_id order by i.created_at
+                       range between interval 24 hours preceding and current row) >= 3      as is_flapping,
+        i.resolved_at is not null and i.acknowledged_at is null                               as is_unacknowledged,
+        rv.review_tag
+    from incidents i
+    cross join settings s
+    left join stg_reviews rv using (source, incident_id)
+),
+final as (
+    select
+        source,
+        incident_id,
+        found_runbook_url                 as runbook_url,
+        found_runbook_url is not null     as has_runbook,
+        is_auto_resolved,
+        is_transient,
+        is_flapping,
+        is_unacknowledged,
+        review_tag,
+        review_tag = 'no_action'          as is_no_action,
+        case
+            when review_tag = 'no_action' then true
+            when review_tag = 'action_taken' then false
+            else is_auto_resolved or is_transient or is_flapping
+        end                               as is_noisy
+    from signals
+)
+select * from final

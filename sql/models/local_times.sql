@@ -1,0 +1,49 @@
+-- grain: one row per moment a metric places in time: each interruption, judged for the
+-- person interrupted, and each incident's creation, judged for its rotation (responder_id
+-- ''). It is the one place where a UTC instant becomes a local wall clock and an hour
+-- window (scope_settings, tz_periods, cfg_holidays) and a reporting month. Local times
+-- come from a range join on tz_periods rather than per-row timezone(), which is slower.
+with moments as (
+    select i.source, i.incident_id, i.responder_id, i.interrupted_at as at, o.rotation
+    from opened_interruptions i
+    join incident_owners o using (source, incident_id)
+    union all
+    select source, incident_id, '', created_at, rotation
+    from incident_owners
+),
+judged as (
+    select m.*, s.* exclude (rotation, source, responder_id)
+    from moments m
+    join scope_settings s
+      on s.rotation = m.rotation
+     and s.source = case when m.responder_id = '' then '' else m.source end
+     and s.responder_id = m.responder_id
+),
+localised as (
+    select
+        j.*,
+        j.at + to_seconds(z.utc_offset_seconds)  as local_at,
+        j.at + to_seconds(rz.utc_offset_seconds) as reporting_at
+    from judged j
+    join tz_periods z
+      on z.zone = j.time_zone and j.at >= z.valid_from and j.at < z.valid_until
+    join cfg_settings st on true
+    join tz_periods rz
+      on rz.zone = st.reporting_time_zone and j.at >= rz.valid_from and j.at < rz.valid_until
+),
+final as (
+    select
+        l.source,
+        l.incident_id,
+        l.responder_id,
+        l.at,
+        l.time_zone,
+        l.local_at,
+        hour_window(l.local_at, l.business_days, l.business_start, l.business_end,
+                    l.sleep_start, l.sleep_end, h.holiday_date is not null) as hour_window,
+        l.reporting_at,
+        date_trunc('month', l.reporting_at)::date                          as month
+    from localised l
+    left join cfg_holidays h on h.holiday_key = l.holiday_key and h.holiday_date = l.local_at::date
+)
+select * from final

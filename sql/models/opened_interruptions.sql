@@ -1,0 +1,30 @@
+-- grain: one row per interruption, in UTC: an interrupting notification (phone, SMS,
+-- push) to one person for one incident; notifications within 60 seconds of the one that
+-- opened an interruption fold into it (METRICS.md, "Interruption").
+with recursive numbered as (
+    select
+        source, incident_id, responder_id, channel, notified_at,
+        row_number() over (partition by source, incident_id, responder_id order by notified_at, channel) as rn
+    from stg_notifications
+    where is_interrupting
+),
+walk as (
+    select source, incident_id, responder_id, channel, notified_at, rn,
+           notified_at as opened_at, true as is_new
+    from numbered
+    where rn = 1
+    union all
+    select n.source, n.incident_id, n.responder_id, n.channel, n.notified_at, n.rn,
+           case when n.notified_at - w.opened_at <= interval 60 seconds then w.opened_at else n.notified_at end,
+           n.notified_at - w.opened_at > interval 60 seconds
+    from walk w
+    join numbered n
+      on n.source = w.source and n.incident_id = w.incident_id
+     and n.responder_id = w.responder_id and n.rn = w.rn + 1
+),
+final as (
+    select source, incident_id, responder_id, channel, notified_at as interrupted_at
+    from walk
+    where is_new
+)
+select * from final
