@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -18,6 +17,28 @@ type table struct {
 	name string
 	cols []string
 	key  []string
+}
+
+// constant columns are the same for every row of a commit: they are not staged but
+// given to the merge (the source name, and when the raw records were fetched).
+var constant = map[string]bool{"source": true, "fetched_at": true}
+
+// jsonColumns are staged as text and cast to JSON by the merge.
+var jsonColumns = map[string]bool{"payload": true, "labels": true}
+
+// staged is the staging table's select list over the table: every column a row brings.
+func (t table) staged() []string {
+	var out []string
+	for _, c := range t.cols {
+		switch {
+		case constant[c]:
+		case jsonColumns[c]:
+			out = append(out, c+"::varchar as "+c)
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 var tables = []table{
@@ -59,9 +80,11 @@ type Writer struct {
 	conn      *sql.Conn
 	appenders []*duckdb.Appender
 	pending   []int // rows staged per table since the last Commit or Discard
-	seq       int64
 	now       func() time.Time
 	gate      *Gate // nil: the writer holds the database alone
+
+	tx     *sql.Tx // Begin's transaction, while one is open
+	counts Counts  // what Begin's transaction has merged so far
 }
 
 // NewWriter opens a writer for records of the named source.
@@ -75,8 +98,8 @@ func NewWriter(ctx context.Context, db *sql.DB, source string) (*Writer, error) 
 	}
 	w := &Writer{source: source, conn: conn, now: time.Now, pending: make([]int, len(tables))}
 	for _, t := range tables {
-		stmt := fmt.Sprintf("create or replace temp table stage_%s as select %s, 0::bigint as seq from %s limit 0",
-			t.name, strings.Join(t.cols, ", "), t.name)
+		stmt := fmt.Sprintf("create or replace temp table stage_%s as select %s from %s limit 0",
+			t.name, strings.Join(t.staged(), ", "), t.name)
 		if _, err := conn.ExecContext(ctx, stmt); err != nil {
 			conn.Close()
 			return nil, fmt.Errorf("ingest: stage %s: %w", t.name, err)
@@ -109,11 +132,8 @@ func (w *Writer) Through(g *Gate) *Writer {
 func (w *Writer) Source() string { return w.source }
 
 func (w *Writer) append(t int, vals ...driver.Value) error {
-	w.seq++
 	w.pending[t]++
-	row := append([]driver.Value{w.source}, vals...)
-	row = append(row, w.seq)
-	if err := w.appenders[t].AppendRow(row...); err != nil {
+	if err := w.appenders[t].AppendRow(vals...); err != nil {
 		return fmt.Errorf("ingest: stage %s: %w", tables[t].name, err)
 	}
 	return nil
@@ -127,19 +147,19 @@ func nullTime(t time.Time) driver.Value {
 	return t.UTC()
 }
 
-// nullJSON stores an empty document as NULL. The Appender marshals values for a JSON
-// column with encoding/json, so a document must go as json.RawMessage: a string would
-// be stored as one JSON string holding the escaped text.
+// nullJSON stores an empty document as NULL. JSON columns are staged as text and cast
+// to JSON by the merge, which checks them in DuckDB (in parallel, and without the
+// Appender re-encoding every document through encoding/json).
 func nullJSON(b []byte) driver.Value {
 	if len(b) == 0 {
 		return nil
 	}
-	return json.RawMessage(b)
+	return string(b)
 }
 
 // Raw stages a record's payload as the source sent it.
 func (w *Writer) Raw(r Raw) error {
-	return w.append(tRaw, r.Kind, r.ID, w.now().UTC(), json.RawMessage(r.Payload))
+	return w.append(tRaw, r.Kind, r.ID, string(r.Payload))
 }
 
 // Responder stages a person.
@@ -174,18 +194,71 @@ func (w *Writer) Review(r Review) error {
 	return w.append(tReviews, r.IncidentID, r.Tag, r.Note, r.Reviewer, nullTime(r.ReviewedAt))
 }
 
-// Commit merges everything staged since the last Commit or Discard into the store, and
-// records the cursors, in one transaction: either all of it lands or none of it does.
-func (w *Writer) Commit(ctx context.Context, cursors ...Cursor) (Counts, error) {
-	counts := Counts{Stored: map[string]int64{}, New: map[string]int64{}}
+// Begin opens a transaction that the following Flushes write into and Commit ends: a
+// large file is merged chunk by chunk, so the staging tables (and memory) stay small,
+// and still lands whole or not at all. Without Begin, each Commit is a transaction of
+// its own.
+func (w *Writer) Begin(ctx context.Context) error {
+	if w.tx != nil {
+		return fmt.Errorf("ingest: a transaction is open already")
+	}
+	tx, err := w.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	w.tx, w.counts = tx, Counts{Stored: map[string]int64{}, New: map[string]int64{}}
+	return nil
+}
+
+// Flush merges what is staged into the transaction that Begin opened, and empties the
+// staging tables. A key merged by an earlier Flush and staged again counts as updated.
+func (w *Writer) Flush(ctx context.Context) error {
+	if w.tx == nil {
+		return fmt.Errorf("ingest: Flush without Begin")
+	}
+	if err := w.flushAppenders(); err != nil {
+		return err
+	}
+	if err := w.mergeInto(ctx, w.tx, w.counts); err != nil {
+		return err
+	}
+	return w.clear(ctx)
+}
+
+func (w *Writer) flushAppenders() error {
 	for i, a := range w.appenders {
 		if err := a.Flush(); err != nil {
-			return counts, fmt.Errorf("ingest: flush %s: %w", tables[i].name, err)
+			return fmt.Errorf("ingest: flush %s: %w", tables[i].name, err)
 		}
 	}
+	return nil
+}
+
+// Commit merges everything staged since the last Commit or Discard into the store, and
+// records the cursors, in one transaction (Begin's, when one is open): either all of it
+// lands or none of it does.
+func (w *Writer) Commit(ctx context.Context, cursors ...Cursor) (Counts, error) {
+	if w.tx != nil {
+		return w.commitOpen(ctx, cursors)
+	}
+	counts := Counts{Stored: map[string]int64{}, New: map[string]int64{}}
+	if err := w.flushAppenders(); err != nil {
+		return counts, err
+	}
 	err := w.gate.Do(func() (bool, error) {
-		if err := w.mergeStaged(ctx, counts, cursors); err != nil {
+		tx, err := w.conn.BeginTx(ctx, nil)
+		if err != nil {
 			return false, err
+		}
+		defer tx.Rollback()
+		if err := w.mergeInto(ctx, tx, counts); err != nil {
+			return false, err
+		}
+		if err := w.saveCursors(ctx, tx, cursors); err != nil {
+			return false, err
+		}
+		if err := tx.Commit(); err != nil {
+			return false, fmt.Errorf("ingest: commit: %w", err)
 		}
 		return len(counts.Stored) > 0, nil
 	})
@@ -195,67 +268,132 @@ func (w *Writer) Commit(ctx context.Context, cursors ...Cursor) (Counts, error) 
 	return counts, w.clear(ctx)
 }
 
-// mergeStaged moves the staged rows and the cursors into the store in one transaction.
-func (w *Writer) mergeStaged(ctx context.Context, counts Counts, cursors []Cursor) error {
-	tx, err := w.conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
+// commitOpen ends Begin's transaction: the last chunk is merged outside the gate (its
+// rows are the writer's source's own), and only the commit itself waits for it.
+func (w *Writer) commitOpen(ctx context.Context, cursors []Cursor) (Counts, error) {
+	counts := w.counts
+	if err := w.Flush(ctx); err != nil {
+		return counts, err
 	}
-	defer tx.Rollback()
+	if err := w.saveCursors(ctx, w.tx, cursors); err != nil {
+		return counts, err
+	}
+	tx := w.tx
+	w.tx = nil
+	err := w.gate.Do(func() (bool, error) {
+		if err := tx.Commit(); err != nil {
+			return false, fmt.Errorf("ingest: commit: %w", err)
+		}
+		return len(counts.Stored) > 0, nil
+	})
+	if err != nil {
+		tx.Rollback()
+	}
+	return counts, err
+}
+
+// mergeInto merges every table with staged rows inside tx, adding to counts.
+func (w *Writer) mergeInto(ctx context.Context, tx *sql.Tx, counts Counts) error {
 	for i, t := range tables {
 		if w.pending[i] == 0 {
 			continue
 		}
-		stored, fresh, err := merge(ctx, tx, t)
+		stored, fresh, err := merge(ctx, tx, t, w.source, w.now().UTC())
 		if err != nil {
 			return fmt.Errorf("ingest: merge %s: %w", t.name, err)
 		}
 		if stored > 0 {
-			counts.Stored[t.name], counts.New[t.name] = stored, fresh
+			counts.Stored[t.name] += stored
+			counts.New[t.name] += fresh
 		}
 	}
+	return nil
+}
+
+func (w *Writer) saveCursors(ctx context.Context, tx *sql.Tx, cursors []Cursor) error {
 	for _, c := range cursors {
 		if _, err := tx.ExecContext(ctx, `insert or replace into sync_state values (?, ?, ?, ?)`, w.source, c.Stream, c.Value, w.now().UTC()); err != nil {
 			return fmt.Errorf("ingest: save cursor %s: %w", c.Stream, err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("ingest: commit: %w", err)
-	}
 	return nil
 }
 
-// merge upserts the staged rows into the table through its primary key (the last
-// staged row of a key wins) and reports how many keys were staged and how many were new.
-// The primary key's index makes this cost the size of the page, not of the table.
-func merge(ctx context.Context, tx *sql.Tx, t table) (stored, fresh int64, err error) {
+// merge moves the staged rows into the table, keyed by its key columns: the stored rows
+// of the staged keys are deleted and the staged rows inserted (the last staged row of a
+// key wins: staging tables only grow between clears, so rowid is the staging order), so
+// a record fetched again replaces itself. It reports how many keys were staged and how
+// many of them were new. The tables have no index on their keys (see
+// sql/schema/003_keyless_tables.sql): the delete is a semi-join on the key columns, which
+// costs a scan of them, far less than maintaining an index on every insert.
+func merge(ctx context.Context, tx *sql.Tx, t table, source string, fetched time.Time) (stored, fresh int64, err error) {
 	stage := "stage_" + t.name
-	if err = tx.QueryRowContext(ctx, fmt.Sprintf("select count(distinct (%s)) from %s",
-		strings.Join(t.key, ", "), stage)).Scan(&stored); err != nil || stored == 0 {
-		return stored, 0, err
+	var sel, key, match []string
+	var args []any
+	for _, c := range t.cols {
+		switch {
+		case c == "source":
+			sel = append(sel, "?::varchar")
+			args = append(args, source)
+		case c == "fetched_at":
+			sel = append(sel, "?::timestamp")
+			args = append(args, fetched)
+		case jsonColumns[c]:
+			sel = append(sel, "s."+c+"::json")
+		default:
+			sel = append(sel, "s."+c)
+		}
 	}
-	var before, after int64
-	if err = tx.QueryRowContext(ctx, "select count(*) from "+t.name).Scan(&before); err != nil {
-		return 0, 0, err
+	for _, k := range t.key {
+		if k != "source" {
+			key = append(key, "s."+k)
+			match = append(match, fmt.Sprintf("s.%s = t.%s", k, k))
+		}
 	}
-	verb := "insert or replace"
-	if len(t.key) == len(t.cols) {
-		verb = "insert or ignore" // every column is key: nothing to replace
-	}
+	on := strings.Join(match, " and ")
 	cols := strings.Join(t.cols, ", ")
-	if _, err = tx.ExecContext(ctx, fmt.Sprintf(
-		"%s into %s (%s) select %s from %s qualify row_number() over (partition by %s order by seq desc) = 1",
-		verb, t.name, cols, cols, stage, strings.Join(t.key, ", "))); err != nil {
+	if len(t.key) == len(t.cols) {
+		// every column is key: add the rows not stored yet
+		res, err := tx.ExecContext(ctx, fmt.Sprintf(
+			"insert into %s (%s) select distinct %s from %s s where not exists (select 1 from %s t where t.source = ? and %s)",
+			t.name, cols, strings.Join(sel, ", "), stage, t.name, on), append(args, source)...)
+		if err != nil {
+			return 0, 0, err
+		}
+		if fresh, err = res.RowsAffected(); err != nil {
+			return 0, 0, err
+		}
+		err = tx.QueryRowContext(ctx, fmt.Sprintf("select count(*) from (select distinct %s from %s s)", strings.Join(key, ", "), stage)).Scan(&stored)
+		return stored, fresh, err
+	}
+	res, err := tx.ExecContext(ctx, fmt.Sprintf("delete from %s t where t.source = ? and exists (select 1 from %s s where %s)",
+		t.name, stage, on), source)
+	if err != nil {
 		return 0, 0, err
 	}
-	if err = tx.QueryRowContext(ctx, "select count(*) from "+t.name).Scan(&after); err != nil {
+	replaced, err := res.RowsAffected()
+	if err != nil {
 		return 0, 0, err
 	}
-	return stored, after - before, nil
+	res, err = tx.ExecContext(ctx, fmt.Sprintf(
+		"insert into %s (%s) select %s from %s s qualify row_number() over (partition by %s order by s.rowid desc) = 1",
+		t.name, cols, strings.Join(sel, ", "), stage, strings.Join(key, ", ")), args...)
+	if err != nil {
+		return 0, 0, err
+	}
+	if stored, err = res.RowsAffected(); err != nil {
+		return 0, 0, err
+	}
+	return stored, stored - replaced, nil
 }
 
-// Discard drops everything staged since the last Commit.
+// Discard drops everything staged since the last Commit, and rolls back Begin's
+// transaction when one is open.
 func (w *Writer) Discard(ctx context.Context) error {
+	if w.tx != nil {
+		w.tx.Rollback()
+		w.tx = nil
+	}
 	for _, a := range w.appenders {
 		if err := a.Clear(); err != nil {
 			return err
@@ -279,6 +417,10 @@ func (w *Writer) clear(ctx context.Context) error {
 
 // Close releases the writer's connection, dropping anything not committed.
 func (w *Writer) Close() error {
+	if w.tx != nil {
+		w.tx.Rollback()
+		w.tx = nil
+	}
 	for _, a := range w.appenders {
 		a.Close()
 	}

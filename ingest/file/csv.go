@@ -142,7 +142,7 @@ func stageCSVRow(w *ingest.Writer, header []string, index map[string]int, row []
 	if err != nil {
 		return err
 	}
-	if err := raw(w, "incident", rec.ID, payload); err != nil {
+	if err := w.Raw(ingest.Raw{Kind: "incident", ID: rec.ID, Payload: payload}); err != nil {
 		return err
 	}
 	return w.Incident(inc)
