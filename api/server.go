@@ -5,9 +5,12 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"runtime"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -45,6 +48,11 @@ type Options struct {
 	// QueryTimeout bounds each request: its queries are interrupted past it and the
 	// request answers 503. 0: DefaultQueryTimeout; negative: no deadline.
 	QueryTimeout time.Duration
+	// MaxQueries caps the requests that query the database at once (0: twice the
+	// cores). DuckDB runs each query on every core, so more at once only share the
+	// cores and multiply the memory; past the cap a request waits its turn within its
+	// deadline, and load slows answers down instead of taking the machine's memory.
+	MaxQueries int
 	// AlertmanagerIngest handles POST /api/v1/ingest/alertmanager; nil: not mounted.
 	AlertmanagerIngest http.Handler
 	// LastSync reports when any source last synced, for /metrics; nil: not reported.
@@ -60,6 +68,7 @@ type Server struct {
 	log     *slog.Logger
 	tokens  Tokens
 	timeout time.Duration // <= 0: no deadline
+	slots   chan struct{} // one per query allowed at once
 	live    Live
 	engine  *gin.Engine
 	metrics *metrics
@@ -77,6 +86,10 @@ func New(a Analytics, opts Options) *Server {
 	if s.timeout = opts.QueryTimeout; s.timeout == 0 {
 		s.timeout = DefaultQueryTimeout
 	}
+	if opts.MaxQueries <= 0 {
+		opts.MaxQueries = 2 * runtime.GOMAXPROCS(0)
+	}
+	s.slots = make(chan struct{}, opts.MaxQueries)
 	s.metrics = newMetrics(s, opts.LastSync)
 	e := gin.New()
 	e.UseRawPath = true // rule ids may hold an escaped "/"
@@ -87,7 +100,7 @@ func New(a Analytics, opts Options) *Server {
 	}), s.requestLog(), s.metrics.middleware())
 	s.routes = append(s.routeTable(opts.AlertmanagerIngest), s.liveRoutes()...)
 	for _, r := range s.routes {
-		e.Handle(r.method, r.path, s.authorize(r.access), s.deadline(r), r.handler)
+		e.Handle(r.method, r.path, s.authorize(r.access), s.deadline(r), s.queue(r), r.handler)
 	}
 	e.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, errorBody("", "no such path")) })
 	s.engine = e
@@ -127,6 +140,30 @@ func (s *Server) deadline(r route) gin.HandlerFunc {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), s.timeout)
 		defer cancel()
 		c.Request = c.Request.WithContext(ctx)
+		c.Next()
+	}
+}
+
+// queue lets at most MaxQueries requests that query the database run at once. Routes
+// that do not query (the liveness probe, assets, the webhook, which has its own group
+// commit) and the long writes (which pass the write gate) do not queue.
+func (s *Server) queue(r route) gin.HandlerFunc {
+	if r.access == open || r.noDeadline || strings.HasPrefix(r.path, "/assets/") || strings.HasPrefix(r.path, "/api/v1/ingest/") {
+		return func(c *gin.Context) { c.Next() }
+	}
+	return func(c *gin.Context) {
+		select {
+		case s.slots <- struct{}{}: // a free slot is taken even past the deadline: the query then says so
+		default:
+			select {
+			case s.slots <- struct{}{}:
+			case <-c.Request.Context().Done():
+				c.AbortWithStatusJSON(http.StatusServiceUnavailable, errorBody("",
+					fmt.Sprintf("the server is busy: no query slot came free within the %s deadline; try again", s.timeout)))
+				return
+			}
+		}
+		defer func() { <-s.slots }()
 		c.Next()
 	}
 }
