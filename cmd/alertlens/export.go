@@ -127,7 +127,7 @@ every row with the metric-definition version and the reporting time zone.
 	csvCmd.Flags().StringVar(&f.Rotation, "rotation", "", "only this rotation")
 	csvCmd.Flags().StringVarP(&out, "out", "o", "", "write to this file instead of standard output")
 	csvCmd.MarkFlagRequired("what")
-	export.AddCommand(csvCmd)
+	export.AddCommand(csvCmd, newExportParquetCmd(g))
 	return export
 }
 

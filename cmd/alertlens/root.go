@@ -60,6 +60,7 @@ Then bring your own:           alertlens import history.jsonl && alertlens build
 		newRulesCmd(g),
 		newStatusCmd(g),
 		newBackupCmd(g),
+		newBenchCmd(g),
 	)
 	return root
 }

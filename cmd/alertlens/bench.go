@@ -1,0 +1,347 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/alertlens/alertlens/ingest/live"
+	"github.com/alertlens/alertlens/ingest/synthetic"
+)
+
+// benchOptions are bench's flags.
+type benchOptions struct {
+	sizes    []int
+	runs     int
+	dir      string
+	clients  int
+	duration time.Duration
+	paths    []string
+}
+
+func newBenchCmd(g *globals) *cobra.Command {
+	var o benchOptions
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure import, build and serve on seeded histories, beside DuckDB's own reader",
+		Long: `bench generates a seeded history per size (about 500 rules, 200 people in six time
+zones, 2.4 records per incident, in the import format) and measures, each as its own
+process and --runs times (min and median printed):
+
+  import    alertlens import of the file into a new database
+  read_json DuckDB's own read_json of the same file into a new database file, run
+            beside each import so that the two see the same machine (the ratio is
+            paired run by run)
+  build     alertlens build of the imported history
+  serve     --clients concurrent clients on loopback for --duration per path:
+            p50/p99 and requests/s, /healthz of the same server as the floor, and the
+            server's peak memory
+
+Peak memory is each process's own (getrusage). The output is a markdown table for
+docs/benchmarks.md. Nothing of it runs in 'go test': a history of a million incidents
+takes minutes.`,
+		Example: `  alertlens bench --sizes 100000 --runs 3
+  alertlens bench --sizes 100000,1000000 --dir /var/tmp/alertlens-bench`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return bench(cmd, o)
+		},
+	}
+	f := cmd.Flags()
+	f.IntSliceVar(&o.sizes, "sizes", []int{100_000, 1_000_000}, "history sizes in incidents (add 10000000 for ten million)")
+	f.IntVar(&o.runs, "runs", 3, "runs of each figure")
+	f.StringVar(&o.dir, "dir", "", "where histories and databases go (default: a new temporary folder, removed after)")
+	f.IntVar(&o.clients, "clients", 32, "concurrent clients for serve")
+	f.DurationVar(&o.duration, "duration", 5*time.Second, "how long the clients run on each path")
+	f.StringSliceVar(&o.paths, "paths", []string{"/api/v1/overview", "/api/v1/goal", "/api/v1/rules", "/api/v1/incidents?limit=100",
+		"/api/v1/responders", "/api/v1/path", "/", "/path", "/team", "/responders"}, "paths to load (besides /healthz)")
+	cmd.AddCommand(&cobra.Command{
+		Use:    "read-json FILE DB",
+		Short:  "DuckDB's own read_json of FILE into a new database DB (bench's baseline)",
+		Hidden: true,
+		Args:   cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := sql.Open("duckdb", args[1])
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			_, err = db.ExecContext(cmd.Context(), `create table records as select * from read_json(?, format = 'newline_delimited')`, args[0])
+			return err
+		},
+	})
+	return cmd
+}
+
+// figure is one measured quantity over runs.
+type figure []float64
+
+func (f figure) minMedian() (float64, float64) {
+	s := slices.Clone(f)
+	slices.Sort(s)
+	return s[0], s[len(s)/2]
+}
+
+func (f figure) String() string {
+	lo, mid := f.minMedian()
+	return fmt.Sprintf("%s / %s", short(lo), short(mid))
+}
+
+func short(v float64) string {
+	switch {
+	case v >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case v >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}
+
+// measured is one finished process: wall seconds and peak memory in MB.
+type measured struct{ wall, peakMB float64 }
+
+// selfCommand is how bench starts this binary again as a process of its own; the
+// tests start the test binary in its CLI mode instead (main_test.go).
+var selfCommand = func(ctx context.Context, args ...string) (*exec.Cmd, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	return exec.CommandContext(ctx, self, args...), nil
+}
+
+// runSelf runs this binary with args as a process of its own.
+func runSelf(ctx context.Context, args ...string) (measured, error) {
+	c, err := selfCommand(ctx, args...)
+	if err != nil {
+		return measured{}, err
+	}
+	var errOut strings.Builder
+	c.Stderr = &errOut
+	start := time.Now()
+	if err := c.Run(); err != nil {
+		return measured{}, fmt.Errorf("alertlens %s: %w\n%s", strings.Join(args, " "), err, errOut.String())
+	}
+	return measured{wall: time.Since(start).Seconds(), peakMB: peakMB(c.ProcessState)}, nil
+}
+
+func peakMB(ps *os.ProcessState) float64 {
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		return float64(ru.Maxrss) / 1024 // kilobytes on Linux
+	}
+	return 0
+}
+
+func bench(cmd *cobra.Command, o benchOptions) error {
+	ctx := cmd.Context()
+	out, progress := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if o.runs < 1 {
+		return fmt.Errorf("--runs: want at least 1, got %d", o.runs)
+	}
+	dir := o.dir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "alertlens-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	host, _ := os.Hostname()
+	fmt.Fprintf(out, "machine: %s, %d cores; %s; %d runs each (min / median)\n\n", host, nproc(), time.Now().UTC().Format("2006-01-02"), o.runs)
+	for _, size := range o.sizes {
+		history := filepath.Join(dir, fmt.Sprintf("history-%d.jsonl", size))
+		fmt.Fprintf(progress, "bench: writing a history of %d incidents\n", size)
+		f, err := os.Create(history)
+		if err != nil {
+			return err
+		}
+		sum, err := synthetic.Write(f, synthetic.Options{Incidents: size, Seed: 1})
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		info, _ := os.Stat(history)
+		fmt.Fprintf(out, "### %d incidents (%d records, %.0f MB of JSON Lines)\n\n", size, sum.Records, float64(info.Size())/1e6)
+		fmt.Fprintln(out, "| figure | wall s | peak MB |")
+		fmt.Fprintln(out, "| --- | --- | --- |")
+
+		var impWall, impMem, dkWall, dkMem, ratio, buildWall, buildMem figure
+		db := filepath.Join(dir, fmt.Sprintf("bench-%d.duckdb", size))
+		for run := range o.runs {
+			fmt.Fprintf(progress, "bench: %d incidents, run %d of %d: import and read_json\n", size, run+1, o.runs)
+			for _, p := range []string{db, db + ".wal"} {
+				os.Remove(p)
+			}
+			imp, err := runSelf(ctx, "--db", db, "import", history)
+			if err != nil {
+				return err
+			}
+			baseline := filepath.Join(dir, "read_json.duckdb")
+			os.Remove(baseline)
+			dk, err := runSelf(ctx, "bench", "read-json", history, baseline)
+			if err != nil {
+				return err
+			}
+			os.Remove(baseline)
+			impWall, impMem = append(impWall, imp.wall), append(impMem, imp.peakMB)
+			dkWall, dkMem = append(dkWall, dk.wall), append(dkMem, dk.peakMB)
+			ratio = append(ratio, dk.wall/imp.wall)
+		}
+		for run := range o.runs {
+			fmt.Fprintf(progress, "bench: %d incidents, build %d of %d\n", size, run+1, o.runs)
+			b, err := runSelf(ctx, "--db", db, "build")
+			if err != nil {
+				return err
+			}
+			buildWall, buildMem = append(buildWall, b.wall), append(buildMem, b.peakMB)
+		}
+		fmt.Fprintf(out, "| `alertlens import` | %s | %s |\n", impWall, impMem)
+		fmt.Fprintf(out, "| DuckDB `read_json` of the same file into a database file | %s | %s |\n", dkWall, dkMem)
+		fmt.Fprintf(out, "| import speed ÷ DuckDB's, paired run by run | %s | |\n", ratio)
+		fmt.Fprintf(out, "| `alertlens build` | %s | %s |\n\n", buildWall, buildMem)
+
+		fmt.Fprintf(progress, "bench: %d incidents, serve under %d clients\n", size, o.clients)
+		if err := benchServe(ctx, out, db, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func nproc() int {
+	n := 0
+	data, _ := os.ReadFile("/proc/cpuinfo")
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "processor") {
+			n++
+		}
+	}
+	return n
+}
+
+// benchServe starts a server on db and loads each path with concurrent clients.
+func benchServe(ctx context.Context, out io.Writer, db string, o benchOptions) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	srv, err := selfCommand(ctx, "--db", db, "serve", "--addr", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv.Cancel = func() error { return srv.Process.Signal(syscall.SIGTERM) }
+	var logs strings.Builder
+	srv.Stderr = &logs
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	var url string
+	for deadline := time.Now().Add(5 * time.Minute); url == ""; {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the server did not answer within 5 minutes:\n%s", logs.String())
+		}
+		if info, ok, _ := live.ReadServerFile(mustAbs(db)); ok && info.PID == srv.Process.Pid {
+			if resp, err := http.Get(info.URL + "/healthz"); err == nil {
+				resp.Body.Close()
+				url = info.URL
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	fmt.Fprintf(out, "| serve, %d clients, %v each | p50 ms | p99 ms | requests/s | errors |\n| --- | --- | --- | --- | --- |\n", o.clients, o.duration)
+	for _, path := range append([]string{"/healthz"}, o.paths...) {
+		lat, errs := load(ctx, url+path, o.clients, o.duration)
+		if len(lat) == 0 {
+			fmt.Fprintf(out, "| `%s` | - | - | 0 | %d |\n", path, errs)
+			continue
+		}
+		slices.Sort(lat)
+		p := func(q float64) float64 { return lat[min(int(q*float64(len(lat))), len(lat)-1)].Seconds() * 1000 }
+		fmt.Fprintf(out, "| `%s` | %s | %s | %.0f | %d |\n", path, short(p(0.5)), short(p(0.99)), float64(len(lat))/o.duration.Seconds(), errs)
+	}
+	hwm := serverPeakMB(srv.Process.Pid)
+	cancel()
+	srv.Wait()
+	fmt.Fprintf(out, "\nserver peak memory: %.0f MB\n\n", hwm)
+	return nil
+}
+
+func mustAbs(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	return abs
+}
+
+// serverPeakMB reads a running process's peak resident memory.
+func serverPeakMB(pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// load sends GETs from clients goroutines for d and returns each answer's latency and
+// the count of failed or non-200 answers. It is bounded in time and stops by itself.
+func load(ctx context.Context, url string, clients int, d time.Duration) ([]time.Duration, int) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+	var mu sync.Mutex
+	var lat []time.Duration
+	errs := 0
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+				start := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					if ctx.Err() == nil {
+						mu.Lock()
+						errs++
+						mu.Unlock()
+					}
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				took := time.Since(start)
+				mu.Lock()
+				if resp.StatusCode == http.StatusOK {
+					lat = append(lat, took)
+				} else {
+					errs++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return lat, errs
+}
