@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
+	"os"
 	"path"
 	"sort"
 	"strconv"
@@ -60,10 +62,20 @@ func LockDown(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
+// DefaultMemoryLimit is DuckDB's memory limit unless ALERTLENS_MEMORY_LIMIT sets
+// another (a DuckDB size such as 512MB or 4GB).
+const DefaultMemoryLimit = "2GB"
+
 func open(dbPath, options string) (*sql.DB, error) {
-	dsn := dbPath
+	// DuckDB takes 80 % of the machine's memory by default, and concurrent queries under
+	// load took a server to 19 GB: a limit makes it spill to disk or queue instead.
+	limit := os.Getenv("ALERTLENS_MEMORY_LIMIT")
+	if limit == "" {
+		limit = DefaultMemoryLimit
+	}
+	dsn := dbPath + "?memory_limit=" + url.QueryEscape(limit)
 	if options != "" {
-		dsn += "?" + options
+		dsn += "&" + options
 	}
 	connector, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
 		// Every timestamp is stored as UTC; keep any TIMESTAMPTZ arithmetic in UTC too,
