@@ -157,7 +157,8 @@ func (c *HTTPClient) backoff(attempt int) time.Duration {
 }
 
 // rateLimitWait reads how long a throttled response asks us to wait: Retry-After
-// (seconds or an HTTP date), else a reset header in seconds from now or as a Unix time.
+// (seconds or an HTTP date), else a reset header in seconds from now or as a Unix time
+// (PagerDuty's ratelimit-reset among them), else Opsgenie's X-RateLimit-Period-In-Sec.
 // It returns 0 when the response says nothing usable.
 func rateLimitWait(h http.Header, now time.Time) time.Duration {
 	if v := h.Get("Retry-After"); v != "" {
@@ -177,6 +178,14 @@ func rateLimitWait(h http.Header, now time.Time) time.Duration {
 			return max(time.Unix(int64(v), 0).Sub(now), 0)
 		}
 		return time.Duration(v * float64(time.Second))
+	}
+	// Opsgenie sends no Retry-After: a throttled answer carries X-RateLimit-State:
+	// THROTTLED and the length of the throttle in X-RateLimit-Period-In-Sec (its OAS,
+	// responses of every endpoint). Coming back sooner only earns another 429.
+	if !strings.EqualFold(h.Get("X-RateLimit-State"), "OK") {
+		if v, err := strconv.ParseFloat(h.Get("X-RateLimit-Period-In-Sec"), 64); err == nil && v > 0 {
+			return time.Duration(v * float64(time.Second))
+		}
 	}
 	return 0
 }

@@ -21,6 +21,14 @@ func TestRateLimitWait(t *testing.T) {
 		{"reset seconds", map[string]string{"X-RateLimit-Reset": "12"}, 12 * time.Second},
 		{"reset unix time", map[string]string{"RateLimit-Reset": "1740830430"}, 30 * time.Second},
 		{"nothing usable", map[string]string{"X-RateLimit-State": "THROTTLED"}, 0},
+		// PagerDuty's lower-case ratelimit-reset is still read first.
+		{"pagerduty reset", map[string]string{"ratelimit-reset": "17", "ratelimit-remaining": "0"}, 17 * time.Second},
+		// Opsgenie: a 60 s throttle is waited out in full, not retried after a backoff.
+		{"opsgenie throttle period", map[string]string{"X-RateLimit-State": "THROTTLED", "X-RateLimit-Reason": "INTEGRATION", "X-RateLimit-Period-In-Sec": "60"}, time.Minute},
+		{"opsgenie period without a state", map[string]string{"X-RateLimit-Period-In-Sec": "10"}, 10 * time.Second},
+		{"opsgenie state OK is no throttle", map[string]string{"X-RateLimit-State": "OK", "X-RateLimit-Period-In-Sec": "60"}, 0},
+		{"opsgenie unreadable period", map[string]string{"X-RateLimit-State": "THROTTLED", "X-RateLimit-Period-In-Sec": "a minute"}, 0},
+		{"retry-after wins over the period", map[string]string{"Retry-After": "5", "X-RateLimit-Period-In-Sec": "60"}, 5 * time.Second},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -48,6 +56,14 @@ func TestHTTPClientRetries(t *testing.T) {
 				return
 			}
 			w.Write([]byte(`{"ok":true}`))
+		case "/opsgenie-throttled-then-ok":
+			if calls == 1 {
+				w.Header().Set("X-RateLimit-State", "THROTTLED")
+				w.Header().Set("X-RateLimit-Period-In-Sec", "60")
+				http.Error(w, `{"message":"You are making too many requests!","took":0.001,"requestId":"r"}`, http.StatusTooManyRequests)
+				return
+			}
+			w.Write([]byte(`{"ok":true}`))
 		case "/always-503":
 			// A server that echoes the credential must not leak it through our errors.
 			http.Error(w, "upstream down for "+r.Header.Get("Authorization"), http.StatusServiceUnavailable)
@@ -68,6 +84,14 @@ func TestHTTPClientRetries(t *testing.T) {
 	}
 	if len(slept) != 1 || slept[0] != 3*time.Second {
 		t.Errorf("slept %v, want one wait of 3s (Retry-After)", slept)
+	}
+
+	calls, slept = 0, nil
+	if _, err := c.Get(ctx, srv.URL+"/opsgenie-throttled-then-ok"); err != nil || calls != 2 {
+		t.Fatalf("opsgenie-throttled-then-ok: %d calls, err %v", calls, err)
+	}
+	if len(slept) != 1 || slept[0] != time.Minute {
+		t.Errorf("slept %v after an Opsgenie throttle, want one wait of the 60 s X-RateLimit-Period-In-Sec", slept)
 	}
 
 	calls, slept = 0, nil
