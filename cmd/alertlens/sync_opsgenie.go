@@ -22,11 +22,14 @@ func newSyncOpsgenieCmd(g *globals) *cobra.Command {
 		Use:   "opsgenie",
 		Short: "Fetch alerts, alert logs, users and teams from Opsgenie",
 		Long: `sync opsgenie fetches alert history from the Opsgenie REST API: every alert created
-since --since (with its details and activity log), and every user and team. Each alert
-becomes an incident; "Sent [SMS] ..." style log entries become notifications, and
-acknowledgements in the log count when the alert's report has none. Opsgenie has no
-services: an alert's first responder team is its service, team and rotation (else the
-integration that raised it).
+since --since (with its details, recipients and activity log), and every user and team.
+Each alert becomes an incident; each recipient who was sent a message becomes a
+notification on the channel of its method (voice, sms, mobile, email; others are chat),
+less the deliveries the log says could not be sent, and acknowledgements in the log
+count when the alert's report has none. A key that may not list users or teams (a
+team's integration key: 403) syncs the alerts without them, with a warning. Opsgenie
+has no services: an alert's first responder team is its service, team and rotation
+(else the integration that raised it).
 
 The API key is read from $OPSGENIE_API_KEY (--key-env, or the config file's
 opsgenie.credential_env, names another variable; opsgenie.api_url and opsgenie.source

@@ -60,6 +60,22 @@ type alertLog struct {
 	Offset    string    `json:"offset"` // the paging cursor, unique per entry
 }
 
+// recipient is one entry of GET /v2/alerts/{id}/recipients (the OAS's AlertRecipient):
+// a user Opsgenie brought into the alert, the state that user reached and, with it, the
+// method. The OAS enumerates neither: Opsgenie's documentation shows "notactive" with no
+// method, "action" with the action taken ("Acknowledge"), and a contact method (the
+// OAS's contact methods: email, sms, voice, mobile) for a user who was notified.
+type recipient struct {
+	User struct {
+		ID       string `json:"id"`
+		Username string `json:"username"` // the user's e-mail address
+	} `json:"user"`
+	State     string    `json:"state"`
+	Method    string    `json:"method"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"` // when the user reached State
+}
+
 type user struct {
 	ID       string `json:"id"`
 	Username string `json:"username"` // the user's e-mail address
@@ -74,7 +90,11 @@ type team struct {
 
 func (c *Collector) getPage(ctx context.Context, path string, q url.Values) (page, error) {
 	var p page
-	body, err := c.http.Get(ctx, c.base+path+"?"+q.Encode())
+	u := c.base + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	body, err := c.http.Get(ctx, u)
 	if err != nil {
 		return p, err
 	}
@@ -110,6 +130,13 @@ func (c *Collector) getAlert(ctx context.Context, id string) (json.RawMessage, e
 		return nil, fmt.Errorf("GET %s: response holds no alert (%v)", path, err)
 	}
 	return env.Data, nil
+}
+
+// alertRecipients lists who an alert was sent to. The endpoint does not page: the
+// response's data holds every recipient.
+func (c *Collector) alertRecipients(ctx context.Context, id string) ([]json.RawMessage, error) {
+	p, err := c.getPage(ctx, "/v2/alerts/"+url.PathEscape(id)+"/recipients", url.Values{"identifierType": {"id"}})
+	return p.Data, err
 }
 
 // alertLogs calls fn with each page of an alert's log, oldest first. Log pages are

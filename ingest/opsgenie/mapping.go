@@ -62,34 +62,53 @@ func teamService(t team) ingest.Service {
 	return ingest.Service{ID: "team:" + t.ID, Name: t.Name, Team: t.Name, Rotation: t.Name}
 }
 
-// logFacts is what an alert's log tells beyond the alert record.
+// logFacts is what an alert's log tells beyond the alert record and its recipients.
 type logFacts struct {
-	acks          []ingest.Event
-	notifications []ingest.Notification
-	closedAt      time.Time
-	closedBy      string
+	acks     []ingest.Event
+	closedAt time.Time
+	closedBy string
+	// undelivered lists the deliveries the log says failed: a recipient's state does
+	// not tell a message that never arrived from one that did.
+	undelivered []delivery
 }
 
-// read interprets one log entry. Opsgenie's log types are free-form ("system",
-// "alertRecipient", "Notification", ...), so the message text decides.
+// delivery is one person (a user id, else the name the log gives) on one channel.
+type delivery struct{ person, channel string }
+
+// Log types that Opsgenie documents: "system" for what happened to the alert ("Alert
+// acknowledged via web"), "alertRecipient" for what a recipient did ("Viewed on [web]").
+// Entries of any other type are stored raw but not read: their wording is unknown.
+const (
+	logSystem    = "system"
+	logRecipient = "alertrecipient"
+)
+
+// read interprets one log entry. The log no longer decides who was notified (the
+// recipients do); it adds acknowledgements the report lacks, the close, and failed
+// deliveries.
 func (f *logFacts) read(alertID string, l alertLog, who people) {
-	msg := strings.ToLower(l.Log)
 	typ := strings.ToLower(l.Type)
+	if typ != logSystem && typ != logRecipient {
+		return
+	}
+	msg := strings.ToLower(strings.TrimSpace(l.Log))
 	switch {
-	case typ == "acknowledge" || strings.Contains(msg, "acknowledged") && !strings.Contains(msg, "unacknowledged"):
+	case strings.HasPrefix(msg, "could not send") || strings.Contains(msg, "could not be sent"):
+		if d, ok := failedDelivery(l, who); ok {
+			f.undelivered = append(f.undelivered, d)
+		}
+	case strings.HasPrefix(msg, "alert acknowledged"):
 		f.acks = append(f.acks, ingest.Event{IncidentID: alertID, ID: "ack:" + l.Offset, Kind: ingest.EventAcknowledge,
 			ResponderID: personOrEmpty(l.Owner, who), At: l.CreatedAt})
-	case typ == "close" || strings.HasPrefix(msg, "alert closed") || strings.HasPrefix(msg, "closed alert"):
+	case strings.HasPrefix(msg, "alert closed"):
 		if f.closedAt.IsZero() {
 			f.closedAt, f.closedBy = l.CreatedAt, l.Owner
-		}
-	case typ == "notification" || strings.HasPrefix(msg, "sent ") || strings.Contains(msg, "notif") || notifyStart.MatchString(msg):
-		if n, ok := notification(alertID, l, who); ok {
-			f.notifications = append(f.notifications, n)
 		}
 	}
 }
 
+// personOrEmpty is the user id of name, or "" for the actors that are not people
+// ("System", "API", an integration): they must never become responders.
 func personOrEmpty(name string, who people) string {
 	if name == "" || !who.isPerson(name) {
 		return ""
@@ -97,47 +116,41 @@ func personOrEmpty(name string, who people) string {
 	return who.id(name)
 }
 
-// notifyStart matches log lines that begin with the method, such as "Voice call to ...".
-var notifyStart = regexp.MustCompile(`^(voice call|mobile app push|push notification|e-?mail|sms)\b`)
-
 var bracketed = regexp.MustCompile(`\[([^\]]*)\]`)
 
-// notification reads a log line such as "Sent [SMS] notification to [jane@example.com]"
-// or "Sent [voice] call to jane@example.com". The channel is the first bracketed word
-// that names one, else a channel word in the text; the person is the first e-mail
-// address, else a bracketed name of a known user, else the log's owner.
-func notification(alertID string, l alertLog, who people) (ingest.Notification, bool) {
-	channel := ""
-	recipient := emailLike.FindString(l.Log)
+// failedDelivery reads a line such as "Could not send [SMS] notification to
+// [jane@example.com]": the channel is the first bracketed word that names one, the
+// person the first e-mail address, else a bracketed name of a known user. The log's
+// owner is not used: for these lines it is "System". Without both it names nothing.
+func failedDelivery(l alertLog, who people) (delivery, bool) {
+	var d delivery
+	person := emailLike.FindString(l.Log)
 	for _, m := range bracketed.FindAllStringSubmatch(l.Log, -1) {
 		word := strings.TrimSpace(m[1])
-		if c := channelOf(word); c != "" && channel == "" {
-			channel = c
-		} else if recipient == "" && who.isPerson(word) {
-			recipient = word
+		if c := knownChannel(word); c != "" && d.channel == "" {
+			d.channel = c
+		} else if person == "" && who.isPerson(word) {
+			person = word
 		}
 	}
-	if channel == "" {
-		channel = channelOf(strings.Replace(l.Log, recipient, "", 1))
+	if d.channel == "" || person == "" {
+		return delivery{}, false
 	}
-	if recipient == "" {
-		recipient = l.Owner
-	}
-	if channel == "" || recipient == "" {
-		return ingest.Notification{}, false
-	}
-	return ingest.Notification{IncidentID: alertID, ResponderID: who.id(recipient), Channel: channel, At: l.CreatedAt}, true
+	d.person = who.id(person)
+	return d, true
 }
 
-// channelOf maps Opsgenie's notification method names to alertlens channels.
-func channelOf(text string) string {
-	t := strings.ToLower(text)
+// knownChannel maps the names Opsgenie uses for a notification method (the OAS's
+// contact methods email, sms, voice, mobile, and the words its UI and logs use) to an
+// alertlens channel, or "" for a word that names none.
+func knownChannel(text string) string {
+	t := strings.ToLower(strings.TrimSpace(text))
 	switch {
 	case strings.Contains(t, "sms"):
 		return ingest.ChannelSMS
 	case strings.Contains(t, "voice") || strings.Contains(t, "call") || strings.Contains(t, "phone"):
 		return ingest.ChannelPhone
-	case strings.Contains(t, "push") || strings.Contains(t, "mobile"):
+	case strings.Contains(t, "mobile") || strings.Contains(t, "push"):
 		return ingest.ChannelPush
 	case strings.Contains(t, "mail"):
 		return ingest.ChannelEmail
@@ -145,6 +158,46 @@ func channelOf(text string) string {
 		return ingest.ChannelChat
 	}
 	return ""
+}
+
+// methodChannel is the channel of a recipient's method. A method that names no phone,
+// SMS, push or e-mail (a chat tool, a webhook) does not interrupt: chat.
+func methodChannel(method string) string {
+	if c := knownChannel(method); c != "" {
+		return c
+	}
+	return ingest.ChannelChat
+}
+
+// Recipient states that tell of no message sent: "notactive" (the user was not
+// reached, e.g. an escalation step that never came) and "action" (the user acted; the
+// method then names the action, such as "Acknowledge", not how the user was reached).
+var silentStates = map[string]bool{"": true, "notactive": true, "action": true}
+
+// recipientNotifications makes a notification of every recipient who was sent one:
+// to the user, on the channel of the method, when the recipient reached that state
+// (updatedAt, else createdAt). A delivery the log says failed is left out.
+func recipientNotifications(alertID string, recs []recipient, f logFacts, who people) []ingest.Notification {
+	var out []ingest.Notification
+	for _, r := range recs {
+		person := r.User.ID
+		if person == "" && r.User.Username != "" {
+			person = who.id(r.User.Username)
+		}
+		at := r.UpdatedAt
+		if at.IsZero() {
+			at = r.CreatedAt
+		}
+		if person == "" || at.IsZero() || strings.TrimSpace(r.Method) == "" || silentStates[strings.ToLower(r.State)] {
+			continue
+		}
+		n := ingest.Notification{IncidentID: alertID, ResponderID: person, Channel: methodChannel(r.Method), At: at}
+		if slices.Contains(f.undelivered, delivery{person, n.Channel}) {
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 // incident maps an alert, with what its log told, to an incident.

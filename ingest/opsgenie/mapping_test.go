@@ -1,47 +1,101 @@
 package opsgenie
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/alertlens/alertlens/ingest"
 )
 
-func TestNotificationFromLog(t *testing.T) {
+func TestRecipientNotifications(t *testing.T) {
 	who := people{}
 	who.add(user{ID: "u1", Username: "jane@example.com", FullName: "Jane Doe"})
-	who.add(user{ID: "u2", Username: "sms.bob@example.com", FullName: "Bob"})
-	at := time.Date(2025, 2, 1, 3, 4, 5, 0, time.UTC)
+	created := time.Date(2025, 2, 1, 3, 4, 5, 0, time.UTC)
+	reached := created.Add(40 * time.Second)
+	rec := func(id, username, state, method string, updated time.Time) recipient {
+		var r recipient
+		r.User.ID, r.User.Username, r.State, r.Method, r.CreatedAt, r.UpdatedAt = id, username, state, method, created, updated
+		return r
+	}
 	cases := []struct {
-		log, typ, owner string
-		channel, person string
-		isNotification  bool
+		name    string
+		r       recipient
+		want    string // the channel, "" for no notification
+		person  string
+		wantsAt time.Time
 	}{
-		{"Sent [SMS] notification to [jane@example.com]", "Notification", "System", "sms", "u1", true},
-		{"Sent [voice] call to jane@example.com", "Notification", "System", "phone", "u1", true},
-		{"Sent [mobile] push notification to [Jane Doe]", "Notification", "System", "push", "u1", true},
-		{"Sent [email] notification to [sms.bob@example.com]", "Notification", "System", "email", "u2", true},
-		{"Voice call to jane@example.com answered", "system", "System", "phone", "u1", true},
-		{"Sent [Slack] message to [gone@example.com]", "Notification", "System", "chat", "gone@example.com", true},
-		{"Sent [SMS] notification", "Notification", "Jane Doe", "sms", "u1", true}, // the owner is the person
-		{"Viewed on [web]", "alertRecipient", "jane@example.com", "", "", false},
-		{"Alert acknowledged via web", "system", "jane@example.com", "", "", false},
+		// The OAS's contact methods, as a notified recipient's method.
+		{"voice", rec("u1", "jane@example.com", "notified", "voice", reached), ingest.ChannelPhone, "u1", reached},
+		{"sms", rec("u1", "jane@example.com", "notified", "sms", reached), ingest.ChannelSMS, "u1", reached},
+		{"mobile", rec("u1", "jane@example.com", "notified", "mobile", reached), ingest.ChannelPush, "u1", reached},
+		{"email", rec("u1", "jane@example.com", "notified", "email", reached), ingest.ChannelEmail, "u1", reached},
+		{"capitalised", rec("u1", "jane@example.com", "Notified", "SMS", reached), ingest.ChannelSMS, "u1", reached},
+		// Anything else that reaches a person (a chat tool) does not interrupt.
+		{"chat tool", rec("u1", "jane@example.com", "notified", "Slack", reached), ingest.ChannelChat, "u1", reached},
+		// updatedAt missing: the recipient's creation stands in.
+		{"no updatedAt", rec("u1", "jane@example.com", "notified", "sms", time.Time{}), ingest.ChannelSMS, "u1", created},
+		// No user id: the username names the person.
+		{"username only", rec("", "jane@example.com", "notified", "voice", reached), ingest.ChannelPhone, "u1", reached},
+		// A user the account no longer lists keeps the id Opsgenie gives.
+		{"deleted user", rec("u9", "gone@example.com", "notified", "voice", reached), ingest.ChannelPhone, "u9", reached},
+		// Not sent: not active, or acted (the method is the action, not a channel).
+		{"not active", rec("u1", "jane@example.com", "notactive", "", reached), "", "", time.Time{}},
+		{"acted", rec("u1", "jane@example.com", "action", "Acknowledge", reached), "", "", time.Time{}},
+		{"no method", rec("u1", "jane@example.com", "notified", "", reached), "", "", time.Time{}},
+		{"no state", rec("u1", "jane@example.com", "", "sms", reached), "", "", time.Time{}},
+		{"nobody", rec("", "", "notified", "sms", reached), "", "", time.Time{}},
 	}
 	for _, tc := range cases {
-		var f logFacts
-		f.read("A1", alertLog{Log: tc.log, Type: tc.typ, Owner: tc.owner, CreatedAt: at, Offset: "1_1"}, who)
-		if !tc.isNotification {
-			if len(f.notifications) != 0 {
-				t.Errorf("%q: read as notification %+v", tc.log, f.notifications[0])
-			}
-			continue
+		got := recipientNotifications("A1", []recipient{tc.r}, logFacts{}, who)
+		switch {
+		case tc.want == "" && len(got) != 0:
+			t.Errorf("%s: notification %+v, want none", tc.name, got[0])
+		case tc.want != "" && len(got) != 1:
+			t.Errorf("%s: %d notifications, want 1", tc.name, len(got))
+		case tc.want != "" && (got[0].Channel != tc.want || got[0].ResponderID != tc.person || got[0].IncidentID != "A1" || !got[0].At.Equal(tc.wantsAt)):
+			t.Errorf("%s: %+v, want %s to %s at %v", tc.name, got[0], tc.want, tc.person, tc.wantsAt)
 		}
-		if len(f.notifications) != 1 {
-			t.Errorf("%q: %d notifications, want 1", tc.log, len(f.notifications))
-			continue
-		}
-		n := f.notifications[0]
-		if n.Channel != tc.channel || n.ResponderID != tc.person || n.IncidentID != "A1" || !n.At.Equal(at) {
-			t.Errorf("%q: %+v, want %s to %s", tc.log, n, tc.channel, tc.person)
-		}
+	}
+}
+
+// The log no longer tells who was notified: its notification-like lines are read only
+// to drop deliveries that failed, and "System" never becomes a person.
+func TestLogLinesAreNotNotifications(t *testing.T) {
+	who := people{}
+	who.add(user{ID: "u1", Username: "jane@example.com", FullName: "Jane Doe"})
+	at := time.Date(2025, 2, 1, 3, 4, 5, 0, time.UTC)
+	var f logFacts
+	for i, l := range []alertLog{
+		{Log: "Could not send [SMS] notification to [jane@example.com]", Type: "system", Owner: "System"},
+		{Log: "Could not send [voice] call to [Jane Doe]", Type: "alertRecipient", Owner: "System"},
+		{Log: "Could not send notification", Type: "system", Owner: "System"},        // names nobody: nothing to drop
+		{Log: "Sent [SMS] notification", Type: "Notification", Owner: "System"},      // undocumented type: not read
+		{Log: "Alert acknowledged via API", Type: "Notification", Owner: "Jane Doe"}, // undocumented type: not read
+		{Log: "Viewed on [mobile]", Type: "alertRecipient", Owner: "jane@example.com"},
+		{Log: "Alert acknowledged via API", Type: "system", Owner: "System"},
+	} {
+		l.CreatedAt, l.Offset = at, fmt.Sprint(i)
+		f.read("A1", l, who)
+	}
+	if want := []delivery{{"u1", ingest.ChannelSMS}, {"u1", ingest.ChannelPhone}}; !slices.Equal(f.undelivered, want) {
+		t.Errorf("failed deliveries %v, want %v", f.undelivered, want)
+	}
+	if len(f.acks) != 1 || f.acks[0].ResponderID != "" || f.acks[0].ID != "ack:6" {
+		t.Errorf("acks %+v: want one, from the system entry, by nobody (System is no person)", f.acks)
+	}
+
+	// Jane was sent an SMS, a voice call and a push; the log says the first two failed.
+	var recs []recipient
+	for _, m := range []string{"sms", "voice", "mobile"} {
+		var r recipient
+		r.User.ID, r.User.Username, r.State, r.Method, r.UpdatedAt = "u1", "jane@example.com", "notified", m, at
+		recs = append(recs, r)
+	}
+	got := recipientNotifications("A1", recs, f, who)
+	if len(got) != 1 || got[0].Channel != ingest.ChannelPush {
+		t.Errorf("notifications %+v, want only the push that did not fail", got)
 	}
 }
 

@@ -1,5 +1,6 @@
 // Package opsgenie collects alert history from the Opsgenie REST API: alerts (with
-// their details and activity logs), users and teams, mapped to alertlens's records.
+// their details, recipients and activity logs), users and teams, mapped to alertlens's
+// records.
 //
 // It talks to the API with a small hand-written client rather than the official SDK:
 // the SDK decodes into its own structs, while alertlens stores every payload exactly as
@@ -11,6 +12,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -58,6 +60,12 @@ type Collector struct {
 	offsetCap int
 	who       people
 	teamNames map[string]string
+	// known holds the responders stored or staged: a recipient who is not among them
+	// (a deleted user, or any user when the key may not list users) gets a record
+	// with what the recipient entry gives, and one already stored is not overwritten.
+	known map[string]bool
+	// noRecipients is set once the key turns out not to read alert recipients.
+	noRecipients bool
 }
 
 // New checks cfg and returns a collector.
@@ -86,7 +94,7 @@ func New(cfg Config) (*Collector, error) {
 		c.Sleep = cfg.Sleep
 	}
 	return &Collector{cfg: cfg, base: strings.TrimRight(cfg.APIURL, "/"), http: c, offsetCap: offsetCap,
-		who: people{}, teamNames: map[string]string{}}, nil
+		who: people{}, teamNames: map[string]string{}, known: map[string]bool{}}, nil
 }
 
 // Stats tells what a sync fetched and stored.
@@ -98,6 +106,9 @@ type Stats struct {
 	Acks          int // acknowledgements taken from logs
 	Users, Teams  int
 	Requests      int
+	// Skipped names the streams the key may not read ("users: 403 Forbidden"); the
+	// sync went on without them, and each was reported on Progress with what it costs.
+	Skipped []string
 }
 
 // position is the alert cursor: the window being listed, how far into it the stored
@@ -132,10 +143,15 @@ func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (st 
 	if err != nil {
 		return st, err
 	}
-	if err := c.syncUsers(ctx, w, &st); err != nil {
+	if err := c.loadStored(ctx, db, w.Source()); err != nil {
+		return st, err
+	}
+	// A key of a team's API integration, which Opsgenie recommends, may not list users
+	// or teams (403): the alerts matter more than either, so go on without them.
+	if err := c.syncUsers(ctx, w, &st); err != nil && !c.skip(err, "users", usersLoss, &st) {
 		return st, fmt.Errorf("opsgenie: users: %w", err)
 	}
-	if err := c.syncTeams(ctx, w, &st); err != nil {
+	if err := c.syncTeams(ctx, w, &st); err != nil && !c.skip(err, "teams", teamsLoss, &st) {
 		return st, fmt.Errorf("opsgenie: teams: %w", err)
 	}
 	win := newWindow(pos.From, c.http.Requests)
@@ -161,6 +177,63 @@ func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (st 
 		pos = next
 	}
 	return st, nil
+}
+
+// What a sync loses when the key may not read a stream, as the warning says it.
+const (
+	usersLoss = "responders get no time zone from Opsgenie, so their pages are judged in their rotation's zone from the config, else the organisation's"
+	teamsLoss = "alerts' teams are named by their ids until a key that may list teams syncs"
+	recipLoss = "no notifications are stored, so pages are inferred from priority (P1-P2) and judged in the rotation's zone"
+)
+
+// skip tells whether err is Opsgenie refusing the key a stream (403, or 402 for a plan
+// without it), and if so reports the stream as skipped.
+func (c *Collector) skip(err error, stream, loss string, st *Stats) bool {
+	var se *ingest.StatusError
+	if !errors.As(err, &se) || (se.Status != http.StatusForbidden && se.Status != http.StatusPaymentRequired) {
+		return false
+	}
+	st.Skipped = append(st.Skipped, fmt.Sprintf("%s: %d %s", stream, se.Status, http.StatusText(se.Status)))
+	if c.cfg.Progress != nil {
+		fmt.Fprintf(c.cfg.Progress, "opsgenie: warning: %s skipped, the key may not read them (%v); %s\n", stream, err, loss)
+	}
+	return true
+}
+
+// loadStored reads the responders and team names an earlier sync stored, so that a
+// sync whose key may not list users or teams recognises those people and does not
+// overwrite those records with the less it knows.
+func (c *Collector) loadStored(ctx context.Context, db *sql.DB, source string) error {
+	rows, err := db.QueryContext(ctx, `select responder_id, coalesce(name, ''), coalesce(email, '') from responders where source = ?`, source)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var u user
+		if err := rows.Scan(&u.ID, &u.FullName, &u.Username); err != nil {
+			rows.Close()
+			return err
+		}
+		c.known[u.ID] = true
+		c.who.add(u)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = db.QueryContext(ctx, `select service_id, coalesce(name, '') from services where source = ? and service_id like 'team:%'`, source)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return err
+		}
+		c.teamNames[strings.TrimPrefix(id, "team:")] = name
+	}
+	return rows.Err()
 }
 
 // start works out where this sync begins: a stopped sync resumes at its cursor; a
@@ -202,6 +275,7 @@ func (c *Collector) syncUsers(ctx context.Context, w *ingest.Writer, st *Stats) 
 				return fmt.Errorf("a user without an id: %.200s", raw)
 			}
 			c.who.add(u)
+			c.known[u.ID] = true
 			if err := w.Raw(ingest.Raw{Kind: "user", ID: u.ID, Payload: raw}); err != nil {
 				return err
 			}
@@ -333,6 +407,10 @@ func (c *Collector) stageAlert(ctx context.Context, w *ingest.Writer, id string,
 	if a.ID != id || a.CreatedAt.IsZero() {
 		return 0, fmt.Errorf("alert has id %q and createdAt %v: want id %q and a createdAt", a.ID, a.CreatedAt, id)
 	}
+	recs, err := c.stageRecipients(ctx, w, id, st)
+	if err != nil {
+		return 0, fmt.Errorf("recipients: %w", err)
+	}
 	var facts logFacts
 	err = c.alertLogs(ctx, id, func(items []json.RawMessage) error {
 		for _, lraw := range items {
@@ -367,7 +445,22 @@ func (c *Collector) stageAlert(ctx context.Context, w *ingest.Writer, id string,
 	if err := w.Raw(ingest.Raw{Kind: "alert", ID: id, Payload: raw}); err != nil {
 		return 0, err
 	}
-	for _, n := range facts.notifications {
+	notes := recipientNotifications(id, recs, facts, c.who)
+	for _, n := range notes {
+		if !c.known[n.ResponderID] {
+			// Not among the users listed (deleted, or the key may not list users): the
+			// recipient entry gives the id and e-mail address, but no time zone.
+			r := ingest.Responder{ID: n.ResponderID}
+			for _, rec := range recs {
+				if rec.User.ID == n.ResponderID && emailLike.MatchString(rec.User.Username) {
+					r.Email = rec.User.Username
+				}
+			}
+			if err := w.Responder(r); err != nil {
+				return 0, err
+			}
+			c.known[n.ResponderID] = true
+		}
 		if err := w.Notification(n); err != nil {
 			return 0, err
 		}
@@ -381,13 +474,54 @@ func (c *Collector) stageAlert(ctx context.Context, w *ingest.Writer, id string,
 		st.Acks += len(facts.acks)
 	}
 	st.Alerts++
-	st.Notifications += len(facts.notifications)
-	return len(facts.notifications), nil
+	st.Notifications += len(notes)
+	return len(notes), nil
+}
+
+// stageRecipients fetches who the alert was sent to and stages each entry as received.
+// It learns each recipient's username, so that a log line naming the user by e-mail
+// address is matched to the same person even when the key may not list users.
+func (c *Collector) stageRecipients(ctx context.Context, w *ingest.Writer, id string, st *Stats) ([]recipient, error) {
+	if c.noRecipients {
+		return nil, nil
+	}
+	items, err := c.alertRecipients(ctx, id)
+	if err != nil {
+		if c.skip(err, "alert recipients", recipLoss, st) {
+			c.noRecipients = true
+			return nil, nil
+		}
+		return nil, err
+	}
+	recs := make([]recipient, 0, len(items))
+	for i, raw := range items {
+		var r recipient
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return nil, fmt.Errorf("a recipient not of Opsgenie's shape: %.200s", raw)
+		}
+		key := r.User.ID
+		if key == "" {
+			key = r.User.Username
+		}
+		if key == "" {
+			key = fmt.Sprint(i)
+		}
+		if err := w.Raw(ingest.Raw{Kind: "alert_recipient", ID: id + "/" + key, Payload: raw}); err != nil {
+			return nil, err
+		}
+		if r.User.ID != "" && r.User.Username != "" {
+			if _, ok := c.who[strings.ToLower(r.User.Username)]; !ok {
+				c.who.add(user{ID: r.User.ID, Username: r.User.Username})
+			}
+		}
+		recs = append(recs, r)
+	}
+	return recs, nil
 }
 
 // storedClosed returns, for those of ids that the store holds as closed alerts, the
 // updatedAt they were stored with. A closed alert that has not changed since needs no
-// fetching: its log gains no notifications once it is closed.
+// fetching: its recipients and log gain no notifications once it is closed.
 func storedClosed(ctx context.Context, db *sql.DB, source string, ids []string) (map[string]time.Time, error) {
 	out := map[string]time.Time{}
 	if len(ids) == 0 {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"net/http/httptest"
 	"regexp"
 	"slices"
@@ -44,6 +45,7 @@ const testCap = 300
 
 type harness struct {
 	t      *testing.T
+	key    string // the API key the collector sends; testKey unless a test sets another
 	fake   *fakeOpsgenie
 	srv    *httptest.Server
 	mu     sync.Mutex
@@ -52,7 +54,7 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, spec genSpec) *harness {
-	h := &harness{t: t, fake: newFake(t, testKey, spec)}
+	h := &harness{t: t, key: testKey, fake: newFake(t, testKey, spec)}
 	h.fake.offsetCap = testCap
 	h.srv = httptest.NewServer(h.fake)
 	t.Cleanup(h.srv.Close)
@@ -61,7 +63,7 @@ func newHarness(t *testing.T, spec genSpec) *harness {
 
 func (h *harness) sync(ctx context.Context, db *sql.DB, now time.Time) (Stats, error) {
 	c, err := New(Config{
-		APIURL: h.srv.URL, Key: testKey, Since: syncSince, Overlap: time.Hour, Window: 30 * 24 * time.Hour,
+		APIURL: h.srv.URL, Key: h.key, Since: syncSince, Overlap: time.Hour, Window: 30 * 24 * time.Hour,
 		Progress: &h.output, Now: func() time.Time { return now },
 		Sleep: func(_ context.Context, d time.Duration) error {
 			h.mu.Lock()
@@ -140,6 +142,7 @@ func TestSyncStoresEveryRecordOnce(t *testing.T) {
 		"incidents":        count(t, db, "select count(*) from incidents"),
 		"raw alerts":       count(t, db, "select count(*) from raw_records where kind = 'alert'"),
 		"raw alert logs":   count(t, db, "select count(*) from raw_records where kind = 'alert_log'"),
+		"raw recipients":   count(t, db, "select count(*) from raw_records where kind = 'alert_recipient'"),
 		"notifications":    count(t, db, "select count(*) from notifications"),
 		"acknowledgements": count(t, db, "select count(*) from incident_events where kind = 'acknowledge'"),
 		"responders":       count(t, db, "select count(*) from responders"),
@@ -150,8 +153,8 @@ func TestSyncStoresEveryRecordOnce(t *testing.T) {
 		"services": count(t, db, "select count(*) from services"),
 	}
 	for name, w := range map[string]int{
-		"incidents": want.alerts, "raw alerts": want.alerts, "raw alert logs": want.alertLogs,
-		"notifications": want.notifications, "acknowledgements": want.acks, "responders": want.users,
+		"incidents": want.alerts, "raw alerts": want.alerts, "raw alert logs": want.alertLogs, "raw recipients": want.recipients,
+		"notifications": want.notifications, "acknowledgements": want.acks, "responders": want.responders,
 		"raw users": want.users, "raw teams": want.teams, "services": want.teams + 2,
 	} {
 		if got[name] != w {
@@ -165,13 +168,17 @@ func TestSyncStoresEveryRecordOnce(t *testing.T) {
 		t.Errorf("stats count %d requests, the fake served %d", st.Requests, h.fake.requests)
 	}
 
-	// The fake refused 429s and 503s along the way; each 429 was waited out for its
-	// Retry-After, each 503 retried after a backoff.
+	if len(h.fake.refused) != 0 {
+		t.Errorf("the fake refused %d requests the documentation does not allow, first: %s", len(h.fake.refused), h.fake.refused[0])
+	}
+	// The fake answered 429s and 503s along the way; each 429 was waited out for the
+	// 60 s of its X-RateLimit-Period-In-Sec, each 503 retried after a backoff (at most
+	// the 1 s base delay on a first retry).
 	if h.fake.throttled == 0 || h.fake.failed == 0 {
 		t.Fatalf("the fake throttled %d and failed %d requests: the test did not exercise retries", h.fake.throttled, h.fake.failed)
 	}
-	if twoSeconds := countOf(h.slept, 2*time.Second); twoSeconds < h.fake.throttled {
-		t.Errorf("%d waits of Retry-After's 2s for %d throttled requests", twoSeconds, h.fake.throttled)
+	if minutes := countOf(h.slept, time.Minute); minutes != h.fake.throttled {
+		t.Errorf("%d waits of the 60 s throttle period for %d throttled requests", minutes, h.fake.throttled)
 	}
 	if len(h.slept) != h.fake.throttled+h.fake.failed {
 		t.Errorf("slept %d times for %d throttled and %d failed requests", len(h.slept), h.fake.throttled, h.fake.failed)
@@ -285,38 +292,71 @@ func TestSyncMapsTheRealSamples(t *testing.T) {
 	if err := db.QueryRow(`select responder_id, occurred_at from incident_events where incident_id = ? and kind = 'acknowledge'`, gen(2)).Scan(&ackBy, &ackAt); err != nil {
 		t.Fatalf("alert 2's log acknowledgement: %v", err)
 	}
-	if ackBy != "user-0002" || !ackAt.Equal(time.Date(2025, 1, 6, 0, 28, 5, 0, time.UTC)) {
-		t.Errorf("alert 2 acknowledged by %s at %v, want user-0002 (oncall2@example.com) at 00:28:05", ackBy, ackAt)
+	// Alert 2 is created at 00:28 (2 × 14 min); its log holds the creation, one view and
+	// then the acknowledgement, each a second apart.
+	if ackBy != "user-0002" || !ackAt.Equal(time.Date(2025, 1, 6, 0, 28, 2, 0, time.UTC)) {
+		t.Errorf("alert 2 acknowledged by %s at %v, want user-0002 (oncall2@example.com) at 00:28:02", ackBy, ackAt)
 	}
 
-	// Notifications: "Sent [SMS] notification to [huongkstn@gmail.com]" resolves to the
-	// sample user's id; the four methods map to four channels.
-	var sampleChannel, sampleUser string
-	db.QueryRow(`select channel, responder_id from notifications where incident_id = '80413a06-38d6-4c85-92b8-5ebc900d42e2'`).Scan(&sampleChannel, &sampleUser)
-	if sampleChannel != "sms" || sampleUser != "01952c09-d155-454a-ae85-0ebbc8da040b" {
-		t.Errorf("sample notification: %s to %s, want sms to the sample user's id", sampleChannel, sampleUser)
+	// Notifications come from the recipients: of the closed sample's five, huongkstn was
+	// notified by sms and morpheus by email 1 s after creation (20:32:53.353Z); yenhh8's
+	// voice call is in the log as "Could not send", agent_smith's entry records his
+	// acknowledgement (no channel) and neo was not active: two notifications.
+	type note struct{ person, channel string }
+	var notes []note
+	rows, _ := db.Query(`select responder_id, channel, notified_at from notifications where incident_id = ? order by channel`, sampleClosed)
+	for rows.Next() {
+		var n note
+		var at time.Time
+		rows.Scan(&n.person, &n.channel, &at)
+		if want := created.Add(time.Second); !at.Equal(want) {
+			t.Errorf("notification %+v at %v, want %v (the recipient's updatedAt)", n, at, want)
+		}
+		notes = append(notes, n)
 	}
-	perChannel := map[string]int{}
-	rows, _ := db.Query(`select channel, count(*) from notifications group by all`)
+	rows.Close()
+	if want := []note{{sampleMailed, "email"}, {sampleUser, "sms"}}; !slices.Equal(notes, want) {
+		t.Errorf("closed sample's notifications %v, want %v", notes, want)
+	}
+	if n := count(t, db, `select count(*) from notifications where incident_id = ?`, sampleOpen); n != 0 {
+		t.Errorf("the open sample, with no recipients, has %d notifications", n)
+	}
+
+	// Every method maps to its channel, in the numbers the fake's recipients give.
+	method := map[string]string{"sms": "sms", "voice": "phone", "mobile": "push", "email": "email"}
+	want := map[string]int{}
+	for id, recs := range h.fake.recipients {
+		for _, r := range recs {
+			u := r["user"].(map[string]any)["id"].(string)
+			if r["state"] == "notified" && !h.fake.undelivered[id+"/"+u] {
+				want[method[r["method"].(string)]]++
+			}
+		}
+	}
+	got := map[string]int{}
+	rows, _ = db.Query(`select channel, count(*) from notifications group by all`)
 	for rows.Next() {
 		var c string
 		var n int
 		rows.Scan(&c, &n)
-		perChannel[c] = n
+		got[c] = n
 	}
 	rows.Close()
-	for _, c := range []string{"sms", "phone", "push", "email"} {
-		if perChannel[c] == 0 {
-			t.Errorf("no %s notifications among %v", c, perChannel)
-		}
+	if !maps.Equal(got, want) || len(got) != 4 {
+		t.Errorf("notifications per channel %v, want %v", got, want)
 	}
 	if n := count(t, db, `select count(*) from notifications n anti join responders r using (source, responder_id)`); n != 0 {
 		t.Errorf("%d notifications name a person the responders table lacks", n)
 	}
-	var tz string
-	db.QueryRow(`select time_zone from responders where responder_id = '01952c09-d155-454a-ae85-0ebbc8da040b'`).Scan(&tz)
+	var tz, mailedEmail, mailedTZ string
+	db.QueryRow(`select time_zone from responders where responder_id = ?`, sampleUser).Scan(&tz)
 	if tz != "Asia/Novosibirsk" {
 		t.Errorf("sample user's time zone %q, want Asia/Novosibirsk", tz)
+	}
+	// morpheus is no user of the account: the recipient entry gives id and address only.
+	db.QueryRow(`select email, time_zone from responders where responder_id = ?`, sampleMailed).Scan(&mailedEmail, &mailedTZ)
+	if mailedEmail != "morpheus@opsgenie.com" || mailedTZ != "" {
+		t.Errorf("recipient without a user record stored with e-mail %q, zone %q; want morpheus@opsgenie.com and none", mailedEmail, mailedTZ)
 	}
 }
 
