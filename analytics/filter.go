@@ -4,31 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
-
-// where builds a WHERE clause for a filter over a table with month, team and rotation
-// columns. Clauses are fixed strings; every value is a ? argument.
-type where struct {
-	clauses []string
-	args    []any
-}
-
-func (w *where) add(clause string, args ...any) {
-	w.clauses = append(w.clauses, clause)
-	w.args = append(w.args, args...)
-}
-
-func (w *where) String() string {
-	if len(w.clauses) == 0 {
-		return "true"
-	}
-	return strings.Join(w.clauses, " and ")
-}
 
 // ParseMonth reads "YYYY-MM".
 func ParseMonth(param, v string) (time.Time, error) {
@@ -64,7 +43,8 @@ func (f Filter) Validate() error {
 }
 
 // check validates a filter once per query: its syntax, and that its team and rotation
-// exist in the history.
+// exist in the history. Every reader method calls it before its query, so a filter is
+// judged in this one place.
 func (s *Service) check(ctx context.Context, f Filter) error {
 	if err := f.Validate(); err != nil {
 		return err
@@ -78,27 +58,6 @@ func (s *Service) check(ctx context.Context, f Filter) error {
 		return s.mustExist(ctx, "rotation", "rotation", f.Rotation)
 	}
 	return nil
-}
-
-// periodWhere restricts a checked filter's query by month (column monthCol) and owner
-// (teamCol, rotationCol; "" to skip).
-func periodWhere(f Filter, monthCol, teamCol, rotationCol string) *where {
-	w := &where{}
-	if f.From != "" {
-		m, _ := ParseMonth("from", f.From)
-		w.add(monthCol+" >= ?", m)
-	}
-	if f.To != "" {
-		m, _ := ParseMonth("to", f.To)
-		w.add(monthCol+" <= ?", m)
-	}
-	if f.Team != "" && teamCol != "" {
-		w.add(teamCol+" = ?", f.Team)
-	}
-	if f.Rotation != "" && rotationCol != "" {
-		w.add(rotationCol+" = ?", f.Rotation)
-	}
-	return w
 }
 
 func (s *Service) mustExist(ctx context.Context, param, column, value string) error {
@@ -115,11 +74,52 @@ func (s *Service) mustExist(ctx context.Context, param, column, value string) er
 
 func quote(s string) string { return `"` + s + `"` }
 
-func limitClause(f Filter) string {
-	if f.Limit > 0 {
-		return " limit " + strconv.Itoa(f.Limit)
+// period is a checked filter as the period queries' first four arguments (sql/queries):
+// from_month and to_month as the first of the month (nil: no bound), team and rotation
+// (nil: any).
+func period(f Filter) []any {
+	return []any{monthArg(f.From), monthArg(f.To), textArg(f.Team), textArg(f.Rotation)}
+}
+
+func monthArg(v string) any {
+	if v == "" {
+		return nil
 	}
-	return ""
+	t, _ := ParseMonth("", v) // checked by Validate
+	return t
+}
+
+func textArg(v string) any {
+	if v == "" {
+		return nil
+	}
+	return v
+}
+
+// limitArg is a list query's max_rows: nil for all rows.
+func limitArg(f Filter) any {
+	if f.Limit > 0 {
+		return f.Limit
+	}
+	return nil
+}
+
+// list runs one query and scans each row with scan.
+func list[T any](ctx context.Context, s *Service, query string, args []any, scan func(*sql.Rows, *T) error) ([]T, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		var v T
+		if err := scan(rows, &v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // wrap turns "the models are not built" into ENOTBUILT.

@@ -279,3 +279,43 @@ func TestGoldenQueries(t *testing.T) {
 		})
 	}
 }
+
+// coveredBy names, for every period query in sql/queries, the golden file in
+// testdata/queries that holds its answers (through the Service method that runs it).
+var coveredBy = map[string]string{
+	"goal_months":          "monthly_goal",
+	"rule_stats":           "rule_stats",
+	"rule_history":         "rule_history",
+	"incident_list":        "incidents",
+	"page_list":            "pages",
+	"window_counts":        "windows",
+	"runbook_coverage":     "coverage",
+	"responder_load":       "responders",
+	"fairness_months":      "fairness",
+	"interruption_heatmap": "heatmap",
+	"response_times":       "response",
+	"judged_scope":         "path_to_goal",
+	"judged_goal":          "path_to_goal",
+	"path_to_goal_rules":   "path_to_goal",
+	"what_if":              "what_if",
+	"pace":                 "pace",
+	"overview":             "overview",
+}
+
+// TestEveryQueryHasAGoldenFile keeps a new period query from arriving without one.
+func TestEveryQueryHasAGoldenFile(t *testing.T) {
+	qs, err := sqlmodels.Queries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range qs {
+		golden, ok := coveredBy[q.Name]
+		if !ok {
+			t.Errorf("sql/queries/%s.sql has no golden file: add its Service method to TestGoldenQueries and to coveredBy", q.Name)
+			continue
+		}
+		if _, err := os.Stat(filepath.Join("testdata", "queries", golden+".golden.json")); err != nil {
+			t.Errorf("%s: %v", q.Name, err)
+		}
+	}
+}

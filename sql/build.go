@@ -174,5 +174,5 @@ func Run(ctx context.Context, tx *sql.Tx) ([]ModelRun, error) {
 		run.Duration = time.Since(start)
 		runs = append(runs, run)
 	}
-	return runs, nil
+	return runs, createQueries(ctx, tx)
 }
