@@ -75,6 +75,32 @@ func TestCollectorSections(t *testing.T) {
 	}
 }
 
+func TestGrafanaOnCallSource(t *testing.T) {
+	c, err := Parse([]byte(`sources:
+  - name: irm
+    kind: grafana_oncall
+    api_url: https://oncall-prod-eu-west-0.grafana.net/oncall
+    grafana_url: https://example.grafana.net
+`), "s.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.Sources[0]
+	if s.CredentialVar() != "GRAFANA_ONCALL_TOKEN" || s.GrafanaURL != "https://example.grafana.net" || s.Every() != DefaultSyncEvery {
+		t.Errorf("grafana_oncall source: credential %s, grafana_url %q, every %v", s.CredentialVar(), s.GrafanaURL, s.Every())
+	}
+	for _, c := range []struct{ doc, want string }{
+		{"sources:\n  - {name: irm, kind: grafana_oncall}\n", "sources[0].api_url: required for grafana_oncall"},
+		{"sources:\n  - {name: pd, kind: pagerduty, grafana_url: https://example.grafana.net}\n", "sources[0].grafana_url: only grafana_oncall sources"},
+		{"sources:\n  - {name: irm, kind: grafana_oncall, api_url: https://oncall.example, grafana_url: example.grafana.net}\n", `sources[0].grafana_url: want the stack's http:// or https:// URL, got "example.grafana.net"`},
+	} {
+		_, err := Parse([]byte(c.doc), "a.yaml")
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q\n  error = %v\n  want it to contain %q", c.doc, err, c.want)
+		}
+	}
+}
+
 func TestSources(t *testing.T) {
 	c, err := Parse([]byte(`sources:
   - name: pagerduty-eu
@@ -111,7 +137,7 @@ func TestSources(t *testing.T) {
 		{"sources:\n  - {name: PD EU, kind: pagerduty}\n", `sources[0].name: want lower-case letters`},
 		{"sources:\n  - {name: pd, kind: pagerduty}\n  - {name: pd, kind: opsgenie}\n", `sources[1].name: "pd" is used by an earlier source`},
 		{"sources:\n  - {name: alertmanager, kind: pagerduty}\n", `sources[0].name: "alertmanager" is the Alertmanager receiver's source name`},
-		{"sources:\n  - {name: pd, kind: victorops}\n", `sources[0].kind: want pagerduty or opsgenie, got "victorops"`},
+		{"sources:\n  - {name: pd, kind: victorops}\n", `sources[0].kind: want pagerduty, opsgenie or grafana_oncall, got "victorops"`},
 		{"sources:\n  - {name: pd, kind: pagerduty, credential_env: u+abcdef123}\n", "sources[0].credential_env: want the name of an environment variable"},
 		{"sources:\n  - {name: pd, kind: pagerduty, api_url: api.pagerduty.com}\n", `sources[0].api_url: want an http:// or https:// URL, got "api.pagerduty.com"`},
 		{"sources:\n  - {name: pd, kind: pagerduty, since: last year}\n", `sources[0].since: want a date (2025-01-01), days (90d) or an RFC 3339 time, got "last year"`},

@@ -8,8 +8,9 @@ import (
 
 // Source kinds that `alertlens serve` can sync on a schedule.
 const (
-	KindPagerDuty = "pagerduty"
-	KindOpsgenie  = "opsgenie"
+	KindPagerDuty     = "pagerduty"
+	KindOpsgenie      = "opsgenie"
+	KindGrafanaOnCall = "grafana_oncall"
 )
 
 // DefaultSyncEvery is how often a scheduled source syncs when sync_every is not set.
@@ -24,13 +25,16 @@ const MinSyncEvery = 10 * time.Second
 // under, so it must stay the same for the life of the history.
 type Source struct {
 	Name          string `yaml:"name"`
-	Kind          string `yaml:"kind"`           // pagerduty | opsgenie
+	Kind          string `yaml:"kind"`           // pagerduty | opsgenie | grafana_oncall
 	CredentialEnv string `yaml:"credential_env"` // the variable holding the token
 	APIURL        string `yaml:"api_url"`
 	Since         string `yaml:"since"`      // first backfill start: 2025-01-01, 90d or RFC 3339
 	SyncEvery     string `yaml:"sync_every"` // a Go duration: 5m, 1h
 	// AliasIsRule (opsgenie) says each alert rule sends one fixed alias.
 	AliasIsRule bool `yaml:"alias_is_rule"`
+	// GrafanaURL (grafana_oncall) is the Grafana stack a service account token belongs
+	// to, sent as X-Grafana-URL; an OnCall API key needs none.
+	GrafanaURL string `yaml:"grafana_url"`
 }
 
 // Every is the source's sync interval.
@@ -47,8 +51,11 @@ func (s Source) CredentialVar() string {
 	if s.CredentialEnv != "" {
 		return s.CredentialEnv
 	}
-	if s.Kind == KindOpsgenie {
+	switch s.Kind {
+	case KindOpsgenie:
 		return "OPSGENIE_API_KEY"
+	case KindGrafanaOnCall:
+		return "GRAFANA_ONCALL_TOKEN"
 	}
 	return "PAGERDUTY_TOKEN"
 }
@@ -82,8 +89,17 @@ func (c *Config) validateSources(add func(key, format string, args ...any)) {
 			add(key+".name", "%q is the Alertmanager receiver's source name (alertmanager.source)", s.Name)
 		}
 		seen[s.Name] = true
-		if s.Kind != KindPagerDuty && s.Kind != KindOpsgenie {
-			add(key+".kind", "want %s or %s, got %q", KindPagerDuty, KindOpsgenie, s.Kind)
+		if s.Kind != KindPagerDuty && s.Kind != KindOpsgenie && s.Kind != KindGrafanaOnCall {
+			add(key+".kind", "want %s, %s or %s, got %q", KindPagerDuty, KindOpsgenie, KindGrafanaOnCall, s.Kind)
+		}
+		if s.Kind == KindGrafanaOnCall && s.APIURL == "" {
+			// OnCall has no one host: each stack or install has its own API URL.
+			add(key+".api_url", "required for grafana_oncall: the OnCall API URL from OnCall → Settings (Grafana Cloud IRM: IRM → Settings → Admin & API)")
+		}
+		if s.GrafanaURL != "" && s.Kind != KindGrafanaOnCall {
+			add(key+".grafana_url", "only grafana_oncall sources take a Grafana stack URL")
+		} else if s.GrafanaURL != "" && !httpURL.MatchString(s.GrafanaURL) {
+			add(key+".grafana_url", "want the stack's http:// or https:// URL, got %q", s.GrafanaURL)
 		}
 		if s.CredentialEnv != "" && !envName.MatchString(s.CredentialEnv) {
 			// not quoted back: it may be a credential pasted here by mistake

@@ -17,6 +17,7 @@ import (
 
 	"github.com/alertlens/alertlens/config"
 	"github.com/alertlens/alertlens/ingest"
+	"github.com/alertlens/alertlens/ingest/grafanaoncall"
 	"github.com/alertlens/alertlens/ingest/live"
 	"github.com/alertlens/alertlens/ingest/opsgenie"
 	"github.com/alertlens/alertlens/ingest/pagerduty"
@@ -67,6 +68,25 @@ func syncOpsgenie(ctx context.Context, db *sql.DB, gate *ingest.Gate, source str
 		Stored: map[string]int64{"incidents": int64(st.Alerts)}, New: map[string]int64{"incidents": st.NewAlerts}}, nil
 }
 
+// syncGrafanaOnCall runs one sync of a Grafana OnCall (or Cloud IRM) organisation into
+// db, its commits through gate.
+func syncGrafanaOnCall(ctx context.Context, db *sql.DB, gate *ingest.Gate, source string, opts grafanaoncall.Options) (live.SyncResult, error) {
+	c, err := grafanaoncall.New(opts)
+	if err != nil {
+		return live.SyncResult{}, err
+	}
+	began := time.Now()
+	var rep grafanaoncall.Report
+	err = withWriter(ctx, db, gate, source, func(w *ingest.Writer) (err error) {
+		rep, err = c.Sync(ctx, db, w)
+		return err
+	})
+	if err != nil {
+		return live.SyncResult{}, err
+	}
+	return live.SyncResult{Summary: rep.Summary(source, time.Since(began)), Requests: rep.Requests, Stored: rep.Stored, New: rep.New}, nil
+}
+
 // withWriter runs fn with a writer of source whose commits go through gate.
 func withWriter(ctx context.Context, db *sql.DB, gate *ingest.Gate, source string, fn func(*ingest.Writer) error) error {
 	w, err := ingest.NewWriter(ctx, db, source)
@@ -106,6 +126,15 @@ func scheduledJobs(cfg *config.Config, db *sql.DB, logger *slog.Logger) ([]live.
 				}
 				return syncOpsgenie(ctx, db, gate, src.Name, opsgenie.Config{APIURL: src.APIURL, Key: secret, Since: since,
 					Overlap: time.Hour, Window: 7 * 24 * time.Hour, AliasIsRule: src.AliasIsRule, Progress: progress})
+			}
+		case config.KindGrafanaOnCall:
+			run = func(ctx context.Context, gate *ingest.Gate) (live.SyncResult, error) {
+				since, err := ingest.ParseSince(firstNonEmpty(src.Since, "365d"), time.Now())
+				if err != nil {
+					return live.SyncResult{}, err
+				}
+				return syncGrafanaOnCall(ctx, db, gate, src.Name, grafanaoncall.Options{APIURL: src.APIURL, Token: secret,
+					GrafanaURL: src.GrafanaURL, Since: since, Progress: progress})
 			}
 		default:
 			return nil, fmt.Errorf("sources[%d] %s: unknown kind %q", i, src.Name, src.Kind)
