@@ -2,6 +2,7 @@ package analytics_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -58,5 +59,40 @@ func TestMostLoadedOfEqualsIsFirstByName(t *testing.T) {
 	}
 	if len(rows) != 1 || rows[0].People != 2 || rows[0].MaxLoad != 1 || rows[0].MostLoaded != "Adam" {
 		t.Errorf("fairness = %+v, want night-oncall in 2026-01: 2 people, at most 1 interruption, Adam", rows)
+	}
+}
+
+// The golden history's web-oncall has 5 after-hours pages in March 2026: 4 of the CPU
+// rule, each resolved 31 min after creation, and 1 payment page. A 10-minute delay on the
+// CPU rule removes none of them (5 -> 5). Naming the CPU rule twice used to count its
+// surviving incidents once per change (5 -> 9 after a "fix"); it is now refused, naming
+// the rule and both changes.
+func TestWhatIfRefusesARuleNamedTwice(t *testing.T) {
+	_, svc := buildGolden(t)
+	ctx := context.Background()
+	f := analytics.Filter{Rotation: "web-oncall", From: "2026-03", To: "2026-03"}
+	rules, err := svc.Rules(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpu := rules[0]
+	if cpu.Rule != "cpu high on <host>" || cpu.AfterHoursPages != 4 {
+		t.Fatalf("first rule = %+v, want the CPU rule with 4 after-hours pages", cpu)
+	}
+	delay := analytics.RuleChange{RuleID: cpu.RuleID, Action: analytics.WhatIfDelay, DelayMinutes: 10}
+	once, err := svc.WhatIf(ctx, f, []analytics.RuleChange{delay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range once {
+		if m.ScopeType == analytics.ScopeRotation && (m.AfterHoursPages != 5 || m.AfterHoursPagesAfter != 5) {
+			t.Errorf("a 10-minute delay: %+v, want 5 -> 5", m)
+		}
+	}
+	_, err = svc.WhatIf(ctx, f, []analytics.RuleChange{delay, {RuleID: cpu.RuleID, Action: analytics.WhatIfRemove}})
+	var e *analytics.Error
+	if !errors.As(err, &e) || e.Code != analytics.EINVALID || e.Param != "changes[1].rule_id" ||
+		!strings.Contains(e.Message, cpu.RuleID) || !strings.Contains(e.Message, "changes[0]") {
+		t.Errorf("the CPU rule named twice: err = %v, want EINVALID on changes[1].rule_id naming %s and changes[0]", err, cpu.RuleID)
 	}
 }

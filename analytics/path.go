@@ -49,7 +49,7 @@ func (s *Service) PathToGoal(ctx context.Context, f Filter) (PathToGoal, error) 
 
 // WhatIf recomputes monthly after-hours and sleep-hours pages with the proposed rule
 // changes, for the organisation and the filter's rotation or team
-// (sql/queries/what_if.sql):
+// (sql/queries/what_if.sql). Each rule may be named once (EINVALID otherwise):
 //   - remove: the rule's incidents disappear;
 //   - business_hours_only: the rule pages in business hours only, so its after-hours
 //     pages disappear (they become low urgency);
@@ -61,11 +61,18 @@ func (s *Service) WhatIf(ctx context.Context, f Filter, changes []RuleChange) ([
 	}
 	var ruleIDs, actions []string
 	var delays []int64
+	seen := map[string]int{} // rule id -> index of its change
 	for i, c := range changes {
 		param := "changes[" + strconv.Itoa(i) + "]"
 		if c.RuleID == "" {
 			return nil, invalid(param+".rule_id", "required")
 		}
+		// Two changes to one rule have no single meaning (remove it and delay it?), and
+		// counting the rule once per change made a "fix" add pages.
+		if j, dup := seen[c.RuleID]; dup {
+			return nil, invalid(param+".rule_id", "rule %q is named twice, in changes[%d] and changes[%d]: give each rule one change", c.RuleID, j, i)
+		}
+		seen[c.RuleID] = i
 		switch c.Action {
 		case WhatIfRemove, WhatIfBusinessHours:
 		case WhatIfDelay:

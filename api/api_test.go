@@ -248,6 +248,7 @@ func TestBadParameters(t *testing.T) {
 		{"POST", "/api/v1/whatif", `{"changes":[{"rule_id":"x","action":"zap"}]}`, "changes[0].action"},
 		{"POST", "/api/v1/whatif", `{"changes":[{"rule_id":"x","action":"delay"}]}`, "changes[0].delay_minutes"},
 		{"POST", "/api/v1/whatif", `{"filter":{"from":"2026-1"},"changes":[]}`, "from"},
+		{"POST", "/api/v1/whatif", `{"changes":[{"rule_id":"x","action":"remove"},{"rule_id":"x","action":"delay","delay_minutes":5}]}`, "changes[1].rule_id"},
 		{"POST", "/api/v1/whatif", `not json`, "body"},
 	}
 	for _, c := range cases {
