@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -64,6 +65,9 @@ func syncOpsgenie(ctx context.Context, db *sql.DB, gate *ingest.Gate, source str
 	}
 	summary := fmt.Sprintf("%s: %d alerts fetched (%d new, %d unchanged not fetched again), %d notifications, %d acknowledgements from logs, %d users, %d teams; %d requests in %.1f s\n",
 		source, st.Alerts, st.NewAlerts, st.Unchanged, st.Notifications, st.Acks, st.Users, st.Teams, st.Requests, time.Since(began).Seconds())
+	if len(st.Skipped) > 0 {
+		summary += fmt.Sprintf("%s: skipped what the key may not read: %s\n", source, strings.Join(st.Skipped, "; "))
+	}
 	return live.SyncResult{Summary: summary, Requests: st.Requests,
 		Stored: map[string]int64{"incidents": int64(st.Alerts)}, New: map[string]int64{"incidents": st.NewAlerts}}, nil
 }
