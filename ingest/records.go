@@ -103,6 +103,17 @@ type Review struct {
 	ReviewedAt time.Time // zero when unknown
 }
 
+// Shift is a stretch of time one person was on call for a rotation at an escalation
+// level, as the source's schedule says (not who was paged: that is Notification).
+type Shift struct {
+	ID              string // the source's id, else one derived from the fields below
+	ResponderID     string
+	Rotation        string
+	EscalationLevel int // 1 is the first tier
+	StartsAt        time.Time
+	EndsAt          time.Time // after StartsAt
+}
+
 // Raw is a fetched record exactly as the source sent it.
 type Raw struct {
 	Kind    string

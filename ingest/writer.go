@@ -53,6 +53,8 @@ var tables = []table{
 	{"incident_events", []string{"source", "incident_id", "event_id", "kind", "responder_id", "occurred_at", "detail"},
 		[]string{"source", "incident_id", "event_id"}},
 	{"reviews", []string{"source", "incident_id", "tag", "note", "reviewer", "reviewed_at"}, []string{"source", "incident_id"}},
+	{"oncall_shifts", []string{"source", "shift_id", "responder_id", "rotation", "escalation_level", "starts_at", "ends_at"},
+		[]string{"source", "shift_id"}},
 }
 
 const (
@@ -63,6 +65,7 @@ const (
 	tNotifications
 	tEvents
 	tReviews
+	tShifts
 )
 
 // Counts tells, per table, how many distinct records a commit stored and how many of
@@ -192,6 +195,11 @@ func (w *Writer) Event(e Event) error {
 // Review stages a review verdict.
 func (w *Writer) Review(r Review) error {
 	return w.append(tReviews, r.IncidentID, r.Tag, r.Note, r.Reviewer, nullTime(r.ReviewedAt))
+}
+
+// Shift stages one on-call shift.
+func (w *Writer) Shift(s Shift) error {
+	return w.append(tShifts, s.ID, s.ResponderID, s.Rotation, int32(s.EscalationLevel), s.StartsAt.UTC(), s.EndsAt.UTC())
 }
 
 // Begin opens a transaction that the following Flushes write into and Commit ends: a

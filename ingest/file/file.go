@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -259,6 +260,7 @@ type parsed struct {
 	incident     ingest.Incident
 	notification ingest.Notification
 	review       ingest.Review
+	shift        ingest.Shift
 	err          error
 }
 
@@ -276,6 +278,8 @@ func (p *parsed) stage(w *ingest.Writer) error {
 		return w.Incident(p.incident)
 	case "notification":
 		return w.Notification(p.notification)
+	case "oncall_shift":
+		return w.Shift(p.shift)
 	}
 	return w.Review(p.review)
 }
@@ -313,10 +317,12 @@ func parseLine(text []byte) parsed {
 		p.err = parseNotification(&p)
 	case "review":
 		p.err = parseReview(&p)
+	case "oncall_shift":
+		p.err = parseShift(&p)
 	case "":
-		p.err = lineErr("type", "missing; want one of responder, service, incident, notification, review")
+		p.err = lineErr("type", "missing; want one of responder, service, incident, notification, review, oncall_shift")
 	default:
-		p.err = lineErr("type", "unknown type %q; want one of responder, service, incident, notification, review", typ)
+		p.err = lineErr("type", "unknown type %q; want one of responder, service, incident, notification, review, oncall_shift", typ)
 	}
 	return p
 }
@@ -595,5 +601,61 @@ func parseReview(p *parsed) error {
 	}
 	p.rawID = r.Incident
 	p.review = ingest.Review{IncidentID: r.Incident, Tag: r.Tag, Note: r.Note, Reviewer: r.Reviewer, ReviewedAt: at}
+	return nil
+}
+
+type shiftRecord struct {
+	Type            string `json:"type"`
+	ID              string `json:"id"`
+	Responder       string `json:"responder"`
+	Rotation        string `json:"rotation"`
+	EscalationLevel *int   `json:"escalation_level"`
+	StartsAt        string `json:"starts_at"`
+	EndsAt          string `json:"ends_at"`
+}
+
+// maxShift bounds one shift: a longer one is almost surely a mistyped date, and would be
+// paid as weeks of on-call.
+const maxShift = 31 * 24 * time.Hour
+
+func parseShift(p *parsed) error {
+	var r shiftRecord
+	if err := decode(p.text, &r); err != nil {
+		return err
+	}
+	if err := required("responder", r.Responder); err != nil {
+		return err
+	}
+	if err := required("rotation", r.Rotation); err != nil {
+		return err
+	}
+	level := 1
+	if r.EscalationLevel != nil {
+		level = *r.EscalationLevel
+	}
+	if level < 1 || level > 20 {
+		return lineErr("escalation_level", "want 1 (the first tier) to 20, got %d", level)
+	}
+	start, err := parseTime("starts_at", r.StartsAt, true)
+	if err != nil {
+		return err
+	}
+	end, err := parseTime("ends_at", r.EndsAt, true)
+	if err != nil {
+		return err
+	}
+	if !end.After(start) {
+		return lineErr("ends_at", "%s is not after starts_at %s", r.EndsAt, r.StartsAt)
+	}
+	if end.Sub(start) > maxShift {
+		return lineErr("ends_at", "the shift lasts %s, over the 31 days one record may hold: split it", end.Sub(start))
+	}
+	// Without an id, a shift is keyed by what it is, so importing it again replaces it.
+	id := r.ID
+	if id == "" {
+		id = strings.Join([]string{r.Responder, r.Rotation, strconv.Itoa(level), start.Format(time.RFC3339)}, "|")
+	}
+	p.rawID = id
+	p.shift = ingest.Shift{ID: id, ResponderID: r.Responder, Rotation: r.Rotation, EscalationLevel: level, StartsAt: start, EndsAt: end}
 	return nil
 }
