@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -61,7 +62,7 @@ file, line and what was wrong, and the database keeps what it had. Run
 					paths = append(paths, p)
 				}
 			}
-			printCoverage(cmd.OutOrStdout(), paths)
+			printCoverage(cmd.OutOrStdout(), cmd.ErrOrStderr(), paths)
 			if dryRun {
 				return nil
 			}
@@ -91,15 +92,14 @@ file, line and what was wrong, and the database keeps what it had. Run
 	return cmd
 }
 
-// printCoverage prints a line per file and the total runbook coverage.
-func printCoverage(out io.Writer, paths []rules.Path) {
+// printCoverage prints a line per rule file and the total runbook coverage to out, and
+// to warn a line per kind of file that was skipped (a repository's root holds CI
+// configs, Alertmanager configs and Helm templates beside its rules).
+func printCoverage(out, warn io.Writer, paths []rules.Path) {
 	var files, alerting, withRunbook, recording int
+	skipped := map[rules.Skip][]string{}
 	for _, p := range paths {
 		for _, f := range p.Files {
-			if f.NotRules {
-				fmt.Fprintf(out, "%s: no rule groups, skipped\n", f.Name)
-				continue
-			}
 			files++
 			alerting += len(f.Alerting)
 			withRunbook += f.WithRunbook()
@@ -107,6 +107,36 @@ func printCoverage(out io.Writer, paths []rules.Path) {
 			fmt.Fprintf(out, "%s: %d alerting rules, %d with a runbook, %d recording rules skipped\n",
 				f.Name, len(f.Alerting), f.WithRunbook(), f.Recording)
 		}
+		for _, s := range p.Skipped {
+			skipped[s.Reason] = append(skipped[s.Reason], s.Name)
+		}
+	}
+	for _, k := range []rules.Skip{rules.SkipNoGroups, rules.SkipInvalid, rules.SkipTemplate, rules.SkipTestdata} {
+		names := skipped[k]
+		if len(names) == 0 {
+			continue
+		}
+		what := "file"
+		if k == rules.SkipTestdata {
+			what = "folder"
+		}
+		if len(names) > 1 {
+			what += "s"
+		}
+		shown := names
+		more := ""
+		if len(names) > 5 {
+			shown, more = names[:5], fmt.Sprintf(" … and %d more", len(names)-5)
+		}
+		fmt.Fprintf(warn, "skipped %d %s that %s: %s%s\n", len(names), what, k.Summary(len(names) > 1), strings.Join(shown, ", "), more)
+	}
+	for _, a := range rules.Ambiguities(paths) {
+		places := make([]string, len(a.Places))
+		for i, pl := range a.Places {
+			places[i] = fmt.Sprintf("%s:%d (group %s)", pl.File, pl.Line, pl.Group)
+		}
+		fmt.Fprintf(warn, "alert %s: %d definitions that one alert can match equally well give different runbooks, so its incidents take none of them: %s\n",
+			a.Rule, len(a.Places), strings.Join(places, ", "))
 	}
 	coverage := "no alerting rules"
 	if alerting > 0 {

@@ -43,8 +43,15 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if file.NotRules && (len(file.Alerting) > 0 || file.Recording > 0) {
-			t.Errorf("not a rule file, yet %d alerting and %d recording rules", len(file.Alerting), file.Recording)
+		if file.Skip != SkipNone {
+			// Skipped, not refused: what is refused when the file is named explicitly
+			// must still name the file.
+			if e := file.skipErr; e == nil || e.File != "f.yml" || e.Line < 0 || e.Msg == "" {
+				t.Fatalf("skipped (%v) with the reason %+v", file.Skip, e)
+			}
+			if len(file.Alerting) > 0 || file.Recording > 0 {
+				t.Errorf("not a rule file (%v), yet %d alerting rules", file.Skip, len(file.Alerting))
+			}
 		}
 		if n := file.WithRunbook(); n > len(file.Alerting) {
 			t.Errorf("%d rules with a runbook out of %d", n, len(file.Alerting))

@@ -191,48 +191,206 @@ func TestDurations(t *testing.T) {
 	}
 }
 
+// One bad file per case in testdata/bad, with the exact error it gets, as
+// Alertmanager's config tests and pint keep theirs: a change in a message or a line
+// number shows in review. Every file is a rule file (or named explicitly), so each is
+// refused, not skipped.
 func TestBadFilesNameFileAndLine(t *testing.T) {
-	cases := []struct{ name, yaml, want string }{
-		{"bad duration", "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    for: 5x\n",
-			`bad.yml:6: alert A: for: want a Prometheus duration such as 5m, 1h30m or 2d, got "5x"`},
-		{"out of order duration", "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    for: 30m1h\n",
-			`bad.yml:6: alert A: for: want a Prometheus duration such as 5m, 1h30m or 2d, got "30m1h"`},
-		{"no expr", "groups:\n- name: g\n  rules:\n  - alert: A\n    for: 5m\n", `bad.yml:4: alert A: expr is missing`},
-		{"both", "groups:\n- name: g\n  rules:\n  - alert: A\n    record: r\n    expr: up\n",
-			`bad.yml:4: group g: a rule has both alert: A and record: r; want one`},
-		{"neither", "groups:\n- name: g\n  rules:\n  - expr: up\n", `bad.yml:4: group g: a rule needs alert: (or record:)`},
-		{"no group name", "groups:\n- rules:\n  - alert: A\n    expr: up\n", `bad.yml:2: rule group: name is missing`},
-		{"groups not a list", "groups:\n  name: g\n", `bad.yml:2: groups: want a list of rule groups, got Mapping`},
-		{"rules not a list", "groups:\n- name: g\n  rules: up\n", `bad.yml:3: group g: rules: want a list of rules, got String`},
-		{"misspelt key", "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    lables:\n      severity: page\n",
-			`bad.yml:6: group g: rule: unknown field "lables"`},
-		{"labels a list", "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    labels: [a, b]\n",
-			"bad.yml:6: group g: rule: "},
-		{"syntax", "groups:\n- name: g\n  rules:\n  - alert: A\n   expr: up\n", "bad.yml:5: not valid YAML: "},
-		{"crd with bad rule in second document",
-			"apiVersion: v1\nkind: ConfigMap\n---\napiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nspec:\n  groups:\n  - name: g\n    rules:\n    - alert: A\n      expr: up\n      for: soon\n",
-			`bad.yml:12: alert A: for: want a Prometheus duration such as 5m, 1h30m or 2d, got "soon"`},
-		{"no rules at all", "apiVersion: v1\nkind: ConfigMap\n",
-			"bad.yml: no rule groups: want top-level groups: (a Prometheus rule file) or a kind: PrometheusRule resource"},
+	const dur = "want a Prometheus duration such as 5m, 1h30m or 2d, got"
+	cases := map[string]string{
+		"after-comments.yml":                      `8: alert A: for: ` + dur + ` "1x"`,
+		"alert-and-record.yml":                    `4: group g: a rule has both alert: A and record: r; want one`,
+		"bad-duration.yml":                        `6: alert A: for: ` + dur + ` "5x"`,
+		"duplicate-annotation.yml":                `10: not valid YAML: mapping key "summary" already defined at [9:7]`,
+		"duration-after-block-expr.yml":           `7: alert A: for: ` + dur + ` "5 minutes"`,
+		"duration-out-of-order.yml":               `6: alert A: for: ` + dur + ` "30m1h"`,
+		"for-a-list.yml":                          `6: group g: rule: cannot unmarshal []interface {} into Go struct field ruleFields.For of type string`,
+		"group-key-rule-for-rules.yml":            `3: group node: unknown key "rule", did you mean "rules"?`,
+		"group-key-unknown.yml":                   `7: group disk: unknown key "evaluation_interval"; a rule group takes name, interval, query_offset, limit, labels and rules (and the extensions of Thanos, Mimir and vmalert)`,
+		"groups-not-a-list.yml":                   `1: groups: want a list of rule groups, got Mapping`,
+		"groups-without-rules.yml":                `1: groups: no group has rules:; want a list of rule groups (name: and rules:)`,
+		"helm-template.yaml":                      `1: not valid YAML: could not find flow map content (it holds {{ }}: a template, such as a Helm chart's, is read once rendered: helm template ... > rules.yaml)`,
+		"labels-a-list.yml":                       `6: group g: rule: sequence was used where mapping is expected`,
+		"misspelt-after-document-start.yml":       `7: group g: rule: unknown field "keep_firing"`,
+		"misspelt-rule-key.yml":                   `6: group g: rule: unknown field "lables"`,
+		"neither-alert-nor-record.yml":            `4: group g: a rule needs alert: (or record:)`,
+		"no-expr.yml":                             `4: alert A: expr is missing`,
+		"no-group-name.yml":                       `2: rule group: name is missing`,
+		"no-rule-groups.yml":                      ` no rule groups: want top-level groups: (a Prometheus rule file) or a kind: PrometheusRule resource`,
+		"prometheusrule-bad-second-document.yaml": `12: alert A: for: ` + dur + ` "soon"`,
+		"rules-not-a-list.yml":                    `3: group g: rules: want a list of rules, got String`,
+		"syntax.yml":                              `5: not valid YAML: value is not allowed in this context`,
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			dir := t.TempDir()
-			name := filepath.Join(dir, "bad.yml")
-			os.WriteFile(name, []byte(c.yaml), 0o644)
-			t.Chdir(dir)
-			_, err := Read("bad.yml")
-			if err == nil {
-				t.Fatal("want an error")
+	files, err := filepath.Glob(filepath.Join("testdata", "bad", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != len(cases) {
+		t.Errorf("%d files in testdata/bad, %d cases: every file needs its expected error", len(files), len(cases))
+	}
+	for _, name := range files {
+		base := filepath.Base(name)
+		t.Run(base, func(t *testing.T) {
+			want, ok := cases[base]
+			if !ok {
+				t.Fatalf("no expected error for %s", name)
 			}
-			if strings.HasSuffix(c.want, ": ") {
-				if !strings.HasPrefix(err.Error(), c.want) {
-					t.Errorf("error\n got %s\nwant it to start with %s", err, c.want)
+			want = name + ":" + want
+			_, err := Read(name)
+			if err == nil || err.Error() != want {
+				t.Errorf("error\n got %v\nwant %s", err, want)
+			}
+			// In a folder, a rule file that is broken still fails the import; the
+			// template and the file of no rule groups are skipped there instead.
+			dir := t.TempDir()
+			data, _ := os.ReadFile(name)
+			os.WriteFile(filepath.Join(dir, base), data, 0o644)
+			p, err := Read(dir)
+			switch base {
+			case "helm-template.yaml", "no-rule-groups.yml", "groups-without-rules.yml", "groups-not-a-list.yml":
+				if err != nil || len(p.Skipped) != 1 || len(p.Files) != 0 {
+					t.Errorf("in a folder: %v, skipped %+v, files %d; want it skipped", err, p.Skipped, len(p.Files))
 				}
-			} else if err.Error() != c.want {
-				t.Errorf("error\n got %s\nwant %s", err, c.want)
+			default:
+				if err == nil || !strings.HasSuffix(err.Error(), strings.TrimPrefix(want, name)) {
+					t.Errorf("in a folder: error %v, want the same as named alone", err)
+				}
 			}
 		})
+	}
+}
+
+// A repository's root, in small: two rule files beside an Alertmanager config, a
+// kustomization, a .travis.yml that is not YAML, a Helm template and a testdata folder
+// with a broken rule file. Counted by hand from the files.
+func TestTreeSkipsWhatIsNotRules(t *testing.T) {
+	root := filepath.Join("testdata", "tree")
+	p, err := Read(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range p.Files {
+		got = append(got, fmt.Sprintf("%s %d/%d/%d", strings.TrimPrefix(f.Name, root+"/"), len(f.Alerting), f.WithRunbook(), f.Recording))
+	}
+	want := []string{"rules/app-prometheusrule.yaml 1/1/0", "rules/node.rules.yml 2/1/1"}
+	if strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Errorf("rule files (alerting/with runbook/recording)\n got %v\nwant %v", got, want)
+	}
+	got = nil
+	for _, s := range p.Skipped {
+		got = append(got, fmt.Sprintf("%s: %s", strings.TrimPrefix(s.Name, root+"/"), s.Reason.Summary(false)))
+	}
+	want = []string{
+		".travis.yml: is not valid YAML and mentions no groups: or PrometheusRule",
+		"alertmanager.yml: holds no rule groups",
+		"charts/app/templates/prometheusrule.yaml: is a template ({{ }}) not valid as YAML or rules until rendered",
+		"kustomization.yaml: holds no rule groups",
+		"testdata: holds test fixtures (testdata)",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("skipped\n got %q\nwant %q", got, want)
+	}
+	// The template's rules are not half-read: nothing of it is kept.
+	for _, f := range p.Files {
+		for _, d := range f.Alerting {
+			if d.Rule == "AppDown" {
+				t.Errorf("the Helm template's AppDown was read: %+v", d)
+			}
+		}
+	}
+	node := p.Files[1].Alerting[0]
+	if node.Rule != "NodeDown" || node.Line != 4 || node.Team != "infra" ||
+		node.RunbookURL != "https://runbooks.example.com/node/{{ $labels.instance }}" {
+		t.Errorf("NodeDown: %+v", node)
+	}
+}
+
+// A template that is YAML but whose values are templates ({{ .Values.for }} quoted) is
+// skipped in a folder too: its rules are only valid once rendered.
+func TestTemplateThatParsesIsSkipped(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "rule.yaml"), []byte("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    for: \"{{ .Values.for }}\"\n"), 0o644)
+	p, err := Read(dir)
+	if err != nil || len(p.Files) != 0 || len(p.Skipped) != 1 || p.Skipped[0].Reason != SkipTemplate {
+		t.Errorf("error %v, files %+v, skipped %+v; want the template skipped", err, p.Files, p.Skipped)
+	}
+}
+
+func TestGroupKeysAndLabels(t *testing.T) {
+	f, err := Parse("g.yml", "/g.yml", []byte(`groups:
+- name: g
+  interval: 1m
+  query_offset: 30s
+  limit: 10
+  partial_response_strategy: warn
+  labels: {team: payments}
+  rules:
+  - alert: A
+    expr: up == 0
+    labels: {severity: page, team: other}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The group's labels are added to the rule's, overwriting them.
+	d := f.Alerting[0]
+	if d.Team != "payments" || d.Severity != "page" || len(d.Labels) != 2 || d.Line != 9 {
+		t.Errorf("definition %+v", d)
+	}
+	// groups: [] is a rule file with nothing in it yet, not another tool's YAML.
+	f, err = Parse("e.yml", "/e.yml", []byte("groups: []\n"))
+	if err != nil || f.Skip != SkipNone || len(f.Alerting) != 0 {
+		t.Errorf("groups: []: %v, %+v", err, f)
+	}
+}
+
+func TestAmbiguities(t *testing.T) {
+	f, err := Parse("a.yml", "/a.yml", []byte(`groups:
+- name: upstream
+  rules:
+  - alert: HighErrorRate
+    expr: errors > 1
+    labels: {severity: page}
+    annotations: {runbook_url: https://r/upstream}
+  - alert: HighErrorRate
+    expr: errors > 1
+    labels: {severity: page, team: payments}
+    annotations: {runbook_url: https://r/payments}
+  - alert: HighErrorRate
+    expr: errors > 1
+    labels: {severity: page, team: infra}
+    annotations: {runbook_url: https://r/infra}
+  - alert: DiskFull
+    expr: disk > 0.9
+    labels: {severity: page}
+    annotations: {runbook_url: https://r/disk-a}
+  - alert: DiskFull
+    expr: disk > 0.95
+    labels: {severity: page}
+    annotations: {runbook_url: https://r/disk-b}
+  - alert: Same
+    expr: a
+    annotations: {runbook_url: https://r/same}
+  - alert: Same
+    expr: b
+    annotations: {runbook_url: https://r/same}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// HighErrorRate's definitions are told apart by team (infra and payments cannot both
+	// be an alert's), and the upstream one sets fewer labels; DiskFull's two are equal
+	// for any alert and disagree; Same's agree.
+	var got []string
+	for _, a := range Ambiguities([]Path{{Files: []File{f}}}) {
+		for _, p := range a.Places {
+			got = append(got, fmt.Sprintf("%s a.yml:%d %s", a.Rule, p.Line, p.RunbookURL))
+		}
+	}
+	want := []string{"DiskFull a.yml:16 https://r/disk-a", "DiskFull a.yml:20 https://r/disk-b"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("ambiguities\n got %q\nwant %q", got, want)
 	}
 }
 
@@ -270,12 +428,12 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Files) != 2 {
-		t.Fatalf("%d files, want kustomization.yml and sub/multi.yaml: %+v", len(p.Files), p.Files)
+	if len(p.Files) != 1 {
+		t.Fatalf("%d rule files, want sub/multi.yaml: %+v", len(p.Files), p.Files)
 	}
-	k, m := p.Files[0], p.Files[1]
-	if k.Name != filepath.Join(dir, "kustomization.yml") || !k.NotRules {
-		t.Errorf("kustomization: %+v", k)
+	m := p.Files[0]
+	if len(p.Skipped) != 1 || p.Skipped[0].Name != filepath.Join(dir, "kustomization.yml") || p.Skipped[0].Reason != SkipNoGroups {
+		t.Errorf("skipped %+v, want kustomization.yml", p.Skipped)
 	}
 	if len(m.Alerting) != 2 || m.Recording != 1 || m.WithRunbook() != 1 ||
 		m.Alerting[0].RunbookURL != "https://wiki.example.com/A1" || m.Alerting[1].Team != "Platform" || m.Alerting[1].Severity != "page" {
