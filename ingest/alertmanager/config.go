@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
 )
 
 // Config is the alertmanager section of the organisation config.
@@ -23,6 +26,14 @@ type Config struct {
 	// must carry. Empty means no token is required. The token itself never goes in the
 	// config file.
 	TokenEnv string `yaml:"token_env"`
+	// RepeatInterval is Alertmanager's repeat_interval on the route to this receiver
+	// (the longest, if several): how often it re-sends an alert that is still firing.
+	// A Prometheus duration such as 4h.
+	RepeatInterval string `yaml:"repeat_interval"`
+	// StaleAfter is how long an episode may go without being re-sent before the models
+	// close it as ended at an unknown time (its resolve never came: muted by a silence,
+	// or lost). Default three repeat intervals.
+	StaleAfter string `yaml:"stale_after"`
 }
 
 // DefaultConfig is the configuration used for every key left unset.
@@ -32,7 +43,21 @@ func DefaultConfig() Config {
 		TeamLabel:      "team",
 		ServiceLabel:   "service",
 		HighSeverities: []string{"critical", "page", "high"},
+		RepeatInterval: "4h", // Alertmanager's own default
 	}
+}
+
+// staleAfter is StaleAfter, or three repeat intervals when unset. Three, so that a
+// resend that comes late (Alertmanager re-sends at the first group_interval tick after
+// repeat_interval, and a delivery can fail and be retried) does not close an episode
+// that is still firing. c must be valid.
+func (c Config) staleAfter() time.Duration {
+	if c.StaleAfter != "" {
+		d, _ := model.ParseDuration(c.StaleAfter)
+		return time.Duration(d)
+	}
+	d, _ := model.ParseDuration(c.RepeatInterval)
+	return 3 * time.Duration(d)
 }
 
 // UnmarshalYAML fills unset keys with their defaults and validates the result, so a
@@ -61,6 +86,9 @@ func (c Config) withDefaults() Config {
 	if len(c.HighSeverities) == 0 {
 		c.HighSeverities = d.HighSeverities
 	}
+	if c.RepeatInterval == "" {
+		c.RepeatInterval = d.RepeatInterval
+	}
 	return c
 }
 
@@ -87,6 +115,19 @@ func (c Config) Validate() error {
 	for i, s := range c.HighSeverities {
 		if strings.TrimSpace(s) == "" {
 			errs = append(errs, fmt.Errorf("alertmanager.high_severities[%d]: want a severity label value such as critical, got an empty string", i))
+		}
+	}
+	repeat, err := model.ParseDuration(c.RepeatInterval)
+	if err != nil || repeat <= 0 {
+		errs = append(errs, fmt.Errorf("alertmanager.repeat_interval: want a duration such as 4h (Alertmanager's repeat_interval for this receiver), got %q", c.RepeatInterval))
+	} else if c.StaleAfter != "" {
+		stale, err := model.ParseDuration(c.StaleAfter)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("alertmanager.stale_after: want a duration such as 12h, got %q", c.StaleAfter))
+		case stale < repeat:
+			// shorter than the resend period, it would close episodes still firing
+			errs = append(errs, fmt.Errorf("alertmanager.stale_after: want at least repeat_interval (%s), got %s", c.RepeatInterval, c.StaleAfter))
 		}
 	}
 	// The value is not quoted back: a user who pasted the token itself here must not

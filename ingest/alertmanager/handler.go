@@ -16,6 +16,8 @@ import (
 	"maps"
 	"net/http"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -316,29 +318,79 @@ func (h *Handler) incident(n notification, a alert) (ingest.Incident, ingest.Ser
 	if h.high[strings.ToLower(labels["severity"])] {
 		urgency = "high"
 	}
-	service := labels[h.cfg.ServiceLabel]
-	if service == "" {
-		service = n.receiver
-	}
-	// Marshalling maps sorts the keys, so a resend stores byte-identical JSON.
-	kept, _ := json.Marshal(map[string]map[string]string{"labels": labels, "annotations": annotations})
-
+	// Kept for the models: the labels match rule definitions and runbook patterns; the
+	// fingerprint and stale_after let them close an episode whose resolve never came
+	// (docs/sources.md). Marshalling maps sorts the keys, so a resend stores
+	// byte-identical JSON.
+	kept, _ := json.Marshal(map[string]map[string]string{
+		"labels":      labels,
+		"annotations": annotations,
+		"alertmanager": {
+			"fingerprint":         a.fingerprint,
+			"stale_after_seconds": strconv.Itoa(int(h.cfg.staleAfter() / time.Second)),
+		},
+	})
+	svc := h.service(n, labels)
 	inc := ingest.Incident{
 		ID:         a.incidentID(),
-		ServiceID:  service,
+		ServiceID:  svc.ID,
 		Title:      firstOf(annotations["summary"], annotations["description"], labels["alertname"], toLabelSet(labels).String()),
 		Urgency:    urgency,
 		CreatedAt:  a.startsAt,
 		Rule:       labels["alertname"],
-		RunbookURL: firstOf(annotations["runbook_url"], annotations["runbook"]),
+		RunbookURL: runbook(annotations, labels),
 		Labels:     kept,
 	}
 	if a.status == statusResolved {
 		// Alertmanager resolves an alert by itself when its condition clears.
 		inc.ResolvedAt, inc.ResolvedBy = a.endsAt, ingest.ResolvedByAuto
 	}
-	svc := ingest.Service{ID: service, Name: service, Team: labels[h.cfg.TeamLabel], Rotation: n.receiver}
 	return inc, svc
+}
+
+// service is the alert's service: its service label, else the receiver's name, and
+// apart for each value of the team label. METRICS.md keys an Alertmanager rule by
+// alertname plus the service and team labels, and the models key a rule by service
+// and name and take its team from the service: so alerts of two teams through one
+// receiver (or one shared service) are two services, "checkout/payments" and
+// "checkout/infra", each with its own team, and no alert overwrites another's team.
+func (h *Handler) service(n notification, labels map[string]string) ingest.Service {
+	name := labels[h.cfg.ServiceLabel]
+	if name == "" {
+		name = n.receiver
+	}
+	team := labels[h.cfg.TeamLabel]
+	id := name
+	if team != "" {
+		id = name + "/" + team
+	}
+	return ingest.Service{ID: id, Name: name, Team: team, Rotation: n.receiver}
+}
+
+// labelRef is a reference to one label in an annotation template, in the forms rule
+// files use: {{ $labels.instance }}, {{ .Labels.instance }}, {{ index $labels "instance" }}.
+var labelRef = regexp.MustCompile(`\{\{-?\s*(?:(?:\$labels|\.Labels)\.([A-Za-z_][A-Za-z0-9_]*)|index\s+(?:\$labels|\.Labels)\s+"([^"]*)")\s*-?\}\}`)
+
+// runbook is the alert's runbook link: annotation runbook_url, else runbook, with
+// label references expanded from the alert's labels. Prometheus expands them before
+// it sends an alert, but other senders and hand-written annotations pass them on as
+// written; a link that still holds {{ (an unknown label, a template function) leads
+// nowhere and counts as no runbook.
+func runbook(annotations, labels map[string]string) string {
+	for _, key := range []string{"runbook_url", "runbook"} {
+		link := strings.TrimSpace(annotations[key])
+		link = labelRef.ReplaceAllStringFunc(link, func(ref string) string {
+			m := labelRef.FindStringSubmatch(ref)
+			if v, ok := labels[m[1]+m[2]]; ok && v != "" {
+				return v
+			}
+			return ref
+		})
+		if link != "" && !strings.Contains(link, "{{") {
+			return link
+		}
+	}
+	return ""
 }
 
 func merged(common, own map[string]string) map[string]string {

@@ -21,9 +21,11 @@ import (
 	"github.com/alertlens/alertlens/ingest/ingesttest"
 )
 
+// sample reads one of the real payloads copied into testdata (SOURCES.md), so the
+// tests run in a fresh clone too.
 func sample(tb testing.TB, name string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(ingesttest.Formats(tb, "alertmanager"), name))
+	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -414,10 +416,10 @@ func TestFiringThenResolvedThenLateFiring(t *testing.T) {
 	}
 	inc := incidents(t, db)[id]
 	if inc.ResolvedAt != nil || inc.ResolvedBy != "" || inc.Urgency != "high" || inc.Title != "Pod checkout-7d9 is restarting" ||
-		inc.Service != "checkout" || inc.Runbook != "https://runbooks.example.com/KubePodCrashLooping" {
+		inc.Service != "checkout/Platform" || inc.Runbook != "https://runbooks.example.com/KubePodCrashLooping" {
 		t.Errorf("after firing: %+v", inc)
 	}
-	if s := services(t, db)["checkout"]; s != (serviceRow{"checkout", "Platform", "platform-oncall"}) {
+	if s := services(t, db)["checkout/Platform"]; s != (serviceRow{"checkout", "Platform", "platform-oncall"}) {
 		t.Errorf("service %+v", s)
 	}
 
@@ -646,4 +648,64 @@ func BenchmarkDelivery(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/19, "µs/alert")
+}
+
+func TestRunbookTemplates(t *testing.T) {
+	labels := map[string]string{"alertname": "NodeDown", "instance": "db-7:9100", "job": "node", "service": "ledger"}
+	for _, c := range []struct {
+		name        string
+		annotations map[string]string
+		want        string
+	}{
+		{"plain", map[string]string{"runbook_url": " https://r.example.com/node "}, "https://r.example.com/node"},
+		{"$labels", map[string]string{"runbook_url": "https://r.example.com/{{ $labels.job }}/{{$labels.instance}}"}, "https://r.example.com/node/db-7:9100"},
+		{".Labels and trim markers", map[string]string{"runbook_url": "https://r.example.com/{{- .Labels.service -}}"}, "https://r.example.com/ledger"},
+		{"index", map[string]string{"runbook": `https://r.example.com/{{ index $labels "job" }}`}, "https://r.example.com/node"},
+		// A label the alert does not carry, or a template function: the link leads
+		// nowhere, so it is no runbook; the other annotation is taken if it is one.
+		{"unknown label", map[string]string{"runbook_url": "https://r.example.com/{{ $labels.pod }}"}, ""},
+		{"function", map[string]string{"runbook_url": "https://r.example.com/{{ $labels.job | toUpper }}"}, ""},
+		{"refused, then runbook", map[string]string{"runbook_url": "https://r.example.com/{{ $labels.pod }}", "runbook": "https://wiki.example.com/node"}, "https://wiki.example.com/node"},
+		{"none", map[string]string{"summary": "Node down"}, ""},
+	} {
+		if got := runbook(c.annotations, labels); got != c.want {
+			t.Errorf("%s: runbook %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// Two teams' alerts of one name through one receiver, without a service label, and
+// two teams' alerts on one shared service, in one delivery: each alert keeps its team.
+func TestTeamPerAlert(t *testing.T) {
+	db := ingesttest.OpenDB(t)
+	alert := func(fp string, labels map[string]string) map[string]any {
+		return map[string]any{"status": "firing", "labels": labels, "annotations": map[string]string{},
+			"startsAt": "2026-03-29T00:30:00Z", "fingerprint": fp}
+	}
+	body, _ := json.Marshal(map[string]any{"version": "4", "status": "firing", "receiver": "web-oncall",
+		"alerts": []map[string]any{
+			alert("0000000000000001", map[string]string{"alertname": "HighErrorRate", "team": "payments"}),
+			alert("0000000000000002", map[string]string{"alertname": "HighErrorRate", "team": "infra"}),
+			alert("0000000000000003", map[string]string{"alertname": "QueueBacklog", "service": "checkout", "team": "payments"}),
+			alert("0000000000000004", map[string]string{"alertname": "QueueBacklog", "service": "checkout", "team": "infra"}),
+			alert("0000000000000005", map[string]string{"alertname": "QueueBacklog", "service": "checkout"}),
+		}})
+	mustPost(t, newHandler(t, db, Config{}, nil), body)
+	want := map[string]serviceRow{
+		"web-oncall/payments": {"web-oncall", "payments", "web-oncall"},
+		"web-oncall/infra":    {"web-oncall", "infra", "web-oncall"},
+		"checkout/payments":   {"checkout", "payments", "web-oncall"},
+		"checkout/infra":      {"checkout", "infra", "web-oncall"},
+		"checkout":            {"checkout", "", "web-oncall"},
+	}
+	if got := services(t, db); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("services\n got %v\nwant %v", got, want)
+	}
+	inc := incidents(t, db)
+	for fp, svc := range map[string]string{"0000000000000001": "web-oncall/payments", "0000000000000002": "web-oncall/infra",
+		"0000000000000003": "checkout/payments", "0000000000000004": "checkout/infra", "0000000000000005": "checkout"} {
+		if got := inc[fp+"@2026-03-29T00:30:00Z"].Service; got != svc {
+			t.Errorf("alert %s: service %q, want %q", fp, got, svc)
+		}
+	}
 }

@@ -1,6 +1,9 @@
 -- grain: one row per incident per source.
 -- Acknowledgement and escalations come from the incident record or, for sources that
 -- report them as events (PagerDuty log entries, Opsgenie alert logs), from incident_events.
+-- An Alertmanager episode whose resolve never came is closed from
+-- stg_incident_resolutions; a runbook from a pattern or a rule definition comes from
+-- stg_incident_runbooks, after the incident's own.
 with events as (
     select
         source,
@@ -21,12 +24,14 @@ select
     nullif(i.priority, '')                                         as priority,
     i.created_at,
     least(i.acknowledged_at, e.first_ack_event_at)                 as acknowledged_at,
-    i.resolved_at,
-    nullif(i.resolved_by, '')                                      as resolved_by,
+    coalesce(i.resolved_at, r.resolved_at)                         as resolved_at,
+    coalesce(nullif(i.resolved_by, ''), r.resolved_by)             as resolved_by,
     nullif(i.rule, '')                                             as source_rule,
-    coalesce(nullif(i.runbook_url, ''), e.runbook_event_url)       as runbook_url,
+    coalesce(nullif(i.runbook_url, ''), e.runbook_event_url, rb.runbook_url) as runbook_url,
     i.escalations + coalesce(e.timeout_escalation_events, 0)       as timeout_escalations,
     i.manual_escalations + coalesce(e.manual_escalation_events, 0) as manual_escalations,
     i.labels
 from incidents i
 left join events e using (source, incident_id)
+left join stg_incident_resolutions r using (source, incident_id)
+left join stg_incident_runbooks rb using (source, incident_id)

@@ -6,6 +6,7 @@ select
     rule            as rule_name,
     expr,
     for_seconds,
+    labels,
     nullif(severity, '')    as severity,
     nullif(team, '')        as team,
     nullif(runbook_url, '') as runbook_url,
