@@ -1,15 +1,19 @@
 package sql
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
 	"path"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -62,11 +66,60 @@ func LockDown(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
+// dbExtensions are the names a new database file may have. DuckDB opens whatever it
+// is given, and an empty path is an in-memory database: a mistyped --db (the history
+// file instead of the database, history.jsonl) would take an import, say it stored
+// it, and keep nothing.
+var dbExtensions = []string{".duckdb", ".db", ".ddb"}
+
+// duckdbMagic is what a DuckDB database file holds at byte 8, after its header's
+// checksum.
+var duckdbMagic = []byte("DUCK")
+
+// checkPath refuses a path that is not a DuckDB database file: an existing file must
+// start with DuckDB's header, a new one must have a database extension.
+func checkPath(dbPath string) error {
+	if strings.TrimSpace(dbPath) == "" {
+		return fmt.Errorf("database path is empty: want a DuckDB file such as alertlens.duckdb (--db or ALERTLENS_DB)")
+	}
+	f, err := os.Open(dbPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		ext := strings.ToLower(filepath.Ext(dbPath))
+		if !slices.Contains(dbExtensions, ext) {
+			return fmt.Errorf("database %s does not exist, and a new database's name must end in .duckdb, .db or .ddb: is it the file to import rather than the database?", dbPath)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", dbPath, err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", dbPath, err)
+	}
+	if info.IsDir() {
+		return fmt.Errorf("database %s is a folder: want a DuckDB file such as %s", dbPath, filepath.Join(dbPath, "alertlens.duckdb"))
+	}
+	head := make([]byte, 12)
+	n, _ := io.ReadFull(f, head)
+	if n == 0 {
+		return fmt.Errorf("database %s is an empty file, not a DuckDB database: remove it, and alertlens creates the database there", dbPath)
+	}
+	if n < len(head) || !bytes.Equal(head[8:12], duckdbMagic) {
+		return fmt.Errorf("database %s is not a DuckDB file (it does not start with DuckDB's header): want the database, such as alertlens.duckdb, not a file to import", dbPath)
+	}
+	return nil
+}
+
 // DefaultMemoryLimit is DuckDB's memory limit unless ALERTLENS_MEMORY_LIMIT sets
 // another (a DuckDB size such as 512MB or 4GB).
 const DefaultMemoryLimit = "2GB"
 
 func open(dbPath, options string) (*sql.DB, error) {
+	if err := checkPath(dbPath); err != nil {
+		return nil, err
+	}
 	// DuckDB takes 80 % of the machine's memory by default, and concurrent queries under
 	// load took a server to 19 GB: a limit makes it spill to disk or queue instead.
 	limit := os.Getenv("ALERTLENS_MEMORY_LIMIT")

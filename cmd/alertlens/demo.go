@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"os"
 	"text/tabwriter"
 	"time"
 
@@ -36,14 +37,21 @@ The story: a handful of noisy rules (flapping, self-resolving, no runbook) cause
 the after-hours pages; as the teams fix them one by one, the organisation falls from
 about 60 after-hours pages a month to under 10. docs/demo.md tells it in full.
 
-The same seed always gives the same history. Any earlier demo records are deleted
-first; records of other sources are left alone, but they count in the table too, so
-give the demo a file of its own (--db demo.duckdb) to see it alone.`,
-		Example: `  alertlens --db demo.duckdb demo
-  alertlens --db demo.duckdb demo --seed 7 --no-serve
-  alertlens --db demo.duckdb demo --addr 127.0.0.1:9090`,
+The demo keeps its own database, ` + DemoDB + `, apart from ` + DefaultDB + ` where
+import, sync and serve keep yours, so that your incidents never land in the demo
+company; --db (or ALERTLENS_DB) puts it elsewhere. The same seed always gives the same
+history. Any earlier demo records are deleted first; records of other sources in the
+same file are left alone, but they count in the table too.`,
+		Example: `  alertlens demo
+  alertlens demo --seed 7 --no-serve
+  alertlens demo --addr 127.0.0.1:9090
+  alertlens --db ` + DemoDB + ` sql "select * from monthly_goal where scope_type = 'org'"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// Only the default moves: a --db or ALERTLENS_DB the user gave is theirs.
+			if !cmd.Flags().Changed("db") && os.Getenv("ALERTLENS_DB") == "" {
+				g.dbPath = DemoDB
+			}
 			cfg, err := config.Parse(demo.Config, "demo alertlens.yaml")
 			if err != nil {
 				return err

@@ -14,6 +14,14 @@ import (
 	sqlmodels "github.com/alertlens/alertlens/sql"
 )
 
+// DefaultDB is where every command keeps its database unless told otherwise, and
+// DemoDB is where the demo keeps its own: a user who tries the demo and then imports
+// their history must not find it mixed into the demo company.
+const (
+	DefaultDB = "alertlens.duckdb"
+	DemoDB    = "alertlens-demo.duckdb"
+)
+
 // globals are the flags every command shares.
 type globals struct {
 	dbPath     string
@@ -43,8 +51,8 @@ Then bring your own:           alertlens import history.jsonl && alertlens build
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentFlags().StringVar(&g.dbPath, "db", envOr("ALERTLENS_DB", "alertlens.duckdb"),
-		"DuckDB file to use (env ALERTLENS_DB)")
+	root.PersistentFlags().StringVar(&g.dbPath, "db", envOr("ALERTLENS_DB", DefaultDB),
+		"DuckDB file to use (env ALERTLENS_DB); the demo's default is "+DemoDB)
 	root.PersistentFlags().StringVar(&g.configPath, "config", envOr("ALERTLENS_CONFIG", ""),
 		"organisation config file, alertlens.yaml (env ALERTLENS_CONFIG)")
 	root.PersistentFlags().StringVar(&g.now, "now", envOr("ALERTLENS_NOW", ""),
@@ -100,6 +108,9 @@ func (g *globals) buildConfig(ctx context.Context, db *sql.DB) (*config.Config, 
 // openReadOnly opens the database for queries only, saying what to do when there is none.
 func (g *globals) openReadOnly(ctx context.Context) (*sql.DB, error) {
 	if _, err := os.Stat(g.dbPath); err != nil {
+		if _, derr := os.Stat(DemoDB); derr == nil && g.dbPath == DefaultDB {
+			return nil, fmt.Errorf("no database at %s: the demo's history is in %s (--db %s), your own goes in %s ('alertlens import', 'alertlens sync')", g.dbPath, DemoDB, DemoDB, DefaultDB)
+		}
 		return nil, fmt.Errorf("no database at %s: run 'alertlens demo' or 'alertlens import' first, or pass --db", g.dbPath)
 	}
 	return sqlmodels.OpenReadOnly(ctx, g.dbPath)

@@ -28,7 +28,7 @@ Instants are stored in UTC and print as RFC 3339 with Z; local wall-clock column
 Beside a running server the query goes through the server's API (with a write token
 in $` + TokenEnv + ` when auth is on); the output is the same.`,
 		Example: `  alertlens sql "select month, scope, after_hours_pages, met from monthly_goal where scope_type = 'org' order by month"
-  alertlens sql --format csv "select rule_name, service_name, noise_score from alert_rules order by noise_score desc limit 10"`,
+  alertlens sql --format csv "select rule_name, service_name, incidents, has_runbook from alert_rules order by incidents desc limit 10"`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "table" && format != "csv" && format != "json" {
