@@ -28,6 +28,7 @@ const (
 	StreamServices           = "services"
 	StreamIncidents          = "incidents"
 	StreamLogEntries         = "log_entries"
+	StreamOnCalls            = "oncalls"
 )
 
 // DefaultAPIURL is PagerDuty's REST API.
@@ -174,7 +175,7 @@ func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (Rep
 			})
 		},
 		func(ctx context.Context) error {
-			return r.timed(ctx, StreamIncidents, "/incidents", "incident",
+			return r.timed(ctx, StreamIncidents, "/incidents", "incident", maxSpan,
 				url.Values{"sort_by": {"created_at:asc"}, "time_zone": {"UTC"}},
 				func(raw json.RawMessage) (string, error) {
 					inc, err := mapIncident(raw)
@@ -187,7 +188,7 @@ func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (Rep
 		func(ctx context.Context) error {
 			// is_overview=false lists every entry, notifications included, and
 			// include[]=channels adds the trigger's alert details where runbooks sit.
-			return r.timed(ctx, StreamLogEntries, "/log_entries", "log_entry",
+			return r.timed(ctx, StreamLogEntries, "/log_entries", "log_entry", maxSpan,
 				url.Values{"is_overview": {"false"}, "include[]": {"channels"}, "time_zone": {"UTC"}},
 				func(raw json.RawMessage) (string, error) {
 					id, le, err := mapLogEntry(raw)
@@ -200,6 +201,20 @@ func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (Rep
 						err = w.Event(*le.Event)
 					}
 					return id, err
+				})
+		},
+		func(ctx context.Context) error {
+			// Last, so that the streams before keep their request numbers in the
+			// fault tests. earliest=false: earliest=true keeps one entry per policy, level and user,
+			// which would drop every later shift of a person within the window.
+			return r.timed(ctx, StreamOnCalls, "/oncalls", "oncall", onCallSpan,
+				url.Values{"earliest": {"false"}, "time_zone": {"UTC"}},
+				func(raw json.RawMessage) (string, error) {
+					s, ok, err := mapOnCall(raw, r.win, policies)
+					if err != nil || !ok {
+						return "", err
+					}
+					return s.ID, w.Shift(s)
 				})
 		},
 	}
@@ -241,6 +256,7 @@ type run struct {
 	w     *ingest.Writer
 	end   time.Time // the walks stop here: the time the sync started
 	since time.Time // where a stream without a cursor starts
+	win   window    // the window being fetched: on-call entries are clipped to it
 	rep   Report
 }
 
@@ -270,6 +286,9 @@ func (r *run) stage(kind string, recs []json.RawMessage, handle func(json.RawMes
 		id, err := handle(raw)
 		if err != nil {
 			return err
+		}
+		if id == "" { // a record that maps to nothing (an on-call entry outside its window)
+			continue
 		}
 		if err := r.w.Raw(ingest.Raw{Kind: kind, ID: id, Payload: raw}); err != nil {
 			return err
@@ -321,9 +340,9 @@ func (r *run) entities(ctx context.Context, stream, path, kind string, handle fu
 	return nil
 }
 
-// timed walks a stream whose list takes since/until (incidents, log entries) from its
-// cursor to the start of this sync, window by window.
-func (r *run) timed(ctx context.Context, stream, path, kind string, params url.Values, handle func(json.RawMessage) (string, error)) error {
+// timed walks a stream whose list takes since/until (incidents, log entries, on-calls)
+// from its cursor to the start of this sync, window by window, each at most span long.
+func (r *run) timed(ctx context.Context, stream, path, kind string, span time.Duration, params url.Values, handle func(json.RawMessage) (string, error)) error {
 	sr := r.report(stream)
 	before := r.client.requests()
 	defer func() { sr.Requests += r.client.requests() - before }()
@@ -338,7 +357,7 @@ func (r *run) timed(ctx context.Context, stream, path, kind string, params url.V
 	}
 	for len(stack) > 0 || cur.Before(r.end) {
 		if len(stack) == 0 {
-			stack = append(stack, window{cur, minTime(cur.Add(maxSpan), r.end)})
+			stack = append(stack, window{cur, minTime(cur.Add(span), r.end)})
 		}
 		win := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -407,6 +426,7 @@ func (r *run) window(ctx context.Context, sr *StreamReport, path, kind string, p
 	q.Set("since", win.Since.Format(time.RFC3339))
 	q.Set("until", win.Until.Format(time.RFC3339))
 	start, before, records := time.Now(), r.client.requests(), 0
+	r.win = win
 	for {
 		where := fmt.Sprintf("%s window %s at offset %d", sr.Stream, win, offset)
 		p, err := r.client.list(ctx, path, sr.Stream, q, offset, offset == 0)

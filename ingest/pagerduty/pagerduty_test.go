@@ -360,6 +360,7 @@ func sameRows(t *testing.T, want, got *sql.DB) {
 		`select * from incidents order by all`,
 		`select * from notifications order by all`,
 		`select * from incident_events order by all`,
+		`select * from oncall_shifts order by all`,
 		`select source, kind, record_id, payload::varchar from raw_records order by all`,
 	} {
 		w, g := dump(t, want, q), dump(t, got, q)

@@ -46,6 +46,7 @@ type Data struct {
 	Users, Teams, Policies, Services [][]byte
 	Incidents                        []Record // oldest first
 	LogEntries                       []Record // oldest first; served newest first
+	OnCalls                          []OnCall // served by GET /oncalls; oldest start first, as earliest=true relies on
 
 	// What the account holds, for assertions.
 	Notifications, Events, ResolvedByHuman, ResolvedAuto, Open, Runbooks int
@@ -180,6 +181,12 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		key, all = "escalation_policies", f.data.Policies
 	case "/services":
 		key, all = "services", f.data.Services
+	case "/oncalls":
+		var ok bool
+		if all, ok = f.onCalls(w, r); !ok {
+			return
+		}
+		key = "oncalls"
 	case "/incidents", "/log_entries":
 		since, err1 := time.Parse(time.RFC3339, q.Get("since"))
 		until, err2 := time.Parse(time.RFC3339, q.Get("until"))
