@@ -129,7 +129,7 @@ func scheduledJobs(cfg *config.Config, db *sql.DB, logger *slog.Logger) ([]live.
 					return live.SyncResult{}, err
 				}
 				return syncOpsgenie(ctx, db, gate, src.Name, opsgenie.Config{APIURL: src.APIURL, Key: secret, Since: since,
-					Overlap: time.Hour, Window: 7 * 24 * time.Hour, AliasIsRule: src.AliasIsRule, Progress: progress})
+					Overlap: time.Hour, Window: 7 * 24 * time.Hour, AliasIsRule: src.AliasIsRule, Schedules: true, Progress: progress})
 			}
 		case config.KindGrafanaOnCall:
 			run = func(ctx context.Context, gate *ingest.Gate) (live.SyncResult, error) {

@@ -29,7 +29,9 @@ less the deliveries the log says could not be sent, and acknowledgements in the 
 count when the alert's report has none. A key that may not list users or teams (a
 team's integration key: 403) syncs the alerts without them, with a warning. Opsgenie
 has no services: an alert's first responder team is its service, team and rotation
-(else the integration that raised it).
+(else the integration that raised it). Who was on call comes from every schedule's
+final timeline (GET /v2/schedules/{id}/timeline), cut to the history, stored as
+on-call shifts under the schedule's owner team (else its name) as the rotation.
 
 The API key is read from $OPSGENIE_API_KEY (--key-env, or the config file's
 opsgenie.credential_env, names another variable; opsgenie.api_url and opsgenie.source
@@ -84,6 +86,7 @@ Run 'alertlens build' afterwards.`,
 	f.StringVar(&since, "since", "90d", "where the first sync starts: days (90d), a duration (36h), a date (2025-01-31) or an RFC 3339 time; later syncs go on from the stored cursor")
 	f.DurationVar(&cfg.Overlap, "overlap", time.Hour, "how far before the previous sync's end a later sync lists again")
 	f.DurationVar(&cfg.Window, "window", 7*24*time.Hour, "createdAt range listed per query (a window over Opsgenie's 20000-alert paging cap is split)")
+	f.BoolVar(&cfg.Schedules, "schedules", true, "also read who was on call: every schedule's final timeline, in 28-day windows with a cursor per schedule (--schedules=false skips them)")
 	f.BoolVar(&cfg.AliasIsRule, "alias-is-rule", false, "each alert rule sends one fixed alias, so the alias names the rule (else rules come from title templates)")
 	return cmd
 }

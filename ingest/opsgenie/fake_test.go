@@ -44,6 +44,10 @@ type fakeOpsgenie struct {
 	byID       map[string]map[string]any
 	recipients map[string][]map[string]any
 	logs       map[string][]map[string]any
+	// schedules as GET /v2/schedules lists them, and each one's final-timeline periods
+	// by schedule id (one rotation a schedule), oldest first.
+	schedules []map[string]any
+	periods   map[string][]map[string]any
 	// undelivered holds "<alert id>/<user id>" of the notified recipients whose delivery
 	// the log says failed: the fake wrote those "Could not send" lines, so it knows
 	// without parsing them.
@@ -372,6 +376,12 @@ func (f *fakeOpsgenie) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusOK, map[string]any{"data": f.teams, "expandable": []string{"member"}, "took": 0.01, "requestId": requestID(n)})
 	case r.URL.Path == "/v2/alerts":
 		f.listAlerts(w, r, n, q)
+	case len(parts) >= 2 && parts[0] == "v2" && parts[1] == "schedules":
+		if restricted {
+			reply(w, http.StatusForbidden, errorBody(n, "You are not authorized for this operation"))
+			return
+		}
+		f.serveSchedules(w, n, parts, q)
 	case len(parts) == 3 && parts[0] == "v2" && parts[1] == "alerts":
 		if a, ok := f.alert(w, n, parts[2], q, "identifierType"); ok {
 			reply(w, http.StatusOK, map[string]any{"data": a, "took": 0.003, "requestId": requestID(n)})

@@ -45,6 +45,9 @@ type Config struct {
 	// AliasIsRule says the alias names the alert rule (it does where every rule sends one
 	// fixed alias); otherwise the rule comes from the title template.
 	AliasIsRule bool
+	// Schedules also reads who was on call: every schedule's final timeline, from Since
+	// (later: the schedule's cursor) to the start of the sync.
+	Schedules bool
 	// Progress receives a line per window; nil for none.
 	Progress io.Writer
 	// Now and Sleep default to the real clock; tests replace them.
@@ -105,6 +108,7 @@ type Stats struct {
 	Notifications int
 	Acks          int // acknowledgements taken from logs
 	Users, Teams  int
+	Shifts        int // on-call shifts from the schedules' timelines
 	Requests      int
 	// Skipped names the streams the key may not read ("users: 403 Forbidden"); the
 	// sync went on without them, and each was reported on Progress with what it costs.
@@ -176,14 +180,21 @@ func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (st 
 		}
 		pos = next
 	}
+	if c.cfg.Schedules {
+		// After the alerts: what the alerts cost stays the same with or without it.
+		if err := c.syncSchedules(ctx, db, w, c.cfg.Now().UTC().Truncate(time.Second), &st); err != nil && !c.skip(err, "schedules", schedulesLoss, &st) {
+			return st, err
+		}
+	}
 	return st, nil
 }
 
 // What a sync loses when the key may not read a stream, as the warning says it.
 const (
-	usersLoss = "responders get no time zone from Opsgenie, so their pages are judged in their rotation's zone from the config, else the organisation's"
-	teamsLoss = "alerts' teams are named by their ids until a key that may list teams syncs"
-	recipLoss = "no notifications are stored, so pages are inferred from priority (P1-P2) and judged in the rotation's zone"
+	usersLoss     = "responders get no time zone from Opsgenie, so their pages are judged in their rotation's zone from the config, else the organisation's"
+	teamsLoss     = "alerts' teams are named by their ids until a key that may list teams syncs"
+	schedulesLoss = "no on-call shifts are stored, so on-call hours and pay are empty and load is judged per page"
+	recipLoss     = "no notifications are stored, so pages are inferred from priority (P1-P2) and judged in the rotation's zone"
 )
 
 // skip tells whether err is Opsgenie refusing the key a stream (403, or 402 for a plan

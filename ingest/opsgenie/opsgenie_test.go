@@ -51,6 +51,9 @@ type harness struct {
 	mu     sync.Mutex
 	slept  []time.Duration
 	output bytes.Buffer
+	// schedules turns on the schedules' timelines, from since (zero: syncSince).
+	schedules bool
+	since     time.Time
 }
 
 func newHarness(t *testing.T, spec genSpec) *harness {
@@ -62,8 +65,12 @@ func newHarness(t *testing.T, spec genSpec) *harness {
 }
 
 func (h *harness) sync(ctx context.Context, db *sql.DB, now time.Time) (Stats, error) {
+	since := syncSince
+	if !h.since.IsZero() {
+		since = h.since
+	}
 	c, err := New(Config{
-		APIURL: h.srv.URL, Key: h.key, Since: syncSince, Overlap: time.Hour, Window: 30 * 24 * time.Hour,
+		APIURL: h.srv.URL, Key: h.key, Since: since, Overlap: time.Hour, Window: 30 * 24 * time.Hour, Schedules: h.schedules,
 		Progress: &h.output, Now: func() time.Time { return now },
 		Sleep: func(_ context.Context, d time.Duration) error {
 			h.mu.Lock()
@@ -104,6 +111,7 @@ func dump(t testing.TB, db *sql.DB) map[string][]string {
 		"notifications":   "select * from notifications",
 		"incident_events": "select * from incident_events",
 		"sync_state":      "select source, stream, cursor from sync_state",
+		"oncall_shifts":   "select * from oncall_shifts",
 	}
 	out := map[string][]string{}
 	for table, q := range queries {
