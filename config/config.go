@@ -35,6 +35,7 @@ type Config struct {
 	Opsgenie        Collector           `yaml:"opsgenie"`
 	Sources         []Source            `yaml:"sources"`
 	API             API                 `yaml:"api"`
+	Compensation    *Compensation       `yaml:"compensation"`
 
 	// Source is the document this config was parsed from; a build stores it so that a
 	// later build without --config uses the same settings.
@@ -56,6 +57,8 @@ type Scope struct {
 	SleepHours       *Hours   `yaml:"sleep_hours"`
 	Holidays         []string `yaml:"holidays"`
 	HolidayCountries []string `yaml:"holiday_countries"`
+	// Compensation overrides the rate card for a rotation (rotations.<name> only).
+	Compensation *Compensation `yaml:"compensation"`
 }
 
 // Hours is a daily window of local wall-clock time; it may wrap past midnight.
@@ -235,6 +238,7 @@ func (c *Config) validate() error {
 		}
 	}
 	c.validateSources(add)
+	c.validateCompensation(add)
 	if err := c.Alertmanager.Validate(); err != nil {
 		errs = append(errs, err)
 	}
