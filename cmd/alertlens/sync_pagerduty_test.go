@@ -21,6 +21,7 @@ func onePagerDutyIncident(t *testing.T, token string) *httptest.Server {
 		"/services":            `{"id":"PS1","type":"service","name":"checkout","teams":[{"id":"PT1","type":"team_reference"}],"escalation_policy":{"id":"PE1","type":"escalation_policy_reference"}}`,
 		"/incidents":           `{"id":"PI1","type":"incident","title":"CPU at 97% on db-1","status":"resolved","urgency":"high","created_at":"2026-02-03T02:00:00Z","last_status_change_at":"2026-02-03T02:40:00Z","last_status_change_by":{"id":"PU1","type":"user_reference"},"service":{"id":"PS1","type":"service_reference"}}`,
 		"/log_entries":         `{"id":"RL1","type":"notify_log_entry","created_at":"2026-02-03T02:00:30Z","incident":{"id":"PI1"},"user":{"id":"PU1","type":"user_reference"},"channel":{"type":"auto","notification":{"type":"phone_notification"}}}`,
+		"/oncalls":             `{"user":{"id":"PU1","type":"user_reference"},"schedule":{"id":"PSC1","type":"schedule_reference"},"escalation_policy":{"id":"PE1","type":"escalation_policy_reference"},"escalation_level":1,"start":"2026-02-02T09:00:00Z","end":"2026-02-09T09:00:00Z"}`,
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Token token="+token {
