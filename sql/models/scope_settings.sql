@@ -1,5 +1,5 @@
 -- grain: one row per rotation of the history (source and responder_id '') and per
--- person interrupted for it: the settings that judge an hour window there, each resolved
+-- person interrupted for it or on call for it (oncall_shifts): the settings that judge an hour window there, each resolved
 -- person -> rotation -> organisation (METRICS.md, "Time"). A person's zone from their
 -- source comes first when the zone database knows it. The organisation's row in
 -- cfg_scopes carries the defaults, so every setting ends in a value.
@@ -13,6 +13,10 @@ judged as (
     union all
     select distinct rotation, '', ''
     from owners
+    union
+    -- People on call who were never paged need their zone and windows too.
+    select distinct rotation, source, responder_id
+    from stg_oncall_shifts
 ),
 known_zones as (
     select distinct zone from tz_periods
