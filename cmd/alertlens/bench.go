@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"fmt"
@@ -18,7 +19,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/alertlens/alertlens/ingest/live"
 	"github.com/alertlens/alertlens/ingest/synthetic"
 )
 
@@ -30,6 +30,7 @@ type benchOptions struct {
 	clients  int
 	duration time.Duration
 	paths    []string
+	binary   string // the alertlens measured; "" for this one
 }
 
 func newBenchCmd(g *globals) *cobra.Command {
@@ -66,6 +67,7 @@ takes minutes.`,
 	f.StringVar(&o.dir, "dir", "", "where histories and databases go (default: a new temporary folder, removed after)")
 	f.IntVar(&o.clients, "clients", 32, "concurrent clients for serve")
 	f.DurationVar(&o.duration, "duration", 5*time.Second, "how long the clients run on each path")
+	f.StringVar(&o.binary, "alertlens", "", "measure this alertlens binary instead of this one (an older build, for before and after); DuckDB's baseline always runs here")
 	f.StringSliceVar(&o.paths, "paths", []string{"/api/v1/overview", "/api/v1/goal", "/api/v1/rules", "/api/v1/incidents?limit=100",
 		"/api/v1/responders", "/api/v1/path", "/", "/path", "/team", "/responders"}, "paths to load (besides /healthz)")
 	cmd.AddCommand(&cobra.Command{
@@ -129,6 +131,18 @@ func runSelf(ctx context.Context, args ...string) (measured, error) {
 	if err != nil {
 		return measured{}, err
 	}
+	return run(c, args)
+}
+
+// runBinary runs the measured alertlens: binary, or this one when binary is "".
+func runBinary(ctx context.Context, binary string, args ...string) (measured, error) {
+	if binary == "" {
+		return runSelf(ctx, args...)
+	}
+	return run(exec.CommandContext(ctx, binary, args...), args)
+}
+
+func run(c *exec.Cmd, args []string) (measured, error) {
 	var errOut strings.Builder
 	c.Stderr = &errOut
 	start := time.Now()
@@ -190,7 +204,7 @@ func bench(cmd *cobra.Command, o benchOptions) error {
 			for _, p := range []string{db, db + ".wal"} {
 				os.Remove(p)
 			}
-			imp, err := runSelf(ctx, "--db", db, "import", history)
+			imp, err := runBinary(ctx, o.binary, "--db", db, "import", history)
 			if err != nil {
 				return err
 			}
@@ -207,7 +221,7 @@ func bench(cmd *cobra.Command, o benchOptions) error {
 		}
 		for run := range o.runs {
 			fmt.Fprintf(progress, "bench: %d incidents, build %d of %d\n", size, run+1, o.runs)
-			b, err := runSelf(ctx, "--db", db, "build")
+			b, err := runBinary(ctx, o.binary, "--db", db, "build")
 			if err != nil {
 				return err
 			}
@@ -241,28 +255,43 @@ func nproc() int {
 func benchServe(ctx context.Context, out io.Writer, db string, o benchOptions) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	srv, err := selfCommand(ctx, "--db", db, "serve", "--addr", "127.0.0.1:0")
-	if err != nil {
-		return err
+	var srv *exec.Cmd
+	if o.binary != "" {
+		srv = exec.CommandContext(ctx, o.binary, "--db", db, "serve", "--addr", "127.0.0.1:0")
+	} else {
+		var err error
+		if srv, err = selfCommand(ctx, "--db", db, "serve", "--addr", "127.0.0.1:0"); err != nil {
+			return err
+		}
 	}
 	srv.Cancel = func() error { return srv.Process.Signal(syscall.SIGTERM) }
 	var logs strings.Builder
 	srv.Stderr = &logs
+	stdout, err := srv.StdoutPipe()
+	if err != nil {
+		return err
+	}
 	if err := srv.Start(); err != nil {
 		return err
 	}
-	var url string
-	for deadline := time.Now().Add(5 * time.Minute); url == ""; {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the server did not answer within 5 minutes:\n%s", logs.String())
-		}
-		if info, ok, _ := live.ReadServerFile(mustAbs(db)); ok && info.PID == srv.Process.Pid {
-			if resp, err := http.Get(info.URL + "/healthz"); err == nil {
-				resp.Body.Close()
-				url = info.URL
+	// serve says where it listens on its first line: "serving http://127.0.0.1:PORT/ ..."
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if rest, ok := strings.CutPrefix(sc.Text(), "serving "); ok {
+				found <- strings.TrimSuffix(strings.Fields(rest)[0], "/")
 			}
 		}
-		time.Sleep(50 * time.Millisecond)
+		close(found)
+	}()
+	var url string
+	select {
+	case url = <-found:
+	case <-time.After(5 * time.Minute):
+	}
+	if url == "" {
+		return fmt.Errorf("the server did not say where it listens within 5 minutes:\n%s", logs.String())
 	}
 	fmt.Fprintf(out, "| serve, %d clients, %v each | p50 ms | p99 ms | requests/s | errors |\n| --- | --- | --- | --- | --- |\n", o.clients, o.duration)
 	for _, path := range append([]string{"/healthz"}, o.paths...) {
@@ -280,14 +309,6 @@ func benchServe(ctx context.Context, out io.Writer, db string, o benchOptions) e
 	srv.Wait()
 	fmt.Fprintf(out, "\nserver peak memory: %.0f MB\n\n", hwm)
 	return nil
-}
-
-func mustAbs(p string) string {
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return p
-	}
-	return abs
 }
 
 // serverPeakMB reads a running process's peak resident memory.
