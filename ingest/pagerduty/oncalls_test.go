@@ -200,6 +200,7 @@ func TestFakeOnCallsRefusesWhatTheDocsRefuse(t *testing.T) {
 	get := func(q string) (int, string) {
 		req, _ := http.NewRequest("GET", srv.URL+"/oncalls?"+q, nil)
 		req.Header.Set("Authorization", "Token token="+testToken)
+		req.Header.Set("Accept", "application/vnd.pagerduty+json;version=2")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
