@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"github.com/alertlens/alertlens/analytics/report"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -18,9 +19,11 @@ func ParseMonth(param, v string) (time.Time, error) {
 	return t, nil
 }
 
-// Validate checks the filter's syntax: months as YYYY-MM, from not after to, a limit
-// that is not negative. Whether a team or rotation exists is checked against the data.
-func (f Filter) Validate() error {
+// ValidateFilter checks a filter's syntax: months as YYYY-MM, from not after to, a limit
+// that is not negative. Whether a team or rotation exists is checked against the data
+// (Service.CheckFilter). Every reader method checks its filter itself; callers use this
+// to refuse a bad filter before they do anything else.
+func ValidateFilter(f report.Filter) error {
 	var from, to time.Time
 	var err error
 	if f.From != "" {
@@ -42,11 +45,11 @@ func (f Filter) Validate() error {
 	return nil
 }
 
-// check validates a filter once per query: its syntax, and that its team and rotation
-// exist in the history. Every reader method calls it before its query, so a filter is
-// judged in this one place.
-func (s *Service) check(ctx context.Context, f Filter) error {
-	if err := f.Validate(); err != nil {
+// CheckFilter validates a filter: its syntax, and that its team and rotation exist in
+// the history. Every reader method calls it before its query, so a filter is judged in
+// this one place.
+func (s *Service) CheckFilter(ctx context.Context, f report.Filter) error {
+	if err := ValidateFilter(f); err != nil {
 		return err
 	}
 	if f.Team != "" {
@@ -77,7 +80,7 @@ func quote(s string) string { return `"` + s + `"` }
 // period is a checked filter as the period queries' first four arguments (sql/queries):
 // from_month and to_month as the first of the month (nil: no bound), team and rotation
 // (nil: any).
-func period(f Filter) []any {
+func period(f report.Filter) []any {
 	return []any{monthArg(f.From), monthArg(f.To), textArg(f.Team), textArg(f.Rotation)}
 }
 
@@ -97,7 +100,7 @@ func textArg(v string) any {
 }
 
 // limitArg is a list query's max_rows: nil for all rows.
-func limitArg(f Filter) any {
+func limitArg(f report.Filter) any {
 	if f.Limit > 0 {
 		return f.Limit
 	}

@@ -4,13 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/alertlens/alertlens/analytics/report"
 	"time"
 )
 
 // Overview tells what the database holds (sql/queries/overview.sql). AsOf and BuiltAt
 // are instants shown in the reporting time zone, so their JSON carries its offset.
-func (s *Service) Overview(ctx context.Context) (Overview, error) {
-	var o Overview
+func (s *Service) Overview(ctx context.Context) (report.Overview, error) {
+	var o report.Overview
 	var first, last, asOf sql.NullTime
 	var teams, rotations []any
 	// The latest page or creation time is read in UTC: reporting_at is the same instant as
@@ -53,12 +54,12 @@ func reportingZone(name string) (*time.Location, error) {
 // MonthlyGoal lists after-hours pages per month against the goal: the organisation,
 // every rotation and every team. A Team or Rotation filter keeps the organisation's rows
 // and that scope's rows (sql/queries/goal_months.sql).
-func (s *Service) MonthlyGoal(ctx context.Context, f Filter) ([]GoalMonth, error) {
-	if err := s.check(ctx, f); err != nil {
+func (s *Service) MonthlyGoal(ctx context.Context, f report.Filter) ([]report.GoalMonth, error) {
+	if err := s.CheckFilter(ctx, f); err != nil {
 		return nil, err
 	}
 	return list(ctx, s, `select * from goal_months(?, ?, ?, ?) limit ?`, append(period(f), limitArg(f)),
-		func(rows *sql.Rows, g *GoalMonth) error {
+		func(rows *sql.Rows, g *report.GoalMonth) error {
 			var month time.Time
 			var avg sql.NullFloat64
 			if err := rows.Scan(&month, &g.ScopeType, &g.Scope, &g.Pages, &g.AfterHoursPages, &g.SleepHoursPages,
@@ -74,10 +75,10 @@ func (s *Service) MonthlyGoal(ctx context.Context, f Filter) ([]GoalMonth, error
 // scope "" for the organisation) as of now (sql/queries/pace.sql). "Now" is the
 // Service's clock in the reporting time zone, never the last incident: a history that
 // stopped months ago is quiet this month, not on pace for a finished one.
-func (s *Service) Pace(ctx context.Context, scopeType, scope string) (Pace, error) {
-	p := Pace{ScopeType: scopeType, Scope: scope}
+func (s *Service) Pace(ctx context.Context, scopeType, scope string) (report.Pace, error) {
+	p := report.Pace{ScopeType: scopeType, Scope: scope}
 	switch scopeType {
-	case ScopeOrg, ScopeRotation, ScopeTeam:
+	case report.ScopeOrg, report.ScopeRotation, report.ScopeTeam:
 	default:
 		return p, invalid("scope_type", "want org, rotation or team, got %q", scopeType)
 	}
@@ -96,7 +97,7 @@ func (s *Service) Pace(ctx context.Context, scopeType, scope string) (Pace, erro
 	p.Month, p.AsOf = monthString(start), now
 	p.DaysInMonth = time.Date(now.Year(), now.Month()+1, 0, 12, 0, 0, 0, loc).Day()
 	p.ElapsedDays = now.Sub(start).Hours() / 24
-	if scopeType == ScopeOrg {
+	if scopeType == report.ScopeOrg {
 		scope = ""
 	}
 	// Pages stamped later than the clock (a frozen or lagging clock) are not "so far".

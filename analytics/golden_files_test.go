@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/report"
 	sqlmodels "github.com/alertlens/alertlens/sql"
 )
 
@@ -80,12 +81,12 @@ func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 // to bring its golden file, and a refactor that moves a number shows in the diff.
 func TestGoldenModels(t *testing.T) {
 	db, _ := buildGolden(t)
-	models, err := sqlmodels.Models()
+	all, err := sqlmodels.Models()
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	for _, m := range models {
+	for _, m := range all {
 		if m.Materialized != "table" {
 			continue
 		}
@@ -113,18 +114,18 @@ func TestGoldenModels(t *testing.T) {
 // goldenFilters are the periods and owners every period query is asked for.
 var goldenFilters = []struct {
 	name string
-	f    analytics.Filter
+	f    report.Filter
 }{
-	{"all", analytics.Filter{}},
-	{"march", analytics.Filter{From: "2026-03", To: "2026-03"}},
-	{"from-feb", analytics.Filter{From: "2026-02"}},
-	{"to-feb", analytics.Filter{To: "2026-02"}},
-	{"team-data", analytics.Filter{Team: "Data"}},
-	{"team-web-feb-mar", analytics.Filter{Team: "Web", From: "2026-02", To: "2026-03"}},
-	{"rotation-web-oncall", analytics.Filter{Rotation: "web-oncall"}},
-	{"limit-2", analytics.Filter{Limit: 2}},
-	{"unknown-team", analytics.Filter{Team: "Nobody"}},
-	{"bad-month", analytics.Filter{From: "2026-13"}},
+	{"all", report.Filter{}},
+	{"march", report.Filter{From: "2026-03", To: "2026-03"}},
+	{"from-feb", report.Filter{From: "2026-02"}},
+	{"to-feb", report.Filter{To: "2026-02"}},
+	{"team-data", report.Filter{Team: "Data"}},
+	{"team-web-feb-mar", report.Filter{Team: "Web", From: "2026-02", To: "2026-03"}},
+	{"rotation-web-oncall", report.Filter{Rotation: "web-oncall"}},
+	{"limit-2", report.Filter{Limit: 2}},
+	{"unknown-team", report.Filter{Team: "Nobody"}},
+	{"bad-month", report.Filter{From: "2026-13"}},
 }
 
 // result is one answer in a golden file: the rows, or the error a caller sees.
@@ -151,7 +152,7 @@ func TestGoldenQueries(t *testing.T) {
 	db, _ := buildGolden(t)
 	svc := analytics.New(db, analytics.WithNow(func() time.Time { return goldenNow }))
 	ctx := context.Background()
-	rules, err := svc.Rules(ctx, analytics.Filter{})
+	rules, err := svc.Rules(ctx, report.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +165,7 @@ func TestGoldenQueries(t *testing.T) {
 		t.Fatalf("golden rules not found: %v", ruleIDs)
 	}
 
-	perFilter := func(run func(analytics.Filter) (any, error)) map[string]result {
+	perFilter := func(run func(report.Filter) (any, error)) map[string]result {
 		out := map[string]result{}
 		for _, gf := range goldenFilters {
 			rows, err := run(gf.f)
@@ -174,10 +175,10 @@ func TestGoldenQueries(t *testing.T) {
 	}
 	queries := map[string]func() any{
 		"monthly_goal": func() any {
-			return perFilter(func(f analytics.Filter) (any, error) { return svc.MonthlyGoal(ctx, f) })
+			return perFilter(func(f report.Filter) (any, error) { return svc.MonthlyGoal(ctx, f) })
 		},
 		"rule_stats": func() any {
-			return perFilter(func(f analytics.Filter) (any, error) { return svc.Rules(ctx, f) })
+			return perFilter(func(f report.Filter) (any, error) { return svc.Rules(ctx, f) })
 		},
 		"rule": func() any {
 			out := map[string]result{}
@@ -200,7 +201,7 @@ func TestGoldenQueries(t *testing.T) {
 			return out
 		},
 		"incidents": func() any {
-			out := perFilter(func(f analytics.Filter) (any, error) { return svc.Incidents(ctx, f, "") })
+			out := perFilter(func(f report.Filter) (any, error) { return svc.Incidents(ctx, f, "") })
 			for _, gf := range goldenFilters[:3] {
 				r, err := svc.Incidents(ctx, gf.f, disk)
 				out["disk "+gf.name] = answer(t, r, err)
@@ -208,28 +209,28 @@ func TestGoldenQueries(t *testing.T) {
 			return out
 		},
 		"pages": func() any {
-			return perFilter(func(f analytics.Filter) (any, error) { return svc.Pages(ctx, f) })
+			return perFilter(func(f report.Filter) (any, error) { return svc.Pages(ctx, f) })
 		},
 		"windows": func() any {
-			return perFilter(func(f analytics.Filter) (any, error) { return svc.Windows(ctx, f) })
+			return perFilter(func(f report.Filter) (any, error) { return svc.Windows(ctx, f) })
 		},
 		"coverage": func() any {
-			return perFilter(func(f analytics.Filter) (any, error) { return svc.Coverage(ctx, f) })
+			return perFilter(func(f report.Filter) (any, error) { return svc.Coverage(ctx, f) })
 		},
 		"responders": func() any {
-			return perFilter(func(f analytics.Filter) (any, error) { return svc.Responders(ctx, f) })
+			return perFilter(func(f report.Filter) (any, error) { return svc.Responders(ctx, f) })
 		},
 		"fairness": func() any {
-			return perFilter(func(f analytics.Filter) (any, error) { return svc.Fairness(ctx, f) })
+			return perFilter(func(f report.Filter) (any, error) { return svc.Fairness(ctx, f) })
 		},
 		"heatmap": func() any {
-			return perFilter(func(f analytics.Filter) (any, error) { return svc.Heatmap(ctx, f) })
+			return perFilter(func(f report.Filter) (any, error) { return svc.Heatmap(ctx, f) })
 		},
 		"response": func() any {
-			return perFilter(func(f analytics.Filter) (any, error) { return svc.Response(ctx, f) })
+			return perFilter(func(f report.Filter) (any, error) { return svc.Response(ctx, f) })
 		},
 		"path_to_goal": func() any {
-			return perFilter(func(f analytics.Filter) (any, error) { return svc.PathToGoal(ctx, f) })
+			return perFilter(func(f report.Filter) (any, error) { return svc.PathToGoal(ctx, f) })
 		},
 		"pace": func() any {
 			out := map[string]result{}
@@ -241,15 +242,15 @@ func TestGoldenQueries(t *testing.T) {
 		},
 		"what_if": func() any {
 			out := map[string]result{}
-			sets := map[string][]analytics.RuleChange{
-				"remove cpu":         {{RuleID: cpu, Action: analytics.WhatIfRemove}},
-				"cpu business hours": {{RuleID: cpu, Action: analytics.WhatIfBusinessHours}},
-				"delay disk 30":      {{RuleID: disk, Action: analytics.WhatIfDelay, DelayMinutes: 30}},
-				"delay payment 90":   {{RuleID: pay, Action: analytics.WhatIfDelay, DelayMinutes: 90}},
-				"remove cpu, pay business hours": {{RuleID: cpu, Action: analytics.WhatIfRemove},
-					{RuleID: pay, Action: analytics.WhatIfBusinessHours}},
-				"unknown rule": {{RuleID: "nope", Action: analytics.WhatIfRemove}},
-				"bad delay":    {{RuleID: disk, Action: analytics.WhatIfDelay}},
+			sets := map[string][]report.RuleChange{
+				"remove cpu":         {{RuleID: cpu, Action: report.WhatIfRemove}},
+				"cpu business hours": {{RuleID: cpu, Action: report.WhatIfBusinessHours}},
+				"delay disk 30":      {{RuleID: disk, Action: report.WhatIfDelay, DelayMinutes: 30}},
+				"delay payment 90":   {{RuleID: pay, Action: report.WhatIfDelay, DelayMinutes: 90}},
+				"remove cpu, pay business hours": {{RuleID: cpu, Action: report.WhatIfRemove},
+					{RuleID: pay, Action: report.WhatIfBusinessHours}},
+				"unknown rule": {{RuleID: "nope", Action: report.WhatIfRemove}},
+				"bad delay":    {{RuleID: disk, Action: report.WhatIfDelay}},
 			}
 			names := make([]string, 0, len(sets))
 			for n := range sets {

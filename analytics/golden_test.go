@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/models"
+	"github.com/alertlens/alertlens/analytics/report"
 	"github.com/alertlens/alertlens/config"
 	"github.com/alertlens/alertlens/ingest"
 	"github.com/alertlens/alertlens/ingest/file"
@@ -48,7 +50,7 @@ func buildHistory(t *testing.T, name string, history io.Reader, cfg *config.Conf
 	if _, err := file.ImportJSONL(ctx, w, name, history, file.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := analytics.Build(ctx, db, cfg); err != nil {
+	if _, err := models.Build(ctx, db, cfg); err != nil {
 		t.Fatal(err)
 	}
 	return db
@@ -138,12 +140,12 @@ func TestGoldenPagesAndWindows(t *testing.T) {
 
 func TestGoldenMonthlyGoal(t *testing.T) {
 	_, svc := buildGolden(t)
-	rows, err := svc.MonthlyGoal(context.Background(), analytics.Filter{})
+	rows, err := svc.MonthlyGoal(context.Background(), report.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	type key struct{ scopeType, scope, month string }
-	got := map[key]analytics.GoalMonth{}
+	got := map[key]report.GoalMonth{}
 	for _, r := range rows {
 		got[key{r.ScopeType, r.Scope, r.Month}] = r
 	}
@@ -210,11 +212,11 @@ func TestGoldenNoise(t *testing.T) {
 			t.Errorf("%s: got %+v, want %+v", id, g, w)
 		}
 	}
-	rules, err := svc.Rules(context.Background(), analytics.Filter{Team: "Data"})
+	rules, err := svc.Rules(context.Background(), report.Filter{Team: "Data"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var disk *analytics.RuleStats
+	var disk *report.RuleStats
 	for i := range rules {
 		if rules[i].Rule == "disk <n>% full on <host>" {
 			disk = &rules[i]
@@ -231,7 +233,7 @@ func TestGoldenNoise(t *testing.T) {
 func TestGoldenPathToGoalAndWhatIf(t *testing.T) {
 	_, svc := buildGolden(t)
 	ctx := context.Background()
-	p, err := svc.PathToGoal(ctx, analytics.Filter{Rotation: "web-oncall", To: "2026-03"})
+	p, err := svc.PathToGoal(ctx, report.Filter{Rotation: "web-oncall", To: "2026-03"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,8 +250,8 @@ func TestGoldenPathToGoalAndWhatIf(t *testing.T) {
 		t.Errorf("second rule = %+v, want outside the set and with a runbook", p.Rules[1])
 	}
 
-	months, err := svc.WhatIf(ctx, analytics.Filter{Rotation: "web-oncall", From: "2026-03", To: "2026-03"},
-		[]analytics.RuleChange{{RuleID: cpu.RuleID, Action: analytics.WhatIfRemove}})
+	months, err := svc.WhatIf(ctx, report.Filter{Rotation: "web-oncall", From: "2026-03", To: "2026-03"},
+		[]report.RuleChange{{RuleID: cpu.RuleID, Action: report.WhatIfRemove}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +264,7 @@ func TestGoldenPathToGoalAndWhatIf(t *testing.T) {
 	if len(months) != 2 {
 		t.Errorf("what-if rows = %d, want org and rotation for March", len(months))
 	}
-	if _, err := svc.WhatIf(ctx, analytics.Filter{}, []analytics.RuleChange{{RuleID: cpu.RuleID, Action: "mute"}}); analytics.ErrorCode(err) != analytics.EINVALID {
+	if _, err := svc.WhatIf(ctx, report.Filter{}, []report.RuleChange{{RuleID: cpu.RuleID, Action: "mute"}}); analytics.ErrorCode(err) != analytics.EINVALID {
 		t.Errorf("unknown action: err = %v, want EINVALID", err)
 	}
 }
@@ -270,7 +272,7 @@ func TestGoldenPathToGoalAndWhatIf(t *testing.T) {
 func TestGoldenCoverageAndResponse(t *testing.T) {
 	_, svc := buildGolden(t)
 	ctx := context.Background()
-	c, err := svc.Coverage(ctx, analytics.Filter{})
+	c, err := svc.Coverage(ctx, report.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +283,7 @@ func TestGoldenCoverageAndResponse(t *testing.T) {
 	if *c.AfterHoursPct != 12.5 {
 		t.Errorf("after-hours coverage = %v, want 12.5", *c.AfterHoursPct)
 	}
-	r, err := svc.Response(ctx, analytics.Filter{From: "2026-03", To: "2026-03"})
+	r, err := svc.Response(ctx, report.Filter{From: "2026-03", To: "2026-03"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +297,7 @@ func TestGoldenCoverageAndResponse(t *testing.T) {
 func TestFailedBuildKeepsPreviousResults(t *testing.T) {
 	db, svc := buildGolden(t)
 	ctx := context.Background()
-	before, err := svc.MonthlyGoal(ctx, analytics.Filter{})
+	before, err := svc.MonthlyGoal(ctx, report.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,10 +306,10 @@ func TestFailedBuildKeepsPreviousResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg, _ := config.Load("testdata/golden.yaml")
-	if _, err := analytics.Build(ctx, db, cfg); err == nil || !strings.Contains(err.Error(), "stg_reviews") {
+	if _, err := models.Build(ctx, db, cfg); err == nil || !strings.Contains(err.Error(), "stg_reviews") {
 		t.Fatalf("build over a broken table: err = %v, want a failure naming stg_reviews", err)
 	}
-	after, err := svc.MonthlyGoal(ctx, analytics.Filter{})
+	after, err := svc.MonthlyGoal(ctx, report.Filter{})
 	if err != nil {
 		t.Fatalf("previous results unreadable after a failed build: %v", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/report"
 	"github.com/alertlens/alertlens/config"
 )
 
@@ -40,7 +41,7 @@ func buildNight(t *testing.T) *analytics.Service {
 // which way a tie fell depended on the order the build read rows in.
 func TestEngagedMinutesAreSummedExactly(t *testing.T) {
 	svc := buildNight(t)
-	rules, err := svc.Rules(context.Background(), analytics.Filter{})
+	rules, err := svc.Rules(context.Background(), report.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func TestEngagedMinutesAreSummedExactly(t *testing.T) {
 // name, Adam, whatever order the rows are read in.
 func TestMostLoadedOfEqualsIsFirstByName(t *testing.T) {
 	svc := buildNight(t)
-	rows, err := svc.Fairness(context.Background(), analytics.Filter{})
+	rows, err := svc.Fairness(context.Background(), report.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func TestMostLoadedOfEqualsIsFirstByName(t *testing.T) {
 func TestWhatIfRefusesARuleNamedTwice(t *testing.T) {
 	_, svc := buildGolden(t)
 	ctx := context.Background()
-	f := analytics.Filter{Rotation: "web-oncall", From: "2026-03", To: "2026-03"}
+	f := report.Filter{Rotation: "web-oncall", From: "2026-03", To: "2026-03"}
 	rules, err := svc.Rules(ctx, f)
 	if err != nil {
 		t.Fatal(err)
@@ -79,17 +80,17 @@ func TestWhatIfRefusesARuleNamedTwice(t *testing.T) {
 	if cpu.Rule != "cpu high on <host>" || cpu.AfterHoursPages != 4 {
 		t.Fatalf("first rule = %+v, want the CPU rule with 4 after-hours pages", cpu)
 	}
-	delay := analytics.RuleChange{RuleID: cpu.RuleID, Action: analytics.WhatIfDelay, DelayMinutes: 10}
-	once, err := svc.WhatIf(ctx, f, []analytics.RuleChange{delay})
+	delay := report.RuleChange{RuleID: cpu.RuleID, Action: report.WhatIfDelay, DelayMinutes: 10}
+	once, err := svc.WhatIf(ctx, f, []report.RuleChange{delay})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range once {
-		if m.ScopeType == analytics.ScopeRotation && (m.AfterHoursPages != 5 || m.AfterHoursPagesAfter != 5) {
+		if m.ScopeType == report.ScopeRotation && (m.AfterHoursPages != 5 || m.AfterHoursPagesAfter != 5) {
 			t.Errorf("a 10-minute delay: %+v, want 5 -> 5", m)
 		}
 	}
-	_, err = svc.WhatIf(ctx, f, []analytics.RuleChange{delay, {RuleID: cpu.RuleID, Action: analytics.WhatIfRemove}})
+	_, err = svc.WhatIf(ctx, f, []report.RuleChange{delay, {RuleID: cpu.RuleID, Action: report.WhatIfRemove}})
 	var e *analytics.Error
 	if !errors.As(err, &e) || e.Code != analytics.EINVALID || e.Param != "changes[1].rule_id" ||
 		!strings.Contains(e.Message, cpu.RuleID) || !strings.Contains(e.Message, "changes[0]") {

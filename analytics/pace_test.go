@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/report"
 	"github.com/alertlens/alertlens/config"
 )
 
@@ -68,7 +69,7 @@ func TestPaceIsJudgedAtNowNotAtTheLastIncident(t *testing.T) {
 	// 09:00 AEDT on 1 December, eight months after the last page.
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, sydney)
 	svc := at(now)
-	p, err := svc.Pace(ctx, analytics.ScopeOrg, "")
+	p, err := svc.Pace(ctx, report.ScopeOrg, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func TestPaceIsJudgedAtNowNotAtTheLastIncident(t *testing.T) {
 		t.Errorf("pace JSON %s, want as_of 2026-12-01T09:00:00+11:00", b)
 	}
 	var csv bytes.Buffer
-	if err := analytics.WritePaceCSV(&csv, "Australia/Sydney", []analytics.Pace{p}); err != nil {
+	if err := report.WritePaceCSV(&csv, "Australia/Sydney", []report.Pace{p}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(csv.String(), ",2026-12-01T09:00:00+11:00,") {
@@ -93,21 +94,21 @@ func TestPaceIsJudgedAtNowNotAtTheLastIncident(t *testing.T) {
 	}
 
 	// A rotation and a team without a December row keep their own goal from the mart.
-	rot, err := svc.Pace(ctx, analytics.ScopeRotation, "syd-oncall")
+	rot, err := svc.Pace(ctx, report.ScopeRotation, "syd-oncall")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rot.Month != "2026-12" || rot.AfterHoursPages != 0 || rot.Goal != 2 || !rot.OnTrack {
 		t.Errorf("rotation pace = %+v, want 2026-12, 0 pages, goal 2, on track", rot)
 	}
-	team, err := svc.Pace(ctx, analytics.ScopeTeam, "Ops")
+	team, err := svc.Pace(ctx, report.ScopeTeam, "Ops")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if team.Month != "2026-12" || team.Goal != 10 || team.AfterHoursPages != 0 {
 		t.Errorf("team pace = %+v, want 2026-12, 0 pages, the default goal 10", team)
 	}
-	if _, err := svc.Pace(ctx, analytics.ScopeRotation, "nope"); analytics.ErrorCode(err) != analytics.ENOTFOUND {
+	if _, err := svc.Pace(ctx, report.ScopeRotation, "nope"); analytics.ErrorCode(err) != analytics.ENOTFOUND {
 		t.Errorf("unknown rotation: err = %v, want ENOTFOUND", err)
 	}
 	if _, err := svc.Pace(ctx, "galaxy", ""); analytics.ErrorCode(err) != analytics.EINVALID {
@@ -120,7 +121,7 @@ func TestPaceMidMonthCountsPagesSoFar(t *testing.T) {
 	ctx := context.Background()
 	// Noon AEDT on Friday 3 April: pages a and b are past, c (21:00) is still to come.
 	// April began at 00:00 AEDT on the 1st, so 2.5 days have elapsed: 2 / 2.5 × 30 = 24.
-	p, err := at(time.Date(2026, 4, 3, 12, 0, 0, 0, sydney)).Pace(ctx, analytics.ScopeOrg, "")
+	p, err := at(time.Date(2026, 4, 3, 12, 0, 0, 0, sydney)).Pace(ctx, report.ScopeOrg, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +152,7 @@ func TestPaceElapsedDaysAcrossDaylightSaving(t *testing.T) {
 		{"october, clocks forward", time.Date(2026, 10, 11, 0, 0, 0, 0, sydney), 10 - 1.0/24, 0},
 	}
 	for _, c := range cases {
-		p, err := at(c.now).Pace(ctx, analytics.ScopeOrg, "")
+		p, err := at(c.now).Pace(ctx, report.ScopeOrg, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,7 +161,7 @@ func TestPaceElapsedDaysAcrossDaylightSaving(t *testing.T) {
 			t.Errorf("%s: %+v, want %d pages in %v elapsed days", c.name, p, c.pages, c.elapsed)
 		}
 	}
-	p, _ := at(time.Date(2026, 4, 16, 0, 0, 0, 0, sydney)).Pace(ctx, analytics.ScopeOrg, "")
+	p, _ := at(time.Date(2026, 4, 16, 0, 0, 0, 0, sydney)).Pace(ctx, report.ScopeOrg, "")
 	if !near(p.Projected, 2160.0/361) || p.AsOf.Format(time.RFC3339) != "2026-04-16T00:00:00+10:00" {
 		t.Errorf("pace on 16 April = %+v, want projected 2160/361 = %.6f, as of +10:00 (AEST)", p, 2160.0/361)
 	}

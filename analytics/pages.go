@@ -3,16 +3,17 @@ package analytics
 import (
 	"context"
 	"database/sql"
+	"github.com/alertlens/alertlens/analytics/report"
 	"time"
 )
 
 // Pages lists pages, newest first (sql/queries/page_list.sql).
-func (s *Service) Pages(ctx context.Context, f Filter) ([]Page, error) {
-	if err := s.check(ctx, f); err != nil {
+func (s *Service) Pages(ctx context.Context, f report.Filter) ([]report.Page, error) {
+	if err := s.CheckFilter(ctx, f); err != nil {
 		return nil, err
 	}
 	return list(ctx, s, `select * from page_list(?, ?, ?, ?, ?)`, append(period(f), limitArg(f)),
-		func(rows *sql.Rows, p *Page) error {
+		func(rows *sql.Rows, p *report.Page) error {
 			var month time.Time
 			var local sql.NullTime
 			if err := rows.Scan(&p.Source, &p.IncidentID, &p.PagedAt, &month, &p.RuleID, &p.Rule, &p.Title, &p.Service,
@@ -30,12 +31,12 @@ func (s *Service) Pages(ctx context.Context, f Filter) ([]Page, error) {
 
 // Windows counts pages per month and hour window; every window appears in every month
 // (sql/queries/window_counts.sql).
-func (s *Service) Windows(ctx context.Context, f Filter) ([]WindowCount, error) {
-	if err := s.check(ctx, f); err != nil {
+func (s *Service) Windows(ctx context.Context, f report.Filter) ([]report.WindowCount, error) {
+	if err := s.CheckFilter(ctx, f); err != nil {
 		return nil, err
 	}
 	return list(ctx, s, `select * from window_counts(?, ?, ?, ?)`, period(f),
-		func(rows *sql.Rows, c *WindowCount) error {
+		func(rows *sql.Rows, c *report.WindowCount) error {
 			var month time.Time
 			if err := rows.Scan(&month, &c.Window, &c.Pages); err != nil {
 				return err
@@ -48,9 +49,9 @@ func (s *Service) Windows(ctx context.Context, f Filter) ([]WindowCount, error) 
 // Coverage reports runbook coverage over the period (sql/queries/runbook_coverage.sql)
 // and the worst gaps: after-hours paging rules without a runbook, most after-hours pages
 // first (rule_stats).
-func (s *Service) Coverage(ctx context.Context, f Filter) (Coverage, error) {
-	var c Coverage
-	if err := s.check(ctx, f); err != nil {
+func (s *Service) Coverage(ctx context.Context, f report.Filter) (report.Coverage, error) {
+	var c report.Coverage
+	if err := s.CheckFilter(ctx, f); err != nil {
 		return c, err
 	}
 	var pagesPct, afterPct, definedPct sql.NullFloat64

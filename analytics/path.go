@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"database/sql"
+	"github.com/alertlens/alertlens/analytics/report"
 	"strconv"
 	"time"
 )
@@ -11,9 +12,9 @@ import (
 // To, else its From, else the latest month) for the organisation, or the filter's
 // rotation or team, and marks the smallest set whose removal brings it under the goal
 // (sql/queries/judged_goal.sql, path_to_goal_rules.sql).
-func (s *Service) PathToGoal(ctx context.Context, f Filter) (PathToGoal, error) {
-	var p PathToGoal
-	if err := s.check(ctx, f); err != nil {
+func (s *Service) PathToGoal(ctx context.Context, f report.Filter) (report.PathToGoal, error) {
+	var p report.PathToGoal
+	if err := s.CheckFilter(ctx, f); err != nil {
 		return p, err
 	}
 	month := monthArg(f.To)
@@ -35,7 +36,7 @@ func (s *Service) PathToGoal(ctx context.Context, f Filter) (PathToGoal, error) 
 	}
 	p.Month = monthString(judged)
 	p.Rules, err = list(ctx, s, `select * from path_to_goal_rules(?, ?, ?, ?)`, []any{judged, p.ScopeType, p.Scope, limitArg(f)},
-		func(rows *sql.Rows, r *ParetoRule) error {
+		func(rows *sql.Rows, r *report.ParetoRule) error {
 			return rows.Scan(&r.Rank, &r.RuleID, &r.Rule, &r.Service, &r.Team, &r.AfterHoursPages, &r.CumulativePages,
 				&r.CumulativePct, &r.InSmallestSet, &r.HasRunbook, &r.NoiseScore)
 		})
@@ -55,7 +56,7 @@ func (s *Service) PathToGoal(ctx context.Context, f Filter) (PathToGoal, error) 
 //     pages disappear (they become low urgency);
 //   - delay: a longer `for` delay, so its incidents that resolved within the delay
 //     disappear.
-func (s *Service) WhatIf(ctx context.Context, f Filter, changes []RuleChange) ([]WhatIfMonth, error) {
+func (s *Service) WhatIf(ctx context.Context, f report.Filter, changes []report.RuleChange) ([]report.WhatIfMonth, error) {
 	if len(changes) == 0 {
 		return nil, invalid("changes", "want at least one rule change")
 	}
@@ -74,8 +75,8 @@ func (s *Service) WhatIf(ctx context.Context, f Filter, changes []RuleChange) ([
 		}
 		seen[c.RuleID] = i
 		switch c.Action {
-		case WhatIfRemove, WhatIfBusinessHours:
-		case WhatIfDelay:
+		case report.WhatIfRemove, report.WhatIfBusinessHours:
+		case report.WhatIfDelay:
 			if c.DelayMinutes <= 0 || c.DelayMinutes > 24*60 {
 				return nil, invalid(param+".delay_minutes", "want 1 to 1440 minutes for a delay, got %d", c.DelayMinutes)
 			}
@@ -93,11 +94,11 @@ func (s *Service) WhatIf(ctx context.Context, f Filter, changes []RuleChange) ([
 			return nil, invalid("changes["+strconv.Itoa(i)+"].rule_id", "no rule with id %q", c.RuleID)
 		}
 	}
-	if err := s.check(ctx, f); err != nil {
+	if err := s.CheckFilter(ctx, f); err != nil {
 		return nil, err
 	}
 	return list(ctx, s, `select * from what_if(?, ?, ?, ?, ?, ?, ?)`, append(period(f), ruleIDs, actions, delays),
-		func(rows *sql.Rows, m *WhatIfMonth) error {
+		func(rows *sql.Rows, m *report.WhatIfMonth) error {
 			var month time.Time
 			if err := rows.Scan(&month, &m.ScopeType, &m.Scope, &m.Goal, &m.AfterHoursPages, &m.AfterHoursPagesAfter,
 				&m.SleepHoursPages, &m.SleepHoursPagesAfter, &m.MetAfter); err != nil {

@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/models"
+	"github.com/alertlens/alertlens/analytics/report"
 	"github.com/alertlens/alertlens/api"
 	"github.com/alertlens/alertlens/config"
 	"github.com/alertlens/alertlens/ingest"
@@ -70,7 +72,7 @@ func newServer(t *testing.T, history, cfgYAML string, opts api.Options, aopts ..
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := analytics.Build(ctx, db, cfg); err != nil {
+	if _, err := models.Build(ctx, db, cfg); err != nil {
 		t.Fatal(err)
 	}
 	var logBuf bytes.Buffer
@@ -133,10 +135,10 @@ func csvRows(t *testing.T, body string) []map[string]string {
 func TestEndpointsOnASmallHistory(t *testing.T) {
 	f := newFixture(t, api.Tokens{})
 
-	goal := getJSON[[]analytics.GoalMonth](t, f, "/api/v1/goal")
-	org := map[string]analytics.GoalMonth{}
+	goal := getJSON[[]report.GoalMonth](t, f, "/api/v1/goal")
+	org := map[string]report.GoalMonth{}
 	for _, g := range goal {
-		if g.ScopeType == analytics.ScopeOrg {
+		if g.ScopeType == report.ScopeOrg {
 			org[g.Month] = g
 		}
 	}
@@ -160,7 +162,7 @@ func TestEndpointsOnASmallHistory(t *testing.T) {
 		}
 	}
 
-	rules := getJSON[[]analytics.RuleStats](t, f, "/api/v1/rules?from=2026-01&to=2026-01")
+	rules := getJSON[[]report.RuleStats](t, f, "/api/v1/rules?from=2026-01&to=2026-01")
 	if len(rules) != 2 || rules[0].Rule != "DiskFull" || rules[0].Incidents != 2 || rules[0].AfterHoursPages != 2 || rules[0].SleepHoursPages != 2 {
 		t.Fatalf("rules in January = %+v, want DiskFull first with 2 incidents, 2 after-hours and 2 sleep pages", rules)
 	}
@@ -172,14 +174,14 @@ func TestEndpointsOnASmallHistory(t *testing.T) {
 	if code != 200 || len(rows) != 1 || rows[0]["rule"] != "CPUHigh" || rows[0]["incidents"] != "2" || rows[0]["after_hours_pages"] != "1" {
 		t.Errorf("Beta's rules as CSV: %d %v", code, rows)
 	}
-	if got := getJSON[[]analytics.RuleStats](t, f, "/api/v1/rules?limit=1"); len(got) != 1 {
+	if got := getJSON[[]report.RuleStats](t, f, "/api/v1/rules?limit=1"); len(got) != 1 {
 		t.Errorf("limit=1 gave %d rules", len(got))
 	}
 
 	one := getJSON[struct {
-		Rule      analytics.RuleStats   `json:"rule"`
-		History   []analytics.RuleMonth `json:"history"`
-		Incidents []analytics.Incident  `json:"incidents"`
+		Rule      report.RuleStats   `json:"rule"`
+		History   []report.RuleMonth `json:"history"`
+		Incidents []report.Incident  `json:"incidents"`
 	}](t, f, "/api/v1/rules/"+rules[0].RuleID)
 	if one.Rule.Rule != "DiskFull" || len(one.Incidents) != 2 || len(one.History) == 0 {
 		t.Errorf("one rule: %+v", one)
@@ -188,11 +190,11 @@ func TestEndpointsOnASmallHistory(t *testing.T) {
 		t.Errorf("unknown rule: %d, want 404", code)
 	}
 
-	pages := getJSON[[]analytics.Page](t, f, "/api/v1/pages")
+	pages := getJSON[[]report.Page](t, f, "/api/v1/pages")
 	if len(pages) != 4 {
 		t.Errorf("%d pages, want 4", len(pages))
 	}
-	windows := getJSON[[]analytics.WindowCount](t, f, "/api/v1/windows?from=2026-01&to=2026-01")
+	windows := getJSON[[]report.WindowCount](t, f, "/api/v1/windows?from=2026-01&to=2026-01")
 	byWindow := map[string]int{}
 	for _, w := range windows {
 		byWindow[w.Window] += w.Pages
@@ -200,11 +202,11 @@ func TestEndpointsOnASmallHistory(t *testing.T) {
 	if byWindow["sleep"] != 2 || byWindow["business"] != 1 {
 		t.Errorf("January windows %v, want 2 sleep and 1 business", byWindow)
 	}
-	resp := getJSON[analytics.Response](t, f, "/api/v1/response")
+	resp := getJSON[report.Response](t, f, "/api/v1/response")
 	if resp.Incidents != 4 || resp.Acknowledged != 3 {
 		t.Errorf("response %+v, want 4 incidents, 3 acknowledged", resp)
 	}
-	heat := getJSON[[]analytics.HeatCell](t, f, "/api/v1/heatmap")
+	heat := getJSON[[]report.HeatCell](t, f, "/api/v1/heatmap")
 	total := 0
 	for _, h := range heat {
 		total += h.Interruptions
@@ -220,10 +222,10 @@ func TestEndpointsOnASmallHistory(t *testing.T) {
 		}
 	}
 	code, body, _ = f.do(t, "POST", "/api/v1/whatif", "", "", `{"changes":[{"rule_id":"`+rules[0].RuleID+`","action":"remove"}]}`)
-	var wi []analytics.WhatIfMonth
+	var wi []report.WhatIfMonth
 	json.Unmarshal([]byte(body), &wi)
 	for _, m := range wi {
-		if m.ScopeType == analytics.ScopeOrg && m.Month == "2026-01" && (m.AfterHoursPages != 2 || m.AfterHoursPagesAfter != 0) {
+		if m.ScopeType == report.ScopeOrg && m.Month == "2026-01" && (m.AfterHoursPages != 2 || m.AfterHoursPagesAfter != 0) {
 			t.Errorf("what-if removing DiskFull in January: %+v, want 2 → 0", m)
 		}
 	}
@@ -305,7 +307,7 @@ func TestAuth(t *testing.T) {
 
 func TestXSSTitleIsEscaped(t *testing.T) {
 	f := newFixture(t, api.Tokens{})
-	rules := getJSON[[]analytics.RuleStats](t, f, "/api/v1/rules")
+	rules := getJSON[[]report.RuleStats](t, f, "/api/v1/rules")
 	for _, p := range []string{"/rule/" + rules[0].RuleID, "/team/Alpha"} {
 		code, body, _ := f.do(t, "GET", p, "", "", "")
 		if code != 200 {

@@ -7,14 +7,14 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/report"
 )
 
 // BenchmarkPages loads each dashboard and the API call behind it from a real server on the
 // demo history (a year, ~14,500 incidents). The goal is under 300 ms a page.
 func BenchmarkPages(b *testing.B) {
 	srv, svc := demoServer(b)
-	top, err := svc.Rules(context.Background(), analytics.Filter{Limit: 1})
+	top, err := svc.Rules(context.Background(), report.Filter{Limit: 1})
 	if err != nil || len(top) == 0 {
 		b.Fatal(err)
 	}

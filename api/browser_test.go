@@ -19,7 +19,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/report"
 	"github.com/alertlens/alertlens/ingest/ingesttest"
 )
 
@@ -49,7 +49,7 @@ func TestDashboardsInChromium(t *testing.T) {
 		t.Skip("chromium is not on PATH (.ci/run installs it)")
 	}
 	srv, svc := demoServer(t)
-	top, err := svc.Rules(context.Background(), analytics.Filter{Limit: 1})
+	top, err := svc.Rules(context.Background(), report.Filter{Limit: 1})
 	if err != nil || len(top) == 0 {
 		t.Fatalf("top rule: %v %v", top, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/models"
 	"github.com/alertlens/alertlens/api"
 	"github.com/alertlens/alertlens/config"
 	"github.com/alertlens/alertlens/ingest/demo"
@@ -56,7 +57,7 @@ func demoDB(tb testing.TB) *sql.DB {
 		if _, demoErr = demo.Generate(ctx, db, demo.Options{Seed: demo.DefaultSeed, Progress: io.Discard}); demoErr != nil {
 			return
 		}
-		_, demoErr = analytics.Build(ctx, db, cfg)
+		_, demoErr = models.Build(ctx, db, cfg)
 	})
 	if demoErr != nil {
 		tb.Fatalf("demo history: %v", demoErr)

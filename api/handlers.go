@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/report"
 )
 
 // route is one entry of the route table: gin registers it and the OpenAPI document
@@ -43,76 +44,76 @@ func (s *Server) routeTable(ingest http.Handler) []route {
 		{method: "GET", path: "/api/openapi.json", summary: "This document", access: read, response: map[string]any{}, handler: s.openAPI},
 
 		{method: "GET", path: "/api/v1/overview", summary: "What the database holds: months, teams, rotations, reporting time zone, build time",
-			access: read, response: analytics.Overview{}, handler: s.overview},
+			access: read, response: report.Overview{}, handler: s.overview},
 		{method: "GET", path: "/api/v1/goal", summary: "After-hours pages per month against the goal, for the organisation, each rotation and each team",
-			access: read, query: filterParams, csv: true, response: []analytics.GoalMonth{},
-			handler: list(s, analytics.WriteGoalMonthsCSV, func(ctx context.Context, f analytics.Filter, _ *gin.Context) ([]analytics.GoalMonth, error) {
+			access: read, query: filterParams, csv: true, response: []report.GoalMonth{},
+			handler: list(s, report.WriteGoalMonthsCSV, func(ctx context.Context, f report.Filter, _ *gin.Context) ([]report.GoalMonth, error) {
 				return s.a.MonthlyGoal(ctx, f)
 			})},
 		{method: "GET", path: "/api/v1/pace", summary: "Month-to-date pace of after-hours pages for the organisation and the filter's rotation or team",
-			access: read, query: []string{"team", "rotation", "format"}, csv: true, response: []analytics.Pace{},
-			handler: list(s, analytics.WritePaceCSV, s.paces)},
+			access: read, query: []string{"team", "rotation", "format"}, csv: true, response: []report.Pace{},
+			handler: list(s, report.WritePaceCSV, s.paces)},
 		{method: "GET", path: "/api/v1/rules", summary: "Alert rules ranked by after-hours impact, with noise signals and runbook",
-			access: read, query: filterParams, csv: true, response: []analytics.RuleStats{},
-			handler: list(s, analytics.WriteRulesCSV, func(ctx context.Context, f analytics.Filter, _ *gin.Context) ([]analytics.RuleStats, error) {
+			access: read, query: filterParams, csv: true, response: []report.RuleStats{},
+			handler: list(s, report.WriteRulesCSV, func(ctx context.Context, f report.Filter, _ *gin.Context) ([]report.RuleStats, error) {
 				return s.a.Rules(ctx, f)
 			})},
 		{method: "GET", path: "/api/v1/rules/:id", summary: "One rule: its numbers over the period, its monthly history and its incidents",
 			access: read, query: []string{"from", "to", "limit"}, response: ruleDetail{}, handler: s.rule},
 		{method: "GET", path: "/api/v1/rules/:id/history", summary: "One rule's numbers per month",
-			access: read, query: []string{"from", "to", "format"}, csv: true, response: []analytics.RuleMonth{},
-			handler: list(s, analytics.WriteRuleMonthsCSV, func(ctx context.Context, f analytics.Filter, c *gin.Context) ([]analytics.RuleMonth, error) {
+			access: read, query: []string{"from", "to", "format"}, csv: true, response: []report.RuleMonth{},
+			handler: list(s, report.WriteRuleMonthsCSV, func(ctx context.Context, f report.Filter, c *gin.Context) ([]report.RuleMonth, error) {
 				return s.a.RuleHistory(ctx, c.Param("id"), f)
 			})},
 		{method: "GET", path: "/api/v1/rules/:id/incidents", summary: "One rule's incidents with their signals, newest first",
-			access: read, query: []string{"from", "to", "limit", "format"}, csv: true, response: []analytics.Incident{},
-			handler: list(s, analytics.WriteIncidentsCSV, func(ctx context.Context, f analytics.Filter, c *gin.Context) ([]analytics.Incident, error) {
+			access: read, query: []string{"from", "to", "limit", "format"}, csv: true, response: []report.Incident{},
+			handler: list(s, report.WriteIncidentsCSV, func(ctx context.Context, f report.Filter, c *gin.Context) ([]report.Incident, error) {
 				return s.a.Incidents(ctx, f, c.Param("id"))
 			})},
 		{method: "GET", path: "/api/v1/incidents", summary: "Incidents with their signals, newest first",
-			access: read, query: filterParams, csv: true, response: []analytics.Incident{},
-			handler: list(s, analytics.WriteIncidentsCSV, func(ctx context.Context, f analytics.Filter, _ *gin.Context) ([]analytics.Incident, error) {
+			access: read, query: filterParams, csv: true, response: []report.Incident{},
+			handler: list(s, report.WriteIncidentsCSV, func(ctx context.Context, f report.Filter, _ *gin.Context) ([]report.Incident, error) {
 				return s.a.Incidents(ctx, f, "")
 			})},
 		{method: "GET", path: "/api/v1/pages", summary: "Pages (incidents that interrupted someone), newest first, with their hour window",
-			access: read, query: filterParams, csv: true, response: []analytics.Page{},
-			handler: list(s, analytics.WritePagesCSV, func(ctx context.Context, f analytics.Filter, _ *gin.Context) ([]analytics.Page, error) {
+			access: read, query: filterParams, csv: true, response: []report.Page{},
+			handler: list(s, report.WritePagesCSV, func(ctx context.Context, f report.Filter, _ *gin.Context) ([]report.Page, error) {
 				return s.a.Pages(ctx, f)
 			})},
 		{method: "GET", path: "/api/v1/windows", summary: "Pages per month and hour window (business, off_hours, sleep)",
-			access: read, query: filterParams, csv: true, response: []analytics.WindowCount{},
-			handler: list(s, analytics.WriteWindowsCSV, func(ctx context.Context, f analytics.Filter, _ *gin.Context) ([]analytics.WindowCount, error) {
+			access: read, query: filterParams, csv: true, response: []report.WindowCount{},
+			handler: list(s, report.WriteWindowsCSV, func(ctx context.Context, f report.Filter, _ *gin.Context) ([]report.WindowCount, error) {
 				return s.a.Windows(ctx, f)
 			})},
 		{method: "GET", path: "/api/v1/coverage", summary: "Runbook coverage: pages, after-hours pages and defined rules with a runbook, and the worst gaps (CSV: the headline row)",
-			access: read, query: append(periodParams, "format"), csv: true, response: analytics.Coverage{},
-			handler: one(s, analytics.WriteCoverageCSV, func(ctx context.Context, f analytics.Filter, _ *gin.Context) (analytics.Coverage, error) {
+			access: read, query: append(periodParams, "format"), csv: true, response: report.Coverage{},
+			handler: one(s, report.WriteCoverageCSV, func(ctx context.Context, f report.Filter, _ *gin.Context) (report.Coverage, error) {
 				return s.a.Coverage(ctx, f)
 			})},
 		{method: "GET", path: "/api/v1/responders", summary: "Each person's load: interruptions, after-hours and sleep-hours pages, hours interrupted, shifts",
-			access: read, query: filterParams, csv: true, response: []analytics.ResponderLoad{},
-			handler: list(s, analytics.WriteRespondersCSV, func(ctx context.Context, f analytics.Filter, _ *gin.Context) ([]analytics.ResponderLoad, error) {
+			access: read, query: filterParams, csv: true, response: []report.ResponderLoad{},
+			handler: list(s, report.WriteRespondersCSV, func(ctx context.Context, f report.Filter, _ *gin.Context) ([]report.ResponderLoad, error) {
 				return s.a.Responders(ctx, f)
 			})},
 		{method: "GET", path: "/api/v1/fairness", summary: "Per rotation and month: the most- to median-loaded person's ratio",
-			access: read, query: filterParams, csv: true, response: []analytics.Fairness{},
-			handler: list(s, analytics.WriteFairnessCSV, func(ctx context.Context, f analytics.Filter, _ *gin.Context) ([]analytics.Fairness, error) {
+			access: read, query: filterParams, csv: true, response: []report.Fairness{},
+			handler: list(s, report.WriteFairnessCSV, func(ctx context.Context, f report.Filter, _ *gin.Context) ([]report.Fairness, error) {
 				return s.a.Fairness(ctx, f)
 			})},
 		{method: "GET", path: "/api/v1/heatmap", summary: "Interruptions by local weekday (1 = Monday) and hour of the person interrupted",
-			access: read, query: append(periodParams, "format"), csv: true, response: []analytics.HeatCell{},
-			handler: list(s, analytics.WriteHeatmapCSV, func(ctx context.Context, f analytics.Filter, _ *gin.Context) ([]analytics.HeatCell, error) {
+			access: read, query: append(periodParams, "format"), csv: true, response: []report.HeatCell{},
+			handler: list(s, report.WriteHeatmapCSV, func(ctx context.Context, f report.Filter, _ *gin.Context) ([]report.HeatCell, error) {
 				return s.a.Heatmap(ctx, f)
 			})},
 		{method: "GET", path: "/api/v1/response", summary: "MTTA and MTTR (median, p90, mean, in seconds) and escalations",
-			access: read, query: append(periodParams, "format"), csv: true, response: analytics.Response{},
-			handler: one(s, analytics.WriteResponseCSV, func(ctx context.Context, f analytics.Filter, _ *gin.Context) (analytics.Response, error) {
+			access: read, query: append(periodParams, "format"), csv: true, response: report.Response{},
+			handler: one(s, report.WriteResponseCSV, func(ctx context.Context, f report.Filter, _ *gin.Context) (report.Response, error) {
 				return s.a.Response(ctx, f)
 			})},
 		{method: "GET", path: "/api/v1/path", summary: "Path to goal: the rules behind the period's last month of after-hours pages, ranked, with the smallest set to fix (CSV: the rules)",
-			access: read, query: append(periodParams, "format"), csv: true, response: analytics.PathToGoal{}, handler: s.path},
+			access: read, query: append(periodParams, "format"), csv: true, response: report.PathToGoal{}, handler: s.path},
 		{method: "POST", path: "/api/v1/whatif", summary: "Monthly after-hours pages recomputed with proposed rule changes (remove, business_hours_only, delay)",
-			access: write, query: []string{"format"}, csv: true, body: whatIfBody{}, response: []analytics.WhatIfMonth{}, handler: s.whatIf},
+			access: write, query: []string{"format"}, csv: true, body: whatIfBody{}, response: []report.WhatIfMonth{}, handler: s.whatIf},
 
 		{method: "GET", path: "/", summary: "Dashboard: after-hours pages per month against the goal", access: read, query: periodParams, content: "text/html", handler: s.goalPage},
 		{method: "GET", path: "/path", summary: "Dashboard: path to goal (Pareto) and what-if", access: read, query: periodParams, content: "text/html", handler: s.pathPage},
@@ -133,7 +134,7 @@ func (s *Server) routeTable(ingest http.Handler) []route {
 
 // request reads what every read endpoint takes, the answer's format and the filter; on
 // a bad parameter it answers the 400 itself and reports false.
-func (s *Server) request(c *gin.Context) (asCSV bool, f analytics.Filter, ok bool) {
+func (s *Server) request(c *gin.Context) (asCSV bool, f report.Filter, ok bool) {
 	asCSV, err := wantCSV(c)
 	if err == nil {
 		f, err = s.parseFilter(c.Request.Context(), c.Query)
@@ -148,7 +149,7 @@ func (s *Server) request(c *gin.Context) (asCSV bool, f analytics.Filter, ok boo
 // list serves a list endpoint: parse the filter, fetch the rows (at most the list's
 // limit, see listLimit), render JSON or CSV.
 func list[T any](s *Server, writeCSV func(io.Writer, string, []T) error,
-	fetch func(context.Context, analytics.Filter, *gin.Context) ([]T, error)) gin.HandlerFunc {
+	fetch func(context.Context, report.Filter, *gin.Context) ([]T, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		asCSV, f, ok := s.request(c)
 		if !ok {
@@ -173,7 +174,7 @@ func list[T any](s *Server, writeCSV func(io.Writer, string, []T) error,
 
 // one serves an endpoint whose answer is one report; its CSV is one row.
 func one[T any](s *Server, writeCSV func(io.Writer, string, []T) error,
-	fetch func(context.Context, analytics.Filter, *gin.Context) (T, error)) gin.HandlerFunc {
+	fetch func(context.Context, report.Filter, *gin.Context) (T, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		asCSV, f, ok := s.request(c)
 		if !ok {
@@ -217,15 +218,15 @@ func (s *Server) overview(c *gin.Context) {
 }
 
 // paces projects the organisation and, when the filter names one, the rotation or team.
-func (s *Server) paces(ctx context.Context, f analytics.Filter, _ *gin.Context) ([]analytics.Pace, error) {
-	scopes := [][2]string{{analytics.ScopeOrg, ""}}
+func (s *Server) paces(ctx context.Context, f report.Filter, _ *gin.Context) ([]report.Pace, error) {
+	scopes := [][2]string{{report.ScopeOrg, ""}}
 	if f.Rotation != "" {
-		scopes = append(scopes, [2]string{analytics.ScopeRotation, f.Rotation})
+		scopes = append(scopes, [2]string{report.ScopeRotation, f.Rotation})
 	}
 	if f.Team != "" {
-		scopes = append(scopes, [2]string{analytics.ScopeTeam, f.Team})
+		scopes = append(scopes, [2]string{report.ScopeTeam, f.Team})
 	}
-	var out []analytics.Pace
+	var out []report.Pace
 	for _, sc := range scopes {
 		p, err := s.a.Pace(ctx, sc[0], sc[1])
 		if err != nil {
@@ -238,12 +239,12 @@ func (s *Server) paces(ctx context.Context, f analytics.Filter, _ *gin.Context) 
 
 // ruleDetail is GET /api/v1/rules/:id.
 type ruleDetail struct {
-	Rule      analytics.RuleStats   `json:"rule"`
-	History   []analytics.RuleMonth `json:"history"`
-	Incidents []analytics.Incident  `json:"incidents"`
+	Rule      report.RuleStats   `json:"rule"`
+	History   []report.RuleMonth `json:"history"`
+	Incidents []report.Incident  `json:"incidents"`
 }
 
-func (s *Server) ruleData(ctx context.Context, id string, f analytics.Filter) (ruleDetail, error) {
+func (s *Server) ruleData(ctx context.Context, id string, f report.Filter) (ruleDetail, error) {
 	var d ruleDetail
 	var err error
 	if d.Rule, err = s.a.Rule(ctx, id, f); err != nil {
@@ -256,10 +257,10 @@ func (s *Server) ruleData(ctx context.Context, id string, f analytics.Filter) (r
 		return d, err
 	}
 	if d.History == nil {
-		d.History = []analytics.RuleMonth{}
+		d.History = []report.RuleMonth{}
 	}
 	if d.Incidents == nil {
-		d.Incidents = []analytics.Incident{}
+		d.Incidents = []report.Incident{}
 	}
 	return d, nil
 }
@@ -293,9 +294,9 @@ func (s *Server) path(c *gin.Context) {
 		return
 	}
 	if p.Rules == nil {
-		p.Rules = []analytics.ParetoRule{}
+		p.Rules = []report.ParetoRule{}
 	}
-	s.render(c, asCSV, p, func(w io.Writer, tz string) error { return analytics.WriteParetoCSV(w, tz, p.Rules) })
+	s.render(c, asCSV, p, func(w io.Writer, tz string) error { return report.WriteParetoCSV(w, tz, p.Rules) })
 }
 
 // maxBody bounds a what-if body: a few hundred changes fit easily.
@@ -318,29 +319,19 @@ func (s *Server) whatIf(c *gin.Context) {
 		s.fail(c, badParam("body", "want JSON {\"filter\": {...}, \"changes\": [{\"rule_id\", \"action\", \"delay_minutes\"}]}: %v", err))
 		return
 	}
-	if err := checkFilter(body.Filter); err != nil {
+	// The filter's syntax first, as for a query's parameters; WhatIf checks the changes
+	// and that the team and rotation exist.
+	if err := analytics.ValidateFilter(body.Filter); err != nil {
 		s.fail(c, err)
 		return
 	}
-	if err := checkChanges(body.Changes); err != nil {
-		s.fail(c, err)
-		return
-	}
-	f := body.Filter
-	// Team and rotation are checked like query parameters.
-	if _, err := s.parseFilter(c.Request.Context(), func(k string) string {
-		return map[string]string{"team": f.Team, "rotation": f.Rotation}[k]
-	}); err != nil {
-		s.fail(c, err)
-		return
-	}
-	rows, err := s.a.WhatIf(c.Request.Context(), f, body.Changes)
+	rows, err := s.a.WhatIf(c.Request.Context(), body.Filter, body.Changes)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	if rows == nil {
-		rows = []analytics.WhatIfMonth{}
+		rows = []report.WhatIfMonth{}
 	}
-	s.render(c, asCSV, rows, func(w io.Writer, tz string) error { return analytics.WriteWhatIfCSV(w, tz, rows) })
+	s.render(c, asCSV, rows, func(w io.Writer, tz string) error { return report.WriteWhatIfCSV(w, tz, rows) })
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/report"
 	"github.com/alertlens/alertlens/api"
 )
 
@@ -29,7 +29,7 @@ func decodeError(t *testing.T, body string) errorAnswer {
 
 func TestWhatIfBodyOverTheLimitIs413(t *testing.T) {
 	f := newFixture(t, api.Tokens{})
-	rules := getJSON[[]analytics.RuleStats](t, f, "/api/v1/rules")
+	rules := getJSON[[]report.RuleStats](t, f, "/api/v1/rules")
 	const limit = 1 << 20
 	// A complete JSON document padded past the limit: a reader that cut the body at the
 	// limit would parse the document and answer 200.
@@ -79,7 +79,7 @@ func TestListsHaveADefaultLimitAndSayWhenCut(t *testing.T) {
 		}
 		return len(rows), hdr.Get("X-Truncated")
 	}
-	rules := getJSON[[]analytics.RuleStats](t, f, "/api/v1/rules")
+	rules := getJSON[[]report.RuleStats](t, f, "/api/v1/rules")
 	if len(rules) != 1 {
 		t.Fatalf("rules = %+v, want the one Batch rule", rules)
 	}
@@ -108,8 +108,8 @@ func TestListsHaveADefaultLimitAndSayWhenCut(t *testing.T) {
 	// The one-rule answer carries its incidents under the same default.
 	code, body, hdr := f.do(t, "GET", "/api/v1/rules/"+id, "", "", "")
 	var d struct {
-		Rule      analytics.RuleStats  `json:"rule"`
-		Incidents []analytics.Incident `json:"incidents"`
+		Rule      report.RuleStats  `json:"rule"`
+		Incidents []report.Incident `json:"incidents"`
 	}
 	if err := json.Unmarshal([]byte(body), &d); code != 200 || err != nil {
 		t.Fatalf("GET one rule: %d %v", code, err)
@@ -119,7 +119,7 @@ func TestListsHaveADefaultLimitAndSayWhenCut(t *testing.T) {
 			d.Rule.Incidents, len(d.Incidents), hdr.Get("X-Truncated"), n)
 	}
 	// Newest first, so the default keeps the latest 1000: the newest is n1002.
-	inc := getJSON[[]analytics.Incident](t, f, "/api/v1/incidents")
+	inc := getJSON[[]report.Incident](t, f, "/api/v1/incidents")
 	if inc[0].IncidentID != "n1002" || inc[999].IncidentID != "n3" {
 		t.Errorf("default list runs %s..%s, want n1002..n3", inc[0].IncidentID, inc[999].IncidentID)
 	}
@@ -153,7 +153,7 @@ type slowRules struct {
 	started       chan struct{}
 }
 
-func (s slowRules) Rules(ctx context.Context, _ analytics.Filter) ([]analytics.RuleStats, error) {
+func (s slowRules) Rules(ctx context.Context, _ report.Filter) ([]report.RuleStats, error) {
 	close(s.started)
 	<-ctx.Done()
 	return nil, ctx.Err()

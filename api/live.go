@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/models"
 	"github.com/alertlens/alertlens/ingest/file"
 	"github.com/alertlens/alertlens/ingest/live"
 	"github.com/alertlens/alertlens/ingest/rules"
@@ -27,7 +28,7 @@ type Live interface {
 	Status(ctx context.Context) (live.Status, error)
 	Import(ctx context.Context, req live.ImportRequest, r io.Reader) (file.Result, error)
 	ImportRules(ctx context.Context, paths []rules.Path) error
-	Build(ctx context.Context) (analytics.BuildReport, error)
+	Build(ctx context.Context) (models.BuildReport, error)
 	SyncNow(ctx context.Context, name string) (live.SyncResult, error)
 	Sources() map[string]string
 	Query(ctx context.Context, query string) (analytics.QueryResult, error)
@@ -62,7 +63,7 @@ type BuildModel struct {
 }
 
 // NewBuildAnswer is the wire form of a build report.
-func NewBuildAnswer(rep analytics.BuildReport) BuildAnswer {
+func NewBuildAnswer(rep models.BuildReport) BuildAnswer {
 	a := BuildAnswer{Models: []BuildModel{}, Incidents: rep.Incidents, Pages: rep.Pages, DurationMS: ms(rep.Duration)}
 	for _, m := range rep.Models {
 		a.Models = append(a.Models, BuildModel{Layer: m.Model.Layer, Name: m.Model.Name, Rows: m.Rows, DurationMS: ms(m.Duration)})

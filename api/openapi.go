@@ -11,7 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/report"
 )
 
 // The OpenAPI 3 document is generated from the route table, with schemas read from the
@@ -108,7 +108,7 @@ func (s *Server) openAPIDoc() map[string]any {
 	return map[string]any{
 		"openapi": "3.0.3",
 		"info": map[string]any{"title": "alertlens API", "version": "1",
-			"description": "Alert-quality metrics (METRICS.md version " + strconv.Itoa(analytics.MetricsVersion) + "). Every list endpoint answers JSON or, with ?format=csv or Accept: text/csv, CSV."},
+			"description": "Alert-quality metrics (METRICS.md version " + strconv.Itoa(report.MetricsVersion) + "). Every list endpoint answers JSON or, with ?format=csv or Accept: text/csv, CSV."},
 		"paths": paths,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},

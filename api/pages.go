@@ -8,13 +8,14 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/report"
 	"github.com/alertlens/alertlens/dashboards"
 )
 
 // Pages fetch what their charts need from Analytics and render with package dashboards.
 
 // pageContext parses the filter of a dashboard page and the choices its form offers.
-func (s *Server) pageContext(c *gin.Context) (analytics.Filter, dashboards.Choices, error) {
+func (s *Server) pageContext(c *gin.Context) (report.Filter, dashboards.Choices, error) {
 	q := c.Query
 	if team := c.Param("team"); team != "" {
 		q = func(k string) string {
@@ -37,7 +38,7 @@ func (s *Server) pageContext(c *gin.Context) (analytics.Filter, dashboards.Choic
 }
 
 // page serves one dashboard: build gathers the data and lays out the page.
-func (s *Server) page(c *gin.Context, build func(ctx context.Context, f analytics.Filter, ch dashboards.Choices) (dashboards.Page, error)) {
+func (s *Server) page(c *gin.Context, build func(ctx context.Context, f report.Filter, ch dashboards.Choices) (dashboards.Page, error)) {
 	f, ch, err := s.pageContext(c)
 	if err == nil {
 		var p dashboards.Page
@@ -61,18 +62,18 @@ func htmlHeaders(c *gin.Context) {
 }
 
 func (s *Server) goalPage(c *gin.Context) {
-	s.page(c, func(ctx context.Context, f analytics.Filter, ch dashboards.Choices) (dashboards.Page, error) {
+	s.page(c, func(ctx context.Context, f report.Filter, ch dashboards.Choices) (dashboards.Page, error) {
 		months, err := s.a.MonthlyGoal(ctx, f)
 		if err != nil {
 			return dashboards.Page{}, err
 		}
-		paces, err := s.paces(ctx, analytics.Filter{Team: f.Team}, c)
+		paces, err := s.paces(ctx, report.Filter{Team: f.Team}, c)
 		if err != nil {
 			return dashboards.Page{}, err
 		}
 		// Every rotation's pace, so each rotation's chart shows its projection.
 		for _, rot := range ch.Rotations {
-			if p, err := s.a.Pace(ctx, analytics.ScopeRotation, rot); err == nil {
+			if p, err := s.a.Pace(ctx, report.ScopeRotation, rot); err == nil {
 				paces = append(paces, p)
 			} else if analytics.ErrorCode(err) != analytics.ENOTFOUND {
 				return dashboards.Page{}, err
@@ -83,7 +84,7 @@ func (s *Server) goalPage(c *gin.Context) {
 }
 
 func (s *Server) pathPage(c *gin.Context) {
-	s.page(c, func(ctx context.Context, f analytics.Filter, ch dashboards.Choices) (dashboards.Page, error) {
+	s.page(c, func(ctx context.Context, f report.Filter, ch dashboards.Choices) (dashboards.Page, error) {
 		p, err := s.a.PathToGoal(ctx, f)
 		if err != nil {
 			return dashboards.Page{}, err
@@ -93,9 +94,9 @@ func (s *Server) pathPage(c *gin.Context) {
 		if err != nil {
 			return dashboards.Page{}, err
 		}
-		var w []analytics.WhatIfMonth
+		var w []report.WhatIfMonth
 		for _, m := range months {
-			w = append(w, analytics.WhatIfMonth{Month: m.Month, ScopeType: m.ScopeType, Scope: m.Scope, Goal: m.Goal,
+			w = append(w, report.WhatIfMonth{Month: m.Month, ScopeType: m.ScopeType, Scope: m.Scope, Goal: m.Goal,
 				AfterHoursPages: m.AfterHoursPages, AfterHoursPagesAfter: m.AfterHoursPages,
 				SleepHoursPages: m.SleepHoursPages, SleepHoursPagesAfter: m.SleepHoursPages, MetAfter: m.Met})
 		}
@@ -107,7 +108,7 @@ func (s *Server) pathPage(c *gin.Context) {
 const teamRules = 15
 
 func (s *Server) teamPage(c *gin.Context) {
-	s.page(c, func(ctx context.Context, f analytics.Filter, ch dashboards.Choices) (dashboards.Page, error) {
+	s.page(c, func(ctx context.Context, f report.Filter, ch dashboards.Choices) (dashboards.Page, error) {
 		w, err := s.a.Windows(ctx, f)
 		if err != nil {
 			return dashboards.Page{}, err
@@ -131,7 +132,7 @@ func (s *Server) teamPage(c *gin.Context) {
 }
 
 func (s *Server) respondersPage(c *gin.Context) {
-	s.page(c, func(ctx context.Context, f analytics.Filter, ch dashboards.Choices) (dashboards.Page, error) {
+	s.page(c, func(ctx context.Context, f report.Filter, ch dashboards.Choices) (dashboards.Page, error) {
 		heat, err := s.a.Heatmap(ctx, f)
 		if err != nil {
 			return dashboards.Page{}, err
@@ -152,7 +153,7 @@ func (s *Server) respondersPage(c *gin.Context) {
 const ruleIncidents = 200
 
 func (s *Server) rulePage(c *gin.Context) {
-	s.page(c, func(ctx context.Context, f analytics.Filter, ch dashboards.Choices) (dashboards.Page, error) {
+	s.page(c, func(ctx context.Context, f report.Filter, ch dashboards.Choices) (dashboards.Page, error) {
 		lf := f
 		lf.Limit = ruleIncidents
 		d, err := s.ruleData(ctx, c.Param("id"), lf)

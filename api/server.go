@@ -16,27 +16,29 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/report"
 	"github.com/alertlens/alertlens/dashboards"
 )
 
 // Analytics is what the handlers need; *analytics.Service satisfies it.
 type Analytics interface {
-	Overview(ctx context.Context) (analytics.Overview, error)
-	MonthlyGoal(ctx context.Context, f analytics.Filter) ([]analytics.GoalMonth, error)
-	Pace(ctx context.Context, scopeType, scope string) (analytics.Pace, error)
-	Rules(ctx context.Context, f analytics.Filter) ([]analytics.RuleStats, error)
-	Rule(ctx context.Context, ruleID string, f analytics.Filter) (analytics.RuleStats, error)
-	RuleHistory(ctx context.Context, ruleID string, f analytics.Filter) ([]analytics.RuleMonth, error)
-	Incidents(ctx context.Context, f analytics.Filter, ruleID string) ([]analytics.Incident, error)
-	Pages(ctx context.Context, f analytics.Filter) ([]analytics.Page, error)
-	Windows(ctx context.Context, f analytics.Filter) ([]analytics.WindowCount, error)
-	Coverage(ctx context.Context, f analytics.Filter) (analytics.Coverage, error)
-	Responders(ctx context.Context, f analytics.Filter) ([]analytics.ResponderLoad, error)
-	Fairness(ctx context.Context, f analytics.Filter) ([]analytics.Fairness, error)
-	Heatmap(ctx context.Context, f analytics.Filter) ([]analytics.HeatCell, error)
-	Response(ctx context.Context, f analytics.Filter) (analytics.Response, error)
-	PathToGoal(ctx context.Context, f analytics.Filter) (analytics.PathToGoal, error)
-	WhatIf(ctx context.Context, f analytics.Filter, changes []analytics.RuleChange) ([]analytics.WhatIfMonth, error)
+	Overview(ctx context.Context) (report.Overview, error)
+	CheckFilter(ctx context.Context, f report.Filter) error
+	MonthlyGoal(ctx context.Context, f report.Filter) ([]report.GoalMonth, error)
+	Pace(ctx context.Context, scopeType, scope string) (report.Pace, error)
+	Rules(ctx context.Context, f report.Filter) ([]report.RuleStats, error)
+	Rule(ctx context.Context, ruleID string, f report.Filter) (report.RuleStats, error)
+	RuleHistory(ctx context.Context, ruleID string, f report.Filter) ([]report.RuleMonth, error)
+	Incidents(ctx context.Context, f report.Filter, ruleID string) ([]report.Incident, error)
+	Pages(ctx context.Context, f report.Filter) ([]report.Page, error)
+	Windows(ctx context.Context, f report.Filter) ([]report.WindowCount, error)
+	Coverage(ctx context.Context, f report.Filter) (report.Coverage, error)
+	Responders(ctx context.Context, f report.Filter) ([]report.ResponderLoad, error)
+	Fairness(ctx context.Context, f report.Filter) ([]report.Fairness, error)
+	Heatmap(ctx context.Context, f report.Filter) ([]report.HeatCell, error)
+	Response(ctx context.Context, f report.Filter) (report.Response, error)
+	PathToGoal(ctx context.Context, f report.Filter) (report.PathToGoal, error)
+	WhatIf(ctx context.Context, f report.Filter, changes []report.RuleChange) ([]report.WhatIfMonth, error)
 }
 
 var _ Analytics = (*analytics.Service)(nil)

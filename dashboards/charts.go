@@ -8,7 +8,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
 
-	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/report"
 )
 
 // Colours that carry meaning on every page.
@@ -57,7 +57,7 @@ const noData = "-"
 // GoalChart draws one scope's after-hours pages per month against its goal: bars green
 // under the goal and red at or over it, the goal line, the trailing 3-month average, and
 // (when pace is given for the last month) the month's projection.
-func GoalChart(scopeLabel string, months []analytics.GoalMonth, pace *analytics.Pace) *charts.Bar {
+func GoalChart(scopeLabel string, months []report.GoalMonth, pace *report.Pace) *charts.Bar {
 	bar := charts.NewBar()
 	sub := ""
 	if pace != nil {
@@ -108,7 +108,7 @@ func GoalChart(scopeLabel string, months []analytics.GoalMonth, pace *analytics.
 
 // ParetoChart draws the rules behind a month's after-hours pages, largest first, with the
 // cumulative share on a second axis and the share that must go to meet the goal.
-func ParetoChart(p analytics.PathToGoal) *charts.Bar {
+func ParetoChart(p report.PathToGoal) *charts.Bar {
 	bar := charts.NewBar()
 	sub := fmt.Sprintf("%s %s, %s: %d after-hours pages, goal fewer than %d", p.ScopeType, p.Scope, p.Month, p.AfterHoursPages, p.Goal)
 	bar.SetGlobalOptions(append(common("Path to goal", sub), initOpts("Path to goal", "420px"),
@@ -150,7 +150,7 @@ func ParetoChart(p analytics.PathToGoal) *charts.Bar {
 
 // WhatIfChart draws one scope's monthly after-hours pages before and after proposed
 // changes; the path page redraws it in the browser from POST /api/v1/whatif.
-func WhatIfChart(months []analytics.WhatIfMonth) *charts.Bar {
+func WhatIfChart(months []report.WhatIfMonth) *charts.Bar {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(append(common("What if", "choose changes below and press Recompute"), initOpts("What if", "340px"),
 		charts.WithYAxisOpts(opts.YAxis{Name: "pages", MinInterval: 1}))...)
@@ -184,7 +184,7 @@ var windows = []struct{ key, label, color string }{
 }
 
 // WindowsChart stacks each month's pages by hour window.
-func WindowsChart(title string, counts []analytics.WindowCount) *charts.Bar {
+func WindowsChart(title string, counts []report.WindowCount) *charts.Bar {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(append(common(title, "pages by the window of their first interruption"), initOpts(title, "340px"),
 		charts.WithYAxisOpts(opts.YAxis{Name: "pages", MinInterval: 1}))...)
@@ -216,7 +216,7 @@ const SeriesInterruptions = "interruptions"
 
 // HeatmapChart shows interruptions by the local hour and weekday of the person
 // interrupted: the sleep-hours band at the edges is what the goal is about.
-func HeatmapChart(cells []analytics.HeatCell) *charts.HeatMap {
+func HeatmapChart(cells []report.HeatCell) *charts.HeatMap {
 	hm := charts.NewHeatMap()
 	maxVal := 1
 	var data []opts.HeatMapData
@@ -247,7 +247,7 @@ func HeatmapChart(cells []analytics.HeatCell) *charts.HeatMap {
 }
 
 // LoadChart compares people's load: interruptions, after-hours and sleep-hours pages.
-func LoadChart(load []analytics.ResponderLoad) *charts.Bar {
+func LoadChart(load []report.ResponderLoad) *charts.Bar {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(append(common("Load per person", "most interrupted first"), initOpts("Load per person", "360px"),
 		charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Rotate: 30, Interval: "0"}}),
@@ -270,7 +270,7 @@ func LoadChart(load []analytics.ResponderLoad) *charts.Bar {
 }
 
 // FairnessChart draws each rotation's most- to median-loaded ratio per month (1 is even).
-func FairnessChart(rows []analytics.Fairness) *charts.Line {
+func FairnessChart(rows []report.Fairness) *charts.Line {
 	line := charts.NewLine()
 	line.SetGlobalOptions(append(common("Fairness", "most- to median-loaded person, per rotation (1 = even)"), initOpts("Fairness", "320px"),
 		charts.WithYAxisOpts(opts.YAxis{Name: "ratio", Min: 0}))...)
@@ -313,7 +313,7 @@ const (
 
 // RuleHistoryChart draws one rule's incidents and after-hours pages per month, with its
 // noise score on a second axis.
-func RuleHistoryChart(rule string, months []analytics.RuleMonth) *charts.Bar {
+func RuleHistoryChart(rule string, months []report.RuleMonth) *charts.Bar {
 	bar := charts.NewBar()
 	bar.SetGlobalOptions(append(common(rule, "per month"), initOpts(rule, "340px"),
 		charts.WithYAxisOpts(opts.YAxis{MinInterval: 1}))...)

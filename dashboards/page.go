@@ -13,7 +13,7 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/report"
 )
 
 //go:embed assets
@@ -50,7 +50,7 @@ type Chartable interface {
 type Page struct {
 	Title    string
 	Path     string // the page's own path: the filter form submits to it
-	Filter   analytics.Filter
+	Filter   report.Filter
 	Choices  Choices
 	Notice   string // shown above the sections, e.g. when the models are not built
 	Sections []Section
@@ -88,7 +88,7 @@ type Cell struct {
 // WhatIf is the path page's form: the top rules, each with a proposed change, posted to
 // the what-if API to redraw the before/after chart.
 type WhatIf struct {
-	Rules     []analytics.ParetoRule
+	Rules     []report.ParetoRule
 	ScopeType string // the scope whose months the chart shows
 	Scope     string
 }
@@ -124,7 +124,7 @@ var pages = []struct{ label, path string }{
 // markers from every string, so an alert title could end its script or become code: it is
 // not used.)
 func Render(w io.Writer, p Page) error {
-	v := view{Page: p, Query: filterQuery(p.Filter), MetricsVersion: analytics.MetricsVersion}
+	v := view{Page: p, Query: filterQuery(p.Filter), MetricsVersion: report.MetricsVersion}
 	for _, it := range pages {
 		href := it.path
 		if v.Query != "" {
@@ -155,7 +155,7 @@ func Render(w io.Writer, p Page) error {
 }
 
 // filterQuery is the filter as a query string, so links keep it.
-func filterQuery(f analytics.Filter) string {
+func filterQuery(f report.Filter) string {
 	q := url.Values{}
 	for k, v := range map[string]string{"from": f.From, "to": f.To, "team": f.Team, "rotation": f.Rotation} {
 		if v != "" {

@@ -7,17 +7,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/report"
 )
 
 const evil = `</script><img src=x onerror=alert(1)>__f__alert(2)__f__`
 
 func TestRenderEscapesSourceStrings(t *testing.T) {
-	rule := analytics.RuleStats{RuleID: "r/1", Rule: evil, Service: evil, RunbookURL: "javascript:alert(3)", Incidents: 1}
-	hist := []analytics.RuleMonth{{Month: "2026-01", Incidents: 1}}
-	inc := []analytics.Incident{{Title: evil}}
+	rule := report.RuleStats{RuleID: "r/1", Rule: evil, Service: evil, RunbookURL: "javascript:alert(3)", Incidents: 1}
+	hist := []report.RuleMonth{{Month: "2026-01", Incidents: 1}}
+	inc := []report.Incident{{Title: evil}}
 	var buf bytes.Buffer
-	if err := Render(&buf, RulePage(Choices{Teams: []string{evil}}, analytics.Filter{}, rule, hist, inc)); err != nil {
+	if err := Render(&buf, RulePage(Choices{Teams: []string{evil}}, report.Filter{}, rule, hist, inc)); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -39,9 +39,9 @@ func TestRenderEscapesSourceStrings(t *testing.T) {
 }
 
 func TestPagesLoadNothingFromAnotherHost(t *testing.T) {
-	goal := []analytics.GoalMonth{{Month: "2026-01", ScopeType: "org", AfterHoursPages: 12, Goal: 10}}
+	goal := []report.GoalMonth{{Month: "2026-01", ScopeType: "org", AfterHoursPages: 12, Goal: 10}}
 	var buf bytes.Buffer
-	if err := Render(&buf, GoalPage(Choices{}, analytics.Filter{}, goal, nil)); err != nil {
+	if err := Render(&buf, GoalPage(Choices{}, report.Filter{}, goal, nil)); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -57,11 +57,11 @@ func TestPagesLoadNothingFromAnotherHost(t *testing.T) {
 
 func TestGoalChartColoursAndGoalLine(t *testing.T) {
 	avg := 11.0
-	months := []analytics.GoalMonth{
+	months := []report.GoalMonth{
 		{Month: "2026-01", AfterHoursPages: 12, Goal: 10, Met: false, TrailingAvg3m: &avg},
 		{Month: "2026-02", AfterHoursPages: 4, Goal: 10, Met: true},
 	}
-	c := GoalChart("Organisation", months, &analytics.Pace{Month: "2026-02", Projected: 8.04, Goal: 10})
+	c := GoalChart("Organisation", months, &report.Pace{Month: "2026-02", Projected: 8.04, Goal: 10})
 	c.Validate()
 	opt := c.JSON()
 	series := opt["series"]
@@ -119,10 +119,10 @@ func TestGoalPageShowsTheCurrentMonthsPaceAndZonedTimes(t *testing.T) {
 	ch := Choices{ReportingTimeZone: "Australia/Sydney",
 		AsOf:    time.Date(2026, 4, 3, 21, 0, 0, 0, syd),
 		BuiltAt: time.Date(2026, 12, 1, 8, 30, 0, 0, syd)}
-	months := []analytics.GoalMonth{{Month: "2026-04", ScopeType: "org", Scope: "Acme", AfterHoursPages: 3, Goal: 10, Met: true}}
-	paces := []analytics.Pace{{Month: "2026-12", ScopeType: "org", Scope: "Acme", ElapsedDays: 0.375, DaysInMonth: 31, Goal: 10, OnTrack: true}}
+	months := []report.GoalMonth{{Month: "2026-04", ScopeType: "org", Scope: "Acme", AfterHoursPages: 3, Goal: 10, Met: true}}
+	paces := []report.Pace{{Month: "2026-12", ScopeType: "org", Scope: "Acme", ElapsedDays: 0.375, DaysInMonth: 31, Goal: 10, OnTrack: true}}
 	var buf bytes.Buffer
-	if err := Render(&buf, GoalPage(ch, analytics.Filter{}, months, paces)); err != nil {
+	if err := Render(&buf, GoalPage(ch, report.Filter{}, months, paces)); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()

@@ -7,19 +7,19 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/report"
 )
 
 // GoalPage shows after-hours pages per month against the goal for the organisation and
 // each rotation (and the filter's team), with this month's pace.
-func GoalPage(ch Choices, f analytics.Filter, months []analytics.GoalMonth, paces []analytics.Pace) Page {
+func GoalPage(ch Choices, f report.Filter, months []report.GoalMonth, paces []report.Pace) Page {
 	p := Page{Title: "After-hours pages against the goal", Path: "/", Filter: f, Choices: ch}
 	type scope struct{ typ, name string }
 	var order []scope
-	byScope := map[scope][]analytics.GoalMonth{}
+	byScope := map[scope][]report.GoalMonth{}
 	for _, m := range months {
 		s := scope{m.ScopeType, m.Scope}
-		if s.typ == analytics.ScopeTeam && f.Team == "" {
+		if s.typ == report.ScopeTeam && f.Team == "" {
 			continue // teams have their own page; the goal is kept per rotation
 		}
 		if _, ok := byScope[s]; !ok {
@@ -27,7 +27,7 @@ func GoalPage(ch Choices, f analytics.Filter, months []analytics.GoalMonth, pace
 		}
 		byScope[s] = append(byScope[s], m)
 	}
-	pace := func(s scope) *analytics.Pace {
+	pace := func(s scope) *report.Pace {
 		for i := range paces {
 			if paces[i].ScopeType == s.typ && paces[i].Scope == s.name {
 				return &paces[i]
@@ -42,7 +42,7 @@ func GoalPage(ch Choices, f analytics.Filter, months []analytics.GoalMonth, pace
 	// The organisation's headline numbers first: what a weekly review reads out.
 	var org scope
 	for _, s := range order {
-		if s.typ == analytics.ScopeOrg {
+		if s.typ == report.ScopeOrg {
 			org = s
 		}
 	}
@@ -72,7 +72,7 @@ func GoalPage(ch Choices, f analytics.Filter, months []analytics.GoalMonth, pace
 	}
 	for _, s := range order {
 		label := "Organisation"
-		if s.typ != analytics.ScopeOrg {
+		if s.typ != report.ScopeOrg {
 			label = fmt.Sprintf("%s %s", strings.ToUpper(s.typ[:1])+s.typ[1:], s.name)
 		}
 		p.Sections = append(p.Sections, Section{
@@ -85,7 +85,7 @@ func GoalPage(ch Choices, f analytics.Filter, months []analytics.GoalMonth, pace
 
 // PathPage ranks the rules behind the period's last month of after-hours pages and offers
 // the what-if form.
-func PathPage(ch Choices, f analytics.Filter, path analytics.PathToGoal, whatIf []analytics.WhatIfMonth) Page {
+func PathPage(ch Choices, f report.Filter, path report.PathToGoal, whatIf []report.WhatIfMonth) Page {
 	p := Page{Title: "Path to goal", Path: "/path", Filter: f, Choices: ch}
 	p.Sections = append(p.Sections, Section{Figures: []Figure{
 		{Label: fmt.Sprintf("after-hours pages in %s", path.Month), Value: strconv.Itoa(path.AfterHoursPages), Tone: tone(path.Met)},
@@ -117,8 +117,8 @@ func PathPage(ch Choices, f analytics.Filter, path analytics.PathToGoal, whatIf 
 }
 
 // scopeMonths keeps one scope's what-if months.
-func scopeMonths(rows []analytics.WhatIfMonth, typ, scope string) []analytics.WhatIfMonth {
-	var out []analytics.WhatIfMonth
+func scopeMonths(rows []report.WhatIfMonth, typ, scope string) []report.WhatIfMonth {
+	var out []report.WhatIfMonth
 	for _, r := range rows {
 		if r.ScopeType == typ && r.Scope == scope {
 			out = append(out, r)
@@ -129,8 +129,8 @@ func scopeMonths(rows []analytics.WhatIfMonth, typ, scope string) []analytics.Wh
 
 // TeamPage shows a team's pages by window, its noisiest rules with their reasons, runbook
 // coverage and response times.
-func TeamPage(ch Choices, f analytics.Filter, windows []analytics.WindowCount, rules []analytics.RuleStats,
-	cov analytics.Coverage, resp analytics.Response) Page {
+func TeamPage(ch Choices, f report.Filter, windows []report.WindowCount, rules []report.RuleStats,
+	cov report.Coverage, resp report.Response) Page {
 	title := "All teams"
 	if f.Team != "" {
 		title = "Team " + f.Team
@@ -171,7 +171,7 @@ func TeamPage(ch Choices, f analytics.Filter, windows []analytics.WindowCount, r
 
 // RespondersPage shows when people are interrupted, each person's load, and how evenly a
 // rotation shares it.
-func RespondersPage(ch Choices, f analytics.Filter, heat []analytics.HeatCell, load []analytics.ResponderLoad, fair []analytics.Fairness) Page {
+func RespondersPage(ch Choices, f report.Filter, heat []report.HeatCell, load []report.ResponderLoad, fair []report.Fairness) Page {
 	p := Page{Title: "Responders", Path: "/responders", Filter: f, Choices: ch}
 	p.Sections = append(p.Sections, Section{Note: "Local time of the person interrupted.", Chart: HeatmapChart(heat)})
 	p.Sections = append(p.Sections, Section{Chart: LoadChart(load)})
@@ -187,7 +187,7 @@ func RespondersPage(ch Choices, f analytics.Filter, heat []analytics.HeatCell, l
 }
 
 // RulePage shows one rule: its history, signals, runbook and incidents.
-func RulePage(ch Choices, f analytics.Filter, r analytics.RuleStats, history []analytics.RuleMonth, incidents []analytics.Incident) Page {
+func RulePage(ch Choices, f report.Filter, r report.RuleStats, history []report.RuleMonth, incidents []report.Incident) Page {
 	p := Page{Title: "Rule " + r.Rule, Path: "/rule/" + url.PathEscape(r.RuleID), Filter: f, Choices: ch}
 	p.Sections = append(p.Sections, Section{Title: "Over the period", Note: fmt.Sprintf("service %s · team %s · rotation %s", r.Service, r.Team, r.Rotation), Figures: []Figure{
 		{Label: "incidents", Value: strconv.Itoa(r.Incidents)},
@@ -217,7 +217,7 @@ func RulePage(ch Choices, f analytics.Filter, r analytics.RuleStats, history []a
 	return p
 }
 
-func ruleCell(id, name string, f analytics.Filter) Cell {
+func ruleCell(id, name string, f report.Filter) Cell {
 	href := "/rule/" + url.PathEscape(id)
 	if q := filterQuery(f); q != "" {
 		href += "?" + q
@@ -239,7 +239,7 @@ func runbookCell(has bool, link string) Cell {
 	return Cell{Text: "none"}
 }
 
-func pageKind(in analytics.Incident) string {
+func pageKind(in report.Incident) string {
 	switch {
 	case in.IsPage && in.IsInferred:
 		return "page (inferred)"
@@ -249,7 +249,7 @@ func pageKind(in analytics.Incident) string {
 	return "no"
 }
 
-func signals(in analytics.Incident) string {
+func signals(in report.Incident) string {
 	var s []string
 	for _, x := range []struct {
 		on   bool

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/models"
 	"github.com/alertlens/alertlens/api"
 	sqlmodels "github.com/alertlens/alertlens/sql"
 )
@@ -45,7 +45,7 @@ as they were. Run it after import or sync; demo and serve run it for you.`,
 			if err != nil {
 				return err
 			}
-			rep, err := analytics.Build(cmd.Context(), db, cfg)
+			rep, err := models.Build(cmd.Context(), db, cfg)
 			if err != nil {
 				return err
 			}
@@ -58,8 +58,8 @@ as they were. Run it after import or sync; demo and serve run it for you.`,
 }
 
 // buildReportOf turns the server's answer back into the report printBuild prints.
-func buildReportOf(a api.BuildAnswer) analytics.BuildReport {
-	rep := analytics.BuildReport{Incidents: a.Incidents, Pages: a.Pages, Duration: msDuration(a.DurationMS)}
+func buildReportOf(a api.BuildAnswer) models.BuildReport {
+	rep := models.BuildReport{Incidents: a.Incidents, Pages: a.Pages, Duration: msDuration(a.DurationMS)}
 	for _, m := range a.Models {
 		rep.Models = append(rep.Models, sqlmodels.ModelRun{Model: sqlmodels.Model{Name: m.Name, Layer: m.Layer}, Rows: m.Rows, Duration: msDuration(m.DurationMS)})
 	}
@@ -68,7 +68,7 @@ func buildReportOf(a api.BuildAnswer) analytics.BuildReport {
 
 func msDuration(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
 
-func printBuild(w io.Writer, rep analytics.BuildReport, verbose bool) {
+func printBuild(w io.Writer, rep models.BuildReport, verbose bool) {
 	if verbose {
 		for _, m := range rep.Models {
 			rows := "view"

@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/models"
 	"github.com/alertlens/alertlens/config"
 	"github.com/alertlens/alertlens/ingest"
 	"github.com/alertlens/alertlens/ingest/live"
@@ -539,7 +539,7 @@ func startFaultService(t *testing.T, apiURL string) *faultService {
 		t.Fatal(err)
 	}
 	svc := live.New(live.Options{DB: db, Jobs: jobs, Logger: logger, Quiet: 50 * time.Millisecond, MaxWait: 200 * time.Millisecond,
-		Build: func(ctx context.Context) (analytics.BuildReport, error) { return analytics.Build(ctx, db, cfg) }})
+		Build: func(ctx context.Context) (models.BuildReport, error) { return models.Build(ctx, db, cfg) }})
 	// the first sync at once, and a failed one retried within a second, not 30 s
 	svc.Scheduler().FirstDelay, svc.Scheduler().Backoff = 10*time.Millisecond, 300*time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())

@@ -12,6 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/models"
+	"github.com/alertlens/alertlens/analytics/report"
 	"github.com/alertlens/alertlens/config"
 	"github.com/alertlens/alertlens/ingest"
 	"github.com/alertlens/alertlens/ingest/demo"
@@ -96,7 +98,7 @@ func runDemo(ctx context.Context, db *sql.DB, cfg *config.Config, seed uint64, o
 	}
 	fmt.Fprintf(progress, "demo: stored %d incidents, %d notifications and %d reviews of Northwind (seed %d)\n",
 		sum.Incidents, sum.Notifications, sum.Reviews, seed)
-	rep, err := analytics.Build(ctx, db, cfg)
+	rep, err := models.Build(ctx, db, cfg)
 	if err != nil {
 		return err
 	}
@@ -113,15 +115,15 @@ func runDemo(ctx context.Context, db *sql.DB, cfg *config.Config, seed uint64, o
 
 // printOrgGoal prints the organisation's after-hours pages a month against its goal.
 func printOrgGoal(ctx context.Context, db *sql.DB, out io.Writer) error {
-	rows, err := analytics.New(db).MonthlyGoal(ctx, analytics.Filter{})
+	rows, err := analytics.New(db).MonthlyGoal(ctx, report.Filter{})
 	if err != nil {
 		return fmt.Errorf("read the monthly goal: %w", err)
 	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "month\tpages\tafter-hours pages\tsleep-hours pages\tgoal\tmet\t")
-	var org []analytics.GoalMonth
+	var org []report.GoalMonth
 	for _, r := range rows {
-		if r.ScopeType == analytics.ScopeOrg {
+		if r.ScopeType == report.ScopeOrg {
 			org = append(org, r)
 		}
 	}

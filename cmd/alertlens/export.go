@@ -13,16 +13,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/report"
 	sqlmodels "github.com/alertlens/alertlens/sql"
 )
 
 // exportFunc fetches one metric table and writes it as CSV.
-type exportFunc func(ctx context.Context, s *analytics.Service, f analytics.Filter, w io.Writer, tz string) error
+type exportFunc func(ctx context.Context, s *analytics.Service, f report.Filter, w io.Writer, tz string) error
 
 // exportOf pairs a Service query with the CSV writer of its rows.
-func exportOf[T any](fetch func(*analytics.Service, context.Context, analytics.Filter) ([]T, error),
+func exportOf[T any](fetch func(*analytics.Service, context.Context, report.Filter) ([]T, error),
 	write func(io.Writer, string, []T) error) exportFunc {
-	return func(ctx context.Context, s *analytics.Service, f analytics.Filter, w io.Writer, tz string) error {
+	return func(ctx context.Context, s *analytics.Service, f report.Filter, w io.Writer, tz string) error {
 		rows, err := fetch(s, ctx, f)
 		if err != nil {
 			return err
@@ -42,10 +43,10 @@ var exportPaths = map[string]string{
 
 // exports are what `export csv --what` can write: the same rows the API's CSV answers.
 var exports = map[string]exportFunc{
-	"monthly-goal": exportOf((*analytics.Service).MonthlyGoal, analytics.WriteGoalMonthsCSV),
-	"rules":        exportOf((*analytics.Service).Rules, analytics.WriteRulesCSV),
-	"pages":        exportOf((*analytics.Service).Pages, analytics.WritePagesCSV),
-	"responders":   exportOf((*analytics.Service).Responders, analytics.WriteRespondersCSV),
+	"monthly-goal": exportOf((*analytics.Service).MonthlyGoal, report.WriteGoalMonthsCSV),
+	"rules":        exportOf((*analytics.Service).Rules, report.WriteRulesCSV),
+	"pages":        exportOf((*analytics.Service).Pages, report.WritePagesCSV),
+	"responders":   exportOf((*analytics.Service).Responders, report.WriteRespondersCSV),
 }
 
 func newExportCmd(g *globals) *cobra.Command {
@@ -56,7 +57,7 @@ func newExportCmd(g *globals) *cobra.Command {
 	var (
 		what string
 		out  string
-		f    analytics.Filter
+		f    report.Filter
 	)
 	csvCmd := &cobra.Command{
 		Use:   "csv",
@@ -78,7 +79,7 @@ every row with the metric-definition version and the reporting time zone.
 			if !ok {
 				return fmt.Errorf("--what: want monthly-goal, rules, pages or responders, got %q", what)
 			}
-			if err := f.Validate(); err != nil {
+			if err := analytics.ValidateFilter(f); err != nil {
 				return fmt.Errorf("--%w", err)
 			}
 			var writeTo func(io.Writer) error
@@ -132,7 +133,7 @@ every row with the metric-definition version and the reporting time zone.
 }
 
 // exportThrough fetches the export's CSV from the running server's API.
-func exportThrough(ctx context.Context, r *remote, path string, f analytics.Filter, w io.Writer) error {
+func exportThrough(ctx context.Context, r *remote, path string, f report.Filter, w io.Writer) error {
 	q := url.Values{"format": {"csv"}}
 	for k, v := range map[string]string{"from": f.From, "to": f.To, "team": f.Team, "rotation": f.Rotation} {
 		if v != "" {

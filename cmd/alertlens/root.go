@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/models"
 	"github.com/alertlens/alertlens/config"
 	sqlmodels "github.com/alertlens/alertlens/sql"
 )
@@ -98,7 +98,7 @@ func (g *globals) buildConfig(ctx context.Context, db *sql.DB) (*config.Config, 
 	if g.configPath != "" {
 		return config.Load(g.configPath)
 	}
-	cfg, err := analytics.StoredConfig(ctx, db)
+	cfg, err := models.StoredConfig(ctx, db)
 	if err != nil || cfg != nil {
 		return cfg, err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/models"
 	"github.com/alertlens/alertlens/api"
 	"github.com/alertlens/alertlens/config"
 	"github.com/alertlens/alertlens/ingest/alertmanager"
@@ -132,7 +133,7 @@ func serve(cmd *cobra.Command, g *globals, o serveOptions) error {
 	}
 	writer := live.New(live.Options{DB: db, DBPath: g.absDB(), Jobs: jobs, Logger: logger,
 		Quiet: o.buildQuiet, MaxWait: o.buildMaxWait,
-		Build: func(ctx context.Context) (analytics.BuildReport, error) { return analytics.Build(ctx, db, cfg) }})
+		Build: func(ctx context.Context) (models.BuildReport, error) { return models.Build(ctx, db, cfg) }})
 	writer.Scheduler().FirstDelay = o.firstSync
 	hook, err := alertmanager.NewHandler(db, cfg.Alertmanager, logger)
 	if err != nil {
@@ -226,7 +227,7 @@ func ensureBuilt(ctx context.Context, db *sql.DB, svc *analytics.Service, cfg *c
 			return err
 		}
 	}
-	rep, err := analytics.Build(ctx, db, cfg)
+	rep, err := models.Build(ctx, db, cfg)
 	if err != nil {
 		return err
 	}

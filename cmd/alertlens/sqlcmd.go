@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/report"
 	"github.com/alertlens/alertlens/api"
 )
 
@@ -101,7 +102,7 @@ func tableCell(v any, typ string) string {
 }
 
 func printCSV(w io.Writer, res analytics.QueryResult) error {
-	cw := analytics.NewCSVWriter(w)
+	cw := report.NewCSVWriter(w)
 	if err := cw.Header(res.Columns...); err != nil {
 		return err
 	}

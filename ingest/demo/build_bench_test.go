@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/models"
 	"github.com/alertlens/alertlens/config"
 	"github.com/alertlens/alertlens/ingest/ingesttest"
 )
@@ -39,7 +39,7 @@ func BenchmarkBuild(b *testing.B) {
 			b.ResetTimer()
 			var incidents int64
 			for i := 0; i < b.N; i++ {
-				rep, err := analytics.Build(ctx, db, cfg)
+				rep, err := models.Build(ctx, db, cfg)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -14,6 +14,8 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/models"
+	"github.com/alertlens/alertlens/analytics/report"
 	"github.com/alertlens/alertlens/config"
 	"github.com/alertlens/alertlens/ingest"
 	"github.com/alertlens/alertlens/ingest/ingesttest"
@@ -203,10 +205,10 @@ func TestDemoHistory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := analytics.Build(ctx, db, cfg); err != nil {
+		if _, err := models.Build(ctx, db, cfg); err != nil {
 			t.Fatal(err)
 		}
-		p, err := analytics.New(db).PathToGoal(ctx, analytics.Filter{To: "2025-11"})
+		p, err := analytics.New(db).PathToGoal(ctx, report.Filter{To: "2025-11"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,11 +12,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/models"
 )
 
 // BuildFunc builds the models once.
-type BuildFunc func(ctx context.Context) (analytics.BuildReport, error)
+type BuildFunc func(ctx context.Context) (models.BuildReport, error)
 
 // BuildStatus tells how the last builds went.
 type BuildStatus struct {
@@ -55,7 +55,7 @@ type Builder struct {
 }
 
 type buildResult struct {
-	rep analytics.BuildReport
+	rep models.BuildReport
 	err error
 }
 
@@ -87,7 +87,7 @@ func (b *Builder) Changed() {
 
 // BuildNow waits for a build that starts after the call and returns its report (the
 // `alertlens build` command beside a running server).
-func (b *Builder) BuildNow(ctx context.Context) (analytics.BuildReport, error) {
+func (b *Builder) BuildNow(ctx context.Context) (models.BuildReport, error) {
 	done := make(chan buildResult, 1)
 	b.mu.Lock()
 	b.waiters = append(b.waiters, done)
@@ -100,7 +100,7 @@ func (b *Builder) BuildNow(ctx context.Context) (analytics.BuildReport, error) {
 	case r := <-done:
 		return r.rep, r.err
 	case <-ctx.Done():
-		return analytics.BuildReport{}, ctx.Err()
+		return models.BuildReport{}, ctx.Err()
 	}
 }
 

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/models"
 	"github.com/alertlens/alertlens/ingest"
 	"github.com/alertlens/alertlens/ingest/ingesttest"
 )
@@ -20,14 +20,14 @@ type countingBuild struct {
 	err  error
 }
 
-func (b *countingBuild) build(ctx context.Context) (analytics.BuildReport, error) {
+func (b *countingBuild) build(ctx context.Context) (models.BuildReport, error) {
 	n := b.runs.Add(1)
 	select {
 	case <-time.After(b.d):
 	case <-ctx.Done():
-		return analytics.BuildReport{}, ctx.Err()
+		return models.BuildReport{}, ctx.Err()
 	}
-	return analytics.BuildReport{Incidents: n, Duration: b.d}, b.err
+	return models.BuildReport{Incidents: n, Duration: b.d}, b.err
 }
 
 func runBuilder(t *testing.T, b *Builder) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/models"
 	"github.com/alertlens/alertlens/ingest"
 	"github.com/alertlens/alertlens/ingest/file"
 	"github.com/alertlens/alertlens/ingest/rules"
@@ -113,7 +114,7 @@ func (s *Service) Run(ctx context.Context) {
 func (s *Service) Changed() { s.builder.Changed() }
 
 // Build runs a build now and waits for it.
-func (s *Service) Build(ctx context.Context) (analytics.BuildReport, error) {
+func (s *Service) Build(ctx context.Context) (models.BuildReport, error) {
 	return s.builder.BuildNow(ctx)
 }
 

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alertlens/alertlens/analytics"
+	"github.com/alertlens/alertlens/analytics/models"
 	"github.com/alertlens/alertlens/config"
 	"github.com/alertlens/alertlens/ingest/ingesttest"
 )
@@ -24,7 +24,7 @@ func build(t *testing.T, db *sql.DB, yml string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := analytics.Build(context.Background(), db, cfg); err != nil {
+	if _, err := models.Build(context.Background(), db, cfg); err != nil {
 		t.Fatal(err)
 	}
 }

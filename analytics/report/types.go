@@ -1,4 +1,7 @@
-package analytics
+// Package report holds the typed rows that alertlens's answers come in (the API's JSON,
+// the dashboards' charts, the CSV exports) and their CSV form. It imports nothing but the
+// standard library, so the charts can use it without linking DuckDB.
+package report
 
 import "time"
 

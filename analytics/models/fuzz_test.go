@@ -1,4 +1,4 @@
-package analytics
+package models
 
 import (
 	"bufio"
@@ -60,7 +60,7 @@ func FuzzTemplate(f *testing.F) {
 // goldenTitles reads the incident titles of the golden history.
 func goldenTitles(tb testing.TB) []string {
 	tb.Helper()
-	fh, err := os.Open(filepath.Join("testdata", "golden.jsonl"))
+	fh, err := os.Open(filepath.Join("..", "testdata", "golden.jsonl"))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package analytics
+package models
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 
+	"github.com/alertlens/alertlens/analytics/report"
 	"github.com/alertlens/alertlens/config"
 )
 
@@ -82,7 +83,7 @@ func writeSettings(ctx context.Context, tx *sql.Tx, cfg *config.Config, _, _ int
 	}
 	return insertRows(ctx, tx, "cfg_settings",
 		"org_name varchar, reporting_time_zone varchar, transient_seconds integer, metrics_version integer, built_at timestamp, config_yaml varchar",
-		[][]any{{name, cfg.ReportingTimeZone(), cfg.TransientMinutes() * 60, MetricsVersion, time.Now().UTC(), string(cfg.Source)}})
+		[][]any{{name, cfg.ReportingTimeZone(), cfg.TransientMinutes() * 60, report.MetricsVersion, time.Now().UTC(), string(cfg.Source)}})
 }
 
 // writeScopes writes one row per organisation, rotation and person with what each sets

@@ -1,6 +1,9 @@
-// Package analytics builds the SQL models and reads their results as typed rows. The API,
-// the dashboards and the exports use these types, never raw SQL.
-package analytics
+// Package models builds alertlens's SQL models: it writes the config and the tables the
+// models read besides the history (cfg_*, title_templates, tz_periods; prepare.go), then
+// runs every model of package sql in one transaction. It is the build side; package
+// analytics reads the results. It cannot live in package sql: sql is imported by the
+// ingest tests' helper, and the config it reads imports the ingest packages.
+package models
 
 import (
 	"context"
@@ -20,8 +23,9 @@ type BuildReport struct {
 	Duration  time.Duration
 }
 
-// Build runs every model in one transaction, with the organisation's config: a failed
-// build leaves the previous results readable and unchanged.
+// Build runs every model in one transaction, with the organisation's config written
+// into the cfg_* tables first: a failed build leaves the previous results readable and
+// unchanged.
 func Build(ctx context.Context, db *sql.DB, cfg *config.Config) (BuildReport, error) {
 	start := time.Now()
 	var rep BuildReport
