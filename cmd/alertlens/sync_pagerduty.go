@@ -17,7 +17,7 @@ import (
 func init() { syncSources = append(syncSources, newSyncPagerDutyCmd) }
 
 func newSyncPagerDutyCmd(g *globals) *cobra.Command {
-	var tokenEnv, apiURL, source, since string
+	var tokenEnv, apiURL, source, since, accountZone string
 	cmd := &cobra.Command{
 		Use:   "pagerduty",
 		Short: "Fetch users, teams, services, incidents and log entries from PagerDuty",
@@ -62,7 +62,8 @@ the reset, server errors are retried. Run 'alertlens build' afterwards.`,
 				return err
 			}
 			defer db.Close()
-			res, err := syncPagerDuty(ctx, db, nil, source, pagerduty.Options{APIURL: apiURL, Token: token, Since: start, Progress: cmd.ErrOrStderr()})
+			res, err := syncPagerDuty(ctx, db, nil, source, pagerduty.Options{APIURL: apiURL, Token: token, Since: start,
+				AccountTimeZone: accountZone, Progress: cmd.ErrOrStderr()})
 			if err != nil {
 				return err
 			}
@@ -75,6 +76,7 @@ the reset, server errors are retried. Run 'alertlens build' afterwards.`,
 	f.StringVar(&tokenEnv, "token-env", "PAGERDUTY_TOKEN", "environment variable that holds the REST API key")
 	f.StringVar(&apiURL, "api-url", pagerduty.DefaultAPIURL, "REST API base URL (a proxy, the EU service region, or a test server)")
 	f.StringVar(&source, "source", "pagerduty", "source name the records are stored under (one per PagerDuty account)")
+	f.StringVar(&accountZone, "account-time-zone", "", "the PagerDuty account's time zone (IANA, e.g. Europe/Dublin), for users whose own is unset: the API does not return it")
 	f.StringVar(&since, "since", "365d", "where the first run's backfill starts: a date (2025-06-01), days (90d) or an RFC 3339 time; later runs go on from their cursor")
 	return cmd
 }
@@ -98,5 +100,35 @@ func printPagerDutySync(out io.Writer, source string, rep pagerduty.Report, took
 	fmt.Fprintf(out, "%s: fetched %s in %d requests, %.1f s\n", source, strings.Join(fetched, ", "), rep.Requests, took.Seconds())
 	if len(stored) > 0 {
 		fmt.Fprintf(out, "%s: stored %s\n", source, strings.Join(stored, ", "))
+	}
+	if len(rep.Skipped) > 0 {
+		fmt.Fprintf(out, "%s: skipped what the account or key may not read: %s\n", source, strings.Join(rep.Skipped, "; "))
+	}
+	var unmapped []string
+	for _, s := range rep.Streams {
+		if s.Unmapped > 0 {
+			unmapped = append(unmapped, fmt.Sprintf("%d %s (%s)", s.Unmapped, strings.ReplaceAll(s.Stream, "_", " "), strings.Join(s.UnmappedIDs, "; ")))
+		}
+	}
+	if len(unmapped) > 0 {
+		fmt.Fprintf(out, "%s: kept raw only, could not be mapped: %s\n", source, strings.Join(unmapped, ", "))
+	}
+	var notes []string
+	for _, n := range []struct {
+		count int
+		what  string
+	}{
+		{rep.Merged, "incidents merged into another (they count with it)"},
+		{rep.NoService, "incidents without a service"},
+		{rep.FailedDeliveries, "notifications not delivered (not interruptions)"},
+		{rep.UnknownMethods, "notifications that do not say by what means (chat)"},
+		{rep.AccountZoneUsers, "users given the account's time zone"},
+	} {
+		if n.count > 0 {
+			notes = append(notes, fmt.Sprintf("%d %s", n.count, n.what))
+		}
+	}
+	if len(notes) > 0 {
+		fmt.Fprintf(out, "%s: %s\n", source, strings.Join(notes, ", "))
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	pdt "github.com/alertlens/alertlens/ingest/pagerduty/pagerdutytest"
 )
 
 // A one-incident PagerDuty account: enough to check the command's wiring. The collector's
@@ -99,5 +101,34 @@ func TestSyncPagerDutyFromConfig(t *testing.T) {
 	out, _ := runCLI(t, "--db", filepath.Join(dir, "pd.duckdb"), "--config", cfg, "sync", "pagerduty", "--since", "2026-01-01")
 	if !strings.Contains(out, "pd-config: fetched 1 teams") {
 		t.Errorf("sync with the config's defaults said:\n%s", out)
+	}
+}
+
+// The summary names what the sync could not read or map, and what changes how records
+// count, against the fake's documented account (ingest/pagerduty's hand-worked test
+// holds the figures): /teams answers 402, as for an account without the Teams feature.
+func TestSyncPagerDutySummaryNamesWhatItSkipped(t *testing.T) {
+	const token = "summary-test-token"
+	t.Setenv("PD_SUMMARY_TOKEN", token)
+	fake, srv := pdt.Serve(t, token, pdt.Documented(t))
+	fake.Refuse("/teams", http.StatusPaymentRequired)
+	out, progress := runCLI(t, "--db", filepath.Join(t.TempDir(), "pd.duckdb"), "sync", "pagerduty", "--token-env", "PD_SUMMARY_TOKEN",
+		"--api-url", srv.URL, "--since", "2025-12-01", "--account-time-zone", "America/Chicago", "--source", "pd-doc")
+	for _, want := range []string{
+		"pd-doc: skipped what the account or key may not read: teams: 402 Payment Required\n",
+		"pd-doc: kept raw only, could not be mapped: 1 log entries (L00303: notify_log_entry without a user: nobody to count it for)\n",
+		"pd-doc: 1 incidents merged into another (they count with it), 1 incidents without a service, " +
+			"1 notifications not delivered (not interruptions), 1 notifications that do not say by what means (chat), " +
+			"1 users given the account's time zone\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary does not say %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(progress, "pagerduty: warning: teams skipped") {
+		t.Errorf("stderr does not warn of the skipped teams:\n%s", progress)
+	}
+	if bad := fake.BadRequests(); len(bad) > 0 {
+		t.Errorf("the fake refused %s", bad[0])
 	}
 }

@@ -27,6 +27,10 @@ const (
 	offsetCap = 10000
 	// requestsPerMinute is the REST API's limit per token.
 	requestsPerMinute = 960
+	// acceptVersion2 pins the API version: without it the API answers in the version
+	// the token was created with (the Versioning page), and the schema marks the header
+	// required on every operation.
+	acceptVersion2 = "application/vnd.pagerduty+json;version=2"
 )
 
 // client lists PagerDuty records, paced to stay under the per-token rate limit. It is
@@ -41,7 +45,12 @@ type client struct {
 
 func newClient(base *url.URL, token string, o Options) *client {
 	h := ingest.NewHTTPClient(http.Header{"Authorization": {"Token token=" + token}}, token)
-	h.Client = o.HTTPClient
+	// ingest.HTTPClient sets Accept: application/json on every request after its own
+	// headers, so the versioning header is set on the way out instead, on a copy of the
+	// caller's client. Content-Type too: the schema marks it required on GETs as well.
+	hc := *o.HTTPClient
+	hc.Transport = versioned{next: hc.Transport}
+	h.Client = &hc
 	h.Sleep = o.Sleep
 	h.MaxRetries = o.Retries
 	return &client{http: h, base: base, now: o.Now, interval: time.Minute / time.Duration(o.RequestsPerMinute)}
@@ -49,6 +58,42 @@ func newClient(base *url.URL, token string, o Options) *client {
 
 // requests is how many HTTP requests the client has sent, retries included.
 func (c *client) requests() int { return c.http.Requests }
+
+// versioned sends the headers every request of PagerDuty's REST API carries.
+type versioned struct{ next http.RoundTripper }
+
+func (v versioned) RoundTrip(req *http.Request) (*http.Response, error) {
+	next := v.next
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	req = req.Clone(req.Context())
+	req.Header.Set("Accept", acceptVersion2)
+	req.Header.Set("Content-Type", "application/json")
+	return next.RoundTrip(req)
+}
+
+// object fetches one record, such as GET /incidents/{id}, which sits under key.
+func (c *client) object(ctx context.Context, path, key string) (json.RawMessage, error) {
+	u := *c.base
+	u.Path = strings.TrimSuffix(u.Path, "/") + path
+	if err := c.pace(ctx); err != nil {
+		return nil, err
+	}
+	body, err := c.http.Get(ctx, u.String())
+	if err != nil {
+		return nil, err
+	}
+	var resp map[string]json.RawMessage
+	if err := json.Unmarshal(body, &resp); err != nil {
+		return nil, fmt.Errorf("GET %s: response is not a JSON object: %w", path, err)
+	}
+	rec, ok := resp[key]
+	if !ok || string(rec) == "null" {
+		return nil, fmt.Errorf("GET %s: response has no %q", path, key)
+	}
+	return rec, nil
+}
 
 // page is one page of a list endpoint: the records under the list's key, and the paging
 // fields PagerDuty adds to every list response.

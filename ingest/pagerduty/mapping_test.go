@@ -2,6 +2,7 @@ package pagerduty
 
 import (
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 // TestMapSampleIncidents maps the real incident samples as they are.
 func TestMapSampleIncidents(t *testing.T) {
 	// pypd: resolved, last_status_change_by a user_reference, no resolved_at field.
-	inc, err := mapIncident(pdt.MustJSON(pdt.Sample(t, "incidents_records_pypd.json")))
+	inc, _, err := mapIncident(pdt.MustJSON(pdt.Sample(t, "incidents_records_pypd.json")), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +24,7 @@ func TestMapSampleIncidents(t *testing.T) {
 		t.Errorf("pypd incident mapped to %+v", inc)
 	}
 	// faros: triggered, resolved_at null, changed last by its service.
-	inc, err = mapIncident(pdt.MustJSON(pdt.Sample(t, "incidents_records_faros.json")))
+	inc, _, err = mapIncident(pdt.MustJSON(pdt.Sample(t, "incidents_records_faros.json")), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func TestMapIncidentResolvedBy(t *testing.T) {
 	for _, c := range cases {
 		raw := `{"id":"P1","status":"resolved","created_at":"2026-01-01T00:00:00Z","last_status_change_at":"2026-01-01T01:00:00Z",
 			"service":{"id":"S1"},"priority":{"summary":"P3"},"last_status_change_by":` + c.by + `}`
-		inc, err := mapIncident(json.RawMessage(raw))
+		inc, _, err := mapIncident(json.RawMessage(raw), nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,15 +66,26 @@ func TestMapIncidentResolvedBy(t *testing.T) {
 func TestMapIncidentErrors(t *testing.T) {
 	cases := []struct {
 		raw, want string
+		unmapped  bool // kept raw and counted; else the page fails
 	}{
-		{`{"id":"P1","created_at":"yesterday","service":{"id":"S1"}}`, `incident P1: created_at: want an RFC 3339 time, got "yesterday"`},
-		{`{"id":"P1","created_at":"2026-01-01T00:00:00Z"}`, `incident P1: service.id: missing`},
-		{`{"title":"no id"}`, `incident record without an id`},
+		{`{"id":"P1","created_at":"yesterday","service":{"id":"S1"}}`, `P1: incident P1: created_at: want an RFC 3339 time, got "yesterday"`, true},
+		{`{"title":"no id"}`, `incident record without an id`, false},
+		{`[1]`, `incident record: json: cannot unmarshal array into Go value of type pagerduty.incidentRecord`, false},
 	}
 	for _, c := range cases {
-		if _, err := mapIncident(json.RawMessage(c.raw)); err == nil || err.Error() != c.want {
-			t.Errorf("%s: error %v, want %q", c.raw, err, c.want)
+		_, _, err := mapIncident(json.RawMessage(c.raw), nil, nil)
+		var ue *unmappedError
+		if err == nil || err.Error() != c.want || errors.As(err, &ue) != c.unmapped {
+			t.Errorf("%s: error %v (unmapped %v), want %q (unmapped %v)", c.raw, err, ue != nil, c.want, c.unmapped)
 		}
+	}
+	// No field of an incident is required: one without a service is stored, with an
+	// empty service, its own policy and teams still naming its rotation and team.
+	inc, facts, err := mapIncident(json.RawMessage(`{"id":"P2","created_at":"2026-01-01T00:00:00Z","status":"triggered",
+		"escalation_policy":{"id":"E1","summary":"stale"},"teams":[{"id":"T1","summary":"Team one"},{"id":"T2"}]}`),
+		map[string]string{"T2": "Team two"}, map[string]string{"E1": "Primary"})
+	if err != nil || inc.ServiceID != "" || !facts.NoService || string(inc.Labels) != `{"pagerduty":{"team":"Team one","rotation":"Primary"}}` {
+		t.Errorf("incident without a service: %+v %+v %v", inc, facts, err)
 	}
 }
 
@@ -93,7 +105,7 @@ func TestNotifyChannel(t *testing.T) {
 		if err := json.Unmarshal([]byte(raw), &r); err != nil {
 			t.Fatal(err)
 		}
-		if got := notifyChannel(r); got != want {
+		if got, _ := notifyChannel(r); got != want {
 			t.Errorf("%s: channel %q, want %q", raw, got, want)
 		}
 	}

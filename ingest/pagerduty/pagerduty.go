@@ -29,7 +29,14 @@ const (
 	StreamIncidents          = "incidents"
 	StreamLogEntries         = "log_entries"
 	StreamOnCalls            = "oncalls"
+	// StreamResolved is no list of the API: incidents stored open whose resolve log entry
+	// has arrived, read again one by one (GET /incidents/{id}).
+	StreamResolved = "resolved_incidents"
 )
+
+// unmappedShown is how many ids of records that could not be mapped a report keeps per
+// stream: enough to look them up, not a list that grows with a broken account.
+const unmappedShown = 5
 
 // DefaultAPIURL is PagerDuty's REST API.
 const DefaultAPIURL = "https://api.pagerduty.com"
@@ -54,6 +61,12 @@ type Options struct {
 	OpenLookback time.Duration
 	// Progress receives a line per window; nil discards them.
 	Progress io.Writer
+	// AccountTimeZone is the account's time zone (an IANA name), given to users whose
+	// time_zone is null: the User schema says such a user is in the account's zone, and
+	// no endpoint of the REST API returns it (only list parameters default to it). ""
+	// leaves their zone empty, so that the models fall back to the rotation's and then
+	// the organisation's zone from the config.
+	AccountTimeZone string
 
 	// For tests: the HTTP client, the clock, how to wait, the request pace and the
 	// retries a request failing with 5xx or a timeout gets.
@@ -94,6 +107,11 @@ func New(opts Options) (*Collector, error) {
 	if opts.Progress == nil {
 		opts.Progress = io.Discard
 	}
+	if opts.AccountTimeZone != "" {
+		if _, err := time.LoadLocation(opts.AccountTimeZone); err != nil || opts.AccountTimeZone == "Local" {
+			return nil, fmt.Errorf("pagerduty: account time zone: want an IANA name such as Europe/Dublin, got %q", opts.AccountTimeZone)
+		}
+	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: DefaultTimeout}
 	}
@@ -119,6 +137,13 @@ type StreamReport struct {
 	Requests int // HTTP requests, retries included
 	Windows  int // time windows walked (incidents and log entries)
 	Splits   int // windows split because they held more than the API pages through
+	// Unmapped counts records stored raw only because alertlens could not map them (a
+	// notify entry without a user...); UnmappedIDs holds the first few, with why.
+	Unmapped    int
+	UnmappedIDs []string
+	// Skipped says why the stream was not read (or not to its end): the account or the
+	// key may not read it ("402 Payment Required"); "" when it was read.
+	Skipped string
 }
 
 // Report tells what a sync did.
@@ -128,6 +153,14 @@ type Report struct {
 	// Stored and New count rows per table over all commits: New are rows the store did
 	// not hold before, the rest replaced a stored row with the same key.
 	Stored, New map[string]int64
+	// Skipped names the streams the account or key may not read, as "teams: 402 Payment
+	// Required": the sync goes on without them.
+	Skipped []string
+	// What the records said that changes how they count: incidents merged into another
+	// (not incidents of their own), incidents without a service, notifications whose
+	// delivery failed (not interruptions), notifications that do not say by what means
+	// (chat, not interruptions), users given the account's time zone.
+	Merged, NoService, FailedDeliveries, UnknownMethods, AccountZoneUsers int
 }
 
 // Sync pulls everything new since the last run (or since Options.Since on the first)
@@ -162,6 +195,10 @@ func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (Rep
 				if err := decode("user", raw, &u, func() string { return u.ID }); err != nil {
 					return "", err
 				}
+				if u.TimeZone == "" && c.opts.AccountTimeZone != "" {
+					u.TimeZone = c.opts.AccountTimeZone
+					r.rep.AccountZoneUsers++
+				}
 				return u.ID, w.Responder(ingest.Responder{ID: u.ID, Name: u.label(), Email: u.Email, TimeZone: u.TimeZone})
 			})
 		},
@@ -177,32 +214,39 @@ func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (Rep
 		func(ctx context.Context) error {
 			return r.timed(ctx, StreamIncidents, "/incidents", "incident", maxSpan,
 				url.Values{"sort_by": {"created_at:asc"}, "time_zone": {"UTC"}},
-				func(raw json.RawMessage) (string, error) {
-					inc, err := mapIncident(raw)
-					if err != nil {
-						return "", err
-					}
-					return inc.ID, w.Incident(inc)
-				})
+				func(raw json.RawMessage) (string, error) { return r.incident(raw, teams, policies) })
 		},
 		func(ctx context.Context) error {
 			// is_overview=false lists every entry, notifications included, and
 			// include[]=channels adds the trigger's alert details where runbooks sit.
-			return r.timed(ctx, StreamLogEntries, "/log_entries", "log_entry", maxSpan,
+			err := r.timed(ctx, StreamLogEntries, "/log_entries", "log_entry", maxSpan,
 				url.Values{"is_overview": {"false"}, "include[]": {"channels"}, "time_zone": {"UTC"}},
 				func(raw json.RawMessage) (string, error) {
 					id, le, err := mapLogEntry(raw)
 					switch {
 					case err != nil:
-						return "", err
+						return id, err
 					case le.Notification != nil:
+						if le.Failed {
+							r.rep.FailedDeliveries++
+						} else if le.UnknownMethod {
+							r.rep.UnknownMethods++
+						}
 						err = w.Notification(*le.Notification)
 					case le.Event != nil:
 						err = w.Event(*le.Event)
 					}
 					return id, err
 				})
+			if r.rep.UnknownMethods > 0 {
+				fmt.Fprintf(r.opts.Progress, "pagerduty: warning: %d notifications do not say by what means (no channel.notification.type): stored as chat, which does not interrupt\n", r.rep.UnknownMethods)
+			}
+			if r.rep.FailedDeliveries > 0 {
+				fmt.Fprintf(r.opts.Progress, "pagerduty: %d notifications were not delivered (channel.notification.status other than success): stored as not interrupting\n", r.rep.FailedDeliveries)
+			}
+			return err
 		},
+		func(ctx context.Context) error { return r.rereadResolved(ctx, teams, policies) },
 		func(ctx context.Context) error {
 			// Last, so that the streams before keep their request numbers in the
 			// fault tests. earliest=false: earliest=true keeps one entry per policy, level and user,
@@ -219,7 +263,7 @@ func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (Rep
 		},
 	}
 	for _, step := range steps {
-		if err := step(ctx); err != nil {
+		if err := step(ctx); err != nil && !r.skip(err) {
 			w.Discard(context.WithoutCancel(ctx))
 			r.rep.Requests = c.client.requests() - before
 			return r.rep, err
@@ -258,6 +302,123 @@ type run struct {
 	since time.Time // where a stream without a cursor starts
 	win   window    // the window being fetched: on-call entries are clipped to it
 	rep   Report
+	cur   *StreamReport // the stream being fetched
+}
+
+// streamLoss says what a sync without the stream is missing, for the warning.
+var streamLoss = map[string]string{
+	StreamTeams:              "team names come from the summaries the services' and incidents' references carry",
+	StreamEscalationPolicies: "rotation names come from the summaries the services' and incidents' references carry",
+	StreamUsers:              "no responders are stored: notifications still count, judged in the config's zones",
+	StreamServices:           "services are not named; incidents keep their own team and rotation",
+	StreamOnCalls:            "no on-call shifts are stored",
+}
+
+// skip tells whether err is the API refusing the account or key a stream that the
+// sync can do without (402: the account lacks the ability, as GET /teams documents for
+// accounts without the Teams feature; 403: the key's user may not read it), and if so
+// reports the stream as skipped and drops what the failed page staged. Incidents and
+// log entries are what the sync is for: a refusal there stops it.
+func (r *run) skip(err error) bool {
+	var se *ingest.StatusError
+	sr := r.cur
+	if sr == nil || streamLoss[sr.Stream] == "" || !errors.As(err, &se) ||
+		(se.Status != http.StatusForbidden && se.Status != http.StatusPaymentRequired) {
+		return false
+	}
+	r.w.Discard(context.Background())
+	sr.Skipped = fmt.Sprintf("%d %s", se.Status, http.StatusText(se.Status))
+	r.rep.Skipped = append(r.rep.Skipped, sr.Stream+": "+sr.Skipped)
+	fmt.Fprintf(r.opts.Progress, "pagerduty: warning: %s skipped, the account or key may not read them (%v); %s\n", sr.Stream, se, streamLoss[sr.Stream])
+	return true
+}
+
+// incident stages one incident, counting what its record says.
+func (r *run) incident(raw json.RawMessage, teams, policies map[string]string) (string, error) {
+	inc, facts, err := mapIncident(raw, teams, policies)
+	if err != nil {
+		return inc.ID, err
+	}
+	if facts.NoService {
+		r.rep.NoService++
+	}
+	if facts.Merged != "" {
+		r.rep.Merged++
+	}
+	return inc.ID, r.w.Incident(inc)
+}
+
+// rereadResolved reads again, one by one, the incidents stored open whose resolve log
+// entry has been stored. PagerDuty lists incidents by creation, and a run re-lists only
+// those created within OpenLookback, so without this an incident left open longer
+// would keep its stale state for ever while its resolve sits in the log. The incident
+// record, not the log entry, says how it ended (resolved_at, last_status_change_by, a
+// merge in resolve_reason), so it is the record that is fetched; once stored resolved
+// it is not read again. The resolve events make the lookup a join of two small typed
+// tables, and survive a sync that stops before this step.
+func (r *run) rereadResolved(ctx context.Context, teams, policies map[string]string) error {
+	sr := r.report(StreamResolved)
+	start, before := time.Now(), r.client.requests()
+	defer func() { sr.Requests += r.client.requests() - before }()
+	rows, err := r.db.QueryContext(ctx, `select distinct e.incident_id from incident_events e
+		join incidents i on i.source = e.source and i.incident_id = e.incident_id
+		where e.source = ? and e.kind = ? and i.resolved_at is null order by 1`, r.w.Source(), eventResolve)
+	if err != nil {
+		return r.failed(StreamResolved, err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return r.failed(StreamResolved, err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return r.failed(StreamResolved, err)
+	}
+	for _, id := range ids {
+		raw, err := r.client.object(ctx, "/incidents/"+url.PathEscape(id), "incident")
+		var se *ingest.StatusError
+		if errors.As(err, &se) && (se.Status == http.StatusNotFound || se.Status == http.StatusForbidden) {
+			// Deleted, or out of the key's reach (error 2018: "You may have lost access
+			// to this incident if it has been resolved"): it stays as stored.
+			r.noteUnmapped(sr, id, fmt.Sprintf("GET /incidents/%s: %d %s", id, se.Status, http.StatusText(se.Status)))
+			continue
+		}
+		if err == nil {
+			err = r.stage("incident", []json.RawMessage{raw}, func(raw json.RawMessage) (string, error) { return r.incident(raw, teams, policies) })
+		}
+		if err == nil {
+			err = r.commit(ctx, sr, 1)
+		}
+		if err != nil {
+			return r.failed(fmt.Sprintf("%s %s", StreamResolved, id), err)
+		}
+	}
+	if len(ids) > 0 {
+		r.progress(StreamResolved, "", sr.Records, r.client.requests()-before, start)
+	}
+	r.warnUnmapped(sr)
+	return nil
+}
+
+// noteUnmapped counts a record the stream could not map, keeping the first few ids.
+func (r *run) noteUnmapped(sr *StreamReport, id, why string) {
+	sr.Unmapped++
+	if len(sr.UnmappedIDs) < unmappedShown {
+		sr.UnmappedIDs = append(sr.UnmappedIDs, why)
+	}
+}
+
+// warnUnmapped tells, once per stream, how many records it kept raw only.
+func (r *run) warnUnmapped(sr *StreamReport) {
+	if sr.Unmapped > 0 {
+		fmt.Fprintf(r.opts.Progress, "pagerduty: warning: %s: %d records could not be mapped and are kept raw only (first: %s)\n",
+			sr.Stream, sr.Unmapped, strings.Join(sr.UnmappedIDs, "; "))
+	}
 }
 
 // streamBackfill holds the first run's backfill start, so that a stream the first run
@@ -281,9 +442,16 @@ func (r *run) backfillStart(ctx context.Context) error {
 }
 
 // stage turns a page's records into staged rows, keeping each one's JSON as received.
+// A record that cannot be mapped (unmappedError) is kept raw and counted; the page and
+// the stream go on past it.
 func (r *run) stage(kind string, recs []json.RawMessage, handle func(json.RawMessage) (string, error)) error {
 	for _, raw := range recs {
 		id, err := handle(raw)
+		var ue *unmappedError
+		if errors.As(err, &ue) {
+			id, err = ue.id, nil
+			r.noteUnmapped(r.cur, ue.id, ue.Error())
+		}
 		if err != nil {
 			return err
 		}
@@ -317,6 +485,7 @@ func (r *run) entities(ctx context.Context, stream, path, kind string, handle fu
 	sr := r.report(stream)
 	start, before := time.Now(), r.client.requests()
 	defer func() { sr.Requests += r.client.requests() - before }()
+	defer r.warnUnmapped(sr)
 	for offset := 0; ; offset += pageLimit {
 		p, err := r.client.list(ctx, path, stream, url.Values{}, offset, false)
 		if err == nil {
@@ -346,6 +515,7 @@ func (r *run) timed(ctx context.Context, stream, path, kind string, span time.Du
 	sr := r.report(stream)
 	before := r.client.requests()
 	defer func() { sr.Requests += r.client.requests() - before }()
+	defer r.warnUnmapped(sr)
 
 	cur, resume, offset, err := r.startOf(ctx, stream)
 	if err != nil {
@@ -461,6 +631,7 @@ func (r *run) window(ctx context.Context, sr *StreamReport, path, kind string, p
 func (r *run) report(stream string) *StreamReport {
 	sr := &StreamReport{Stream: stream}
 	r.rep.Streams = append(r.rep.Streams, sr)
+	r.cur = sr
 	return sr
 }
 

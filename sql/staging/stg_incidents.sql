@@ -3,7 +3,9 @@
 -- report them as events (PagerDuty log entries, Opsgenie alert logs), from incident_events.
 -- An Alertmanager episode whose resolve never came is closed from
 -- stg_incident_resolutions; a runbook from a pattern or a rule definition comes from
--- stg_incident_runbooks, after the incident's own.
+-- stg_incident_runbooks, after the incident's own. A PagerDuty incident merged into
+-- another (labels.pagerduty.merged_into, from its resolve_reason) is no incident of its
+-- own: its notifications count for the one it went into (stg_notifications).
 with events as (
     select
         source,
@@ -35,3 +37,4 @@ from incidents i
 left join events e using (source, incident_id)
 left join stg_incident_resolutions r using (source, incident_id)
 left join stg_incident_runbooks rb using (source, incident_id)
+where i.labels->'pagerduty'->>'merged_into' is null
