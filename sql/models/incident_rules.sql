@@ -13,7 +13,10 @@ named as (
         case when i.source_rule is not null then 'explicit' else 'template' end as rule_kind,
         coalesce(i.source_rule, t.template, lower(i.title))                  as rule_name
     from incidents i
-    left join title_templates t on i.source_rule is null and t.title = i.title
+    -- on the title alone: a second condition in the join (source_rule is null) made
+    -- DuckDB give up the hash join, 18 s instead of 0.1 s at 100k incidents; an
+    -- explicit name wins in the coalesce anyway
+    left join title_templates t on t.title = i.title
 ),
 final as (
     select
