@@ -16,12 +16,23 @@ import (
 type AuthConfig struct {
 	ReadTokensEnv  []string `yaml:"read_tokens_env" json:"read_tokens_env,omitempty"`
 	WriteTokensEnv []string `yaml:"write_tokens_env" json:"write_tokens_env,omitempty"`
+	// WriteTokens are write tokens that carry a person's name: a review tag written with
+	// one is that person's, and nobody can type another name over it.
+	WriteTokens []NamedToken `yaml:"write_tokens" json:"write_tokens,omitempty"`
+}
+
+// NamedToken is a write token of one person: the name, and the variable holding the token.
+type NamedToken struct {
+	Name string `yaml:"name" json:"name"`
+	Env  string `yaml:"env" json:"env"`
 }
 
 // Tokens are the accepted bearer tokens, kept as SHA-256 digests so that comparing them
-// takes the same time whatever their length.
+// takes the same time whatever their length. writeNames[i] is write[i]'s person ("" for
+// a token of write_tokens_env).
 type Tokens struct {
 	read, write [][sha256.Size]byte
+	writeNames  []string
 }
 
 // Enabled reports whether any token is configured.
@@ -47,7 +58,36 @@ func (a AuthConfig) Load(getenv func(string) string) (Tokens, error) {
 			*set.into = append(*set.into, sha256.Sum256([]byte(v)))
 		}
 	}
+	t.writeNames = make([]string, len(t.write))
+	for i, nt := range a.WriteTokens {
+		field := fmt.Sprintf("api.write_tokens[%d]", i)
+		if strings.TrimSpace(nt.Name) == "" {
+			return Tokens{}, fmt.Errorf("%s.name: required: the person the token belongs to", field)
+		}
+		v := strings.TrimSpace(getenv(nt.Env))
+		if v == "" {
+			return Tokens{}, fmt.Errorf("%s (%s): environment variable %s is not set or empty", field, nt.Name, nt.Env)
+		}
+		t.write = append(t.write, sha256.Sum256([]byte(v)))
+		t.writeNames = append(t.writeNames, strings.TrimSpace(nt.Name))
+	}
 	return t, nil
+}
+
+// tokenNameKey holds, in a request's gin context, the name of the write token it came
+// with (when the token has one).
+const tokenNameKey = "alertlens.token_name"
+
+// writeName is the name of the write token given (digest), "" when it has none or is not
+// a write token. Every accepted token is compared, without stopping early.
+func (t Tokens) writeName(given [sha256.Size]byte) string {
+	name := ""
+	for i, a := range t.write {
+		if subtle.ConstantTimeCompare(given[:], a[:]) == 1 {
+			name = t.writeNames[i]
+		}
+	}
+	return name
 }
 
 // access is what a route needs.
@@ -87,6 +127,9 @@ func (s *Server) authorize(need access) gin.HandlerFunc {
 		isRead := matches(digest, s.tokens.read)
 		switch {
 		case isWrite:
+			if name := s.tokens.writeName(digest); name != "" {
+				c.Set(tokenNameKey, name)
+			}
 		case isRead && need == read:
 		case isRead:
 			c.AbortWithStatusJSON(http.StatusForbidden, errorBody("Authorization", "this token may read but not write"))

@@ -28,6 +28,8 @@ type route struct {
 	// noDeadline exempts the route from Options.QueryTimeout: a write that may rightly run
 	// long (an import, a build, a sync). Every query keeps the deadline.
 	noDeadline bool
+	status     int               // the success status when not 200 (201 for a create)
+	errors     map[string]string // more error statuses to document, by code
 }
 
 var (

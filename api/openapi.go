@@ -26,7 +26,9 @@ var queryParams = map[string]map[string]any{
 	"format":   {"description": "json or csv (or send Accept: text/csv)", "schema": map[string]any{"type": "string", "enum": []string{"json", "csv"}}},
 
 	"name":          {"description": "the imported file's name, for messages", "schema": map[string]any{"type": "string"}},
-	"source":        {"description": "the source name the records are stored under (default file)", "schema": map[string]any{"type": "string"}},
+	"source":        {"description": "an import: the source name the records are stored under (default file); a review: the incident's source, needed only when two sources hold the id", "schema": map[string]any{"type": "string"}},
+	"week":          {"description": "an ISO week, YYYY-Www (default: the last complete week in the reporting time zone)", "schema": map[string]any{"type": "string", "pattern": `^\d{4}-W\d{2}$`}},
+	"month":         {"description": "the month, YYYY-MM in the reporting time zone", "schema": map[string]any{"type": "string", "pattern": `^\d{4}-(0[1-9]|1[0-2])$`}},
 	"import_format": {"description": "jsonl or csv (default jsonl)", "schema": map[string]any{"type": "string", "enum": []string{"jsonl", "csv"}}},
 	"skip_invalid":  {"description": "store the good lines and report each bad one", "schema": map[string]any{"type": "boolean"}},
 }
@@ -78,7 +80,15 @@ func (s *Server) openAPIDoc() map[string]any {
 				"description": "true when the list holds fewer rows than matched (cut by limit or its default)",
 				"schema":      map[string]any{"type": "string", "enum": []string{"true"}}}}
 		}
-		responses := map[string]any{"200": ok}
+		success := "200"
+		if r.status != 0 {
+			success = strconv.Itoa(r.status)
+			ok["description"] = http.StatusText(r.status)
+		}
+		responses := map[string]any{success: ok}
+		for code, desc := range r.errors {
+			responses[code] = errResponse(desc)
+		}
 		if r.access != open {
 			responses["401"] = errResponse("no valid bearer token (when auth is on)")
 		}

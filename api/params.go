@@ -120,8 +120,9 @@ func errorBody(param, msg string) gin.H {
 }
 
 // fail maps an error to its status in one place: EINVALID (a bad parameter) is 400,
-// ENOTFOUND 404, ENOTBUILT 503, a request past its deadline 503; anything else is 500
-// "internal error", with the real error logged.
+// ENOTFOUND 404, ENOTBUILT 503, a request past its deadline 503, a review.Error 409 (a
+// stale version), 404 or 400 (reviewFailure); anything else is 500 "internal error",
+// with the real error logged.
 func (s *Server) fail(c *gin.Context, err error) {
 	// The driver reports an interrupted query in its own words; the request's context
 	// says why it was interrupted.
@@ -129,6 +130,9 @@ func (s *Server) fail(c *gin.Context, err error) {
 		s.log.Warn("request past its deadline", "route", c.FullPath(), "timeout", s.timeout.String(), "err", err)
 		c.AbortWithStatusJSON(http.StatusServiceUnavailable, errorBody("",
 			fmt.Sprintf("the query ran past the server's %s deadline: narrow the period or filter, or ask for fewer rows", s.timeout)))
+		return
+	}
+	if reviewFailure(c, err) {
 		return
 	}
 	var status int

@@ -18,10 +18,12 @@ import (
 	"github.com/alertlens/alertlens/analytics"
 	"github.com/alertlens/alertlens/analytics/report"
 	"github.com/alertlens/alertlens/dashboards"
+	"github.com/alertlens/alertlens/ingest/review"
 )
 
 // Analytics is what the handlers need; *analytics.Service satisfies it.
 type Analytics interface {
+	Reports // the weekly review and the reports (api/review.go)
 	Overview(ctx context.Context) (report.Overview, error)
 	CheckFilter(ctx context.Context, f report.Filter) error
 	MonthlyGoal(ctx context.Context, f report.Filter) ([]report.GoalMonth, error)
@@ -62,6 +64,12 @@ type Options struct {
 	// Live is the serving process's one writer: with it the server mounts the status
 	// and the endpoints the other commands use beside a running server; nil: not mounted.
 	Live Live
+	// Review stores the weekly review's tags and follow-ups, writing through the live
+	// writer's gate; nil: the tag and follow-up endpoints are not mounted.
+	Review *review.Store
+	// UserHeader is the header an authenticating proxy sets to the signed-in user
+	// (config api.user_header); "" trusts no such header.
+	UserHeader string
 }
 
 // Server is the HTTP server's handler.
@@ -72,9 +80,12 @@ type Server struct {
 	timeout time.Duration // <= 0: no deadline
 	slots   chan struct{} // one per query allowed at once
 	live    Live
-	engine  *gin.Engine
-	metrics *metrics
-	routes  []route
+	review  *review.Store
+	// userHeader is Options.UserHeader.
+	userHeader string
+	engine     *gin.Engine
+	metrics    *metrics
+	routes     []route
 }
 
 // New builds the server's routes.
@@ -84,7 +95,7 @@ func New(a Analytics, opts Options) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{a: a, log: log, tokens: opts.Tokens, live: opts.Live}
+	s := &Server{a: a, log: log, tokens: opts.Tokens, live: opts.Live, review: opts.Review, userHeader: opts.UserHeader}
 	if s.timeout = opts.QueryTimeout; s.timeout == 0 {
 		s.timeout = DefaultQueryTimeout
 	}
@@ -101,6 +112,7 @@ func New(a Analytics, opts Options) *Server {
 		c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody("", "internal error"))
 	}), s.requestLog(), s.metrics.middleware())
 	s.routes = append(s.routeTable(opts.AlertmanagerIngest), s.liveRoutes()...)
+	s.routes = append(s.routes, s.reviewRoutes()...)
 	for _, r := range s.routes {
 		e.Handle(r.method, r.path, s.authorize(r.access), s.deadline(r), s.queue(r), r.handler)
 	}

@@ -99,6 +99,45 @@ type Collector struct {
 type API struct {
 	ReadTokensEnv  []string `yaml:"read_tokens_env"`
 	WriteTokensEnv []string `yaml:"write_tokens_env"`
+	// WriteTokens are write tokens with the name of their person, who is then the
+	// reviewer of every tag written with it: [{name: ana, env: ALERTLENS_TOKEN_ANA}].
+	WriteTokens []NamedToken `yaml:"write_tokens"`
+	// UserHeader is a request header an authenticating proxy in front of the server sets
+	// to the signed-in user (such as X-Forwarded-User). It names the reviewer of a tag
+	// when the token carries no name; unset, no such header is trusted.
+	UserHeader string `yaml:"user_header"`
+}
+
+// NamedToken is one person's write token: a name and the variable that holds the token.
+type NamedToken struct {
+	Name string `yaml:"name"`
+	Env  string `yaml:"env"`
+}
+
+var headerName = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
+
+// validateAPI checks the api section: every named token has a name (once) and a variable
+// name, and the user header is a header name other than Authorization.
+func (a API) validateAPI(add func(key, format string, args ...any)) {
+	seen := map[string]bool{}
+	for i, t := range a.WriteTokens {
+		key := fmt.Sprintf("api.write_tokens[%d]", i)
+		switch name := strings.TrimSpace(t.Name); {
+		case name == "":
+			add(key+".name", "required: the person the token belongs to, the reviewer of what it writes")
+		case seen[name]:
+			add(key+".name", "%q is named twice: each person's token once", name)
+		default:
+			seen[name] = true
+		}
+		if !envName.MatchString(t.Env) {
+			// not quoted back: it may be a token pasted here by mistake
+			add(key+".env", "want the name of an environment variable such as ALERTLENS_TOKEN_ANA (the token itself goes in that variable)")
+		}
+	}
+	if h := a.UserHeader; h != "" && (!headerName.MatchString(h) || strings.EqualFold(h, "Authorization")) {
+		add("api.user_header", "want a header name set by the proxy, such as X-Forwarded-User, got %q", h)
+	}
 }
 
 // Load reads and validates the file at path; "" gives the defaults.
@@ -238,6 +277,7 @@ func (c *Config) validate() error {
 		}
 	}
 	c.validateSources(add)
+	c.API.validateAPI(add)
 	c.validateCompensation(add)
 	if err := c.Alertmanager.Validate(); err != nil {
 		errs = append(errs, err)

@@ -26,6 +26,7 @@ type remote struct {
 	info   live.ServerInfo
 	token  string
 	client *http.Client
+	header http.Header // more headers for every request (the reviewer's name)
 }
 
 // absDB is the database's absolute path, the key a server records itself under.
@@ -92,6 +93,9 @@ func (r *remote) call(ctx context.Context, method, path string, query url.Values
 	}
 	if r.token != "" {
 		req.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	for k, vs := range r.header {
+		req.Header[k] = vs
 	}
 	resp, err := r.client.Do(req)
 	if err != nil {

@@ -69,6 +69,8 @@ Then bring your own:           alertlens import history.jsonl && alertlens build
 		newStatusCmd(g),
 		newBackupCmd(g),
 		newBenchCmd(g),
+		newReviewCmd(g),
+		newReportCmd(g),
 	)
 	return root
 }

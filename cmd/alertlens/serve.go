@@ -23,6 +23,7 @@ import (
 	"github.com/alertlens/alertlens/config"
 	"github.com/alertlens/alertlens/ingest/alertmanager"
 	"github.com/alertlens/alertlens/ingest/live"
+	"github.com/alertlens/alertlens/ingest/review"
 	sqlmodels "github.com/alertlens/alertlens/sql"
 )
 
@@ -143,7 +144,10 @@ func serve(cmd *cobra.Command, g *globals, o serveOptions) error {
 	writer.WatchWebhook(cfg.Alertmanager.Source, hook.LastDelivery)
 
 	srv := &http.Server{
+		// Review tags are written through the one writer's gate, so the debounced rebuild
+		// after them counts them.
 		Handler: api.New(svc, api.Options{Logger: logger, Tokens: tokens, AlertmanagerIngest: hook, Live: writer,
+			Review: review.New(db, writer.Gate()), UserHeader: cfg.API.UserHeader,
 			QueryTimeout: o.queryTimeout,
 			LastSync:     func(ctx context.Context) (time.Time, error) { return lastSync(ctx, db) }}),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -210,10 +214,14 @@ func reachable(a net.Addr) string {
 
 // authConfig joins the config file's api section with the flags.
 func authConfig(cfg *config.Config, readEnvs, writeEnvs []string) api.AuthConfig {
-	return api.AuthConfig{
+	a := api.AuthConfig{
 		ReadTokensEnv:  slices.Concat(cfg.API.ReadTokensEnv, readEnvs),
 		WriteTokensEnv: slices.Concat(cfg.API.WriteTokensEnv, writeEnvs),
 	}
+	for _, t := range cfg.API.WriteTokens {
+		a.WriteTokens = append(a.WriteTokens, api.NamedToken{Name: t.Name, Env: t.Env})
+	}
+	return a
 }
 
 // ensureBuilt builds the models when they are missing (or always, with rebuild).
