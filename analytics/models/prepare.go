@@ -25,6 +25,7 @@ func prepare(ctx context.Context, tx *sql.Tx, cfg *config.Config) error {
 	}
 	steps := []func(context.Context, *sql.Tx, *config.Config, int, int) error{
 		writeSettings, writeScopes, writeGoals, writeTeamMap, writeRunbookPatterns, writeTitleTemplates, writeZonePeriods,
+		writeCompensation,
 	}
 	for _, step := range steps {
 		if err := step(ctx, tx, cfg, fromYear, toYear); err != nil {
@@ -38,7 +39,8 @@ func historyYears(ctx context.Context, tx *sql.Tx) (int, int, error) {
 	var lo, hi sql.NullTime
 	err := tx.QueryRowContext(ctx, `select min(t), max(t) from (
 		select min(created_at) t from incidents union all select max(created_at) from incidents
-		union all select min(notified_at) from notifications union all select max(notified_at) from notifications)`).Scan(&lo, &hi)
+		union all select min(notified_at) from notifications union all select max(notified_at) from notifications
+		union all select min(starts_at) from oncall_shifts union all select max(ends_at) from oncall_shifts)`).Scan(&lo, &hi)
 	if err != nil {
 		return 0, 0, fmt.Errorf("read history span: %w", err)
 	}
