@@ -14,13 +14,25 @@ import (
 	"github.com/alertlens/alertlens/analytics/report"
 )
 
+// printed lays out a report chart for paper: common's title and plot area, but the
+// legend shows every series at once (paper cannot scroll it, as the dashboards' charts
+// do on a phone), with room below the plot for two lines of it.
+func printed(title, subtitle string) []charts.GlobalOpts {
+	return []charts.GlobalOpts{
+		charts.WithTitleOpts(opts.Title{Title: title, Subtitle: subtitle, Left: "8", Top: "4"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "plain", Bottom: "4", Left: "center"}),
+		charts.WithGridOpts(grid("64")),
+		charts.WithAnimation(false),
+		charts.WithInitializationOpts(opts.Initialization{AssetsHost: AssetsHost, Width: "680px", Height: "300px"}),
+		charts.WithYAxisOpts(opts.YAxis{Name: "pages", MinInterval: 1}),
+	}
+}
+
 // MonthlyTrendChart draws one scope type's after-hours pages per month of the report's
 // trend, a bar per scope (each team, or each rotation), with the default goal's line.
 func MonthlyTrendChart(title string, r report.MonthlyReport, scopeType string) *charts.Bar {
 	bar := charts.NewBar()
-	bar.SetGlobalOptions(append(common(title, "after-hours pages per month, "+r.Months[0]+" to "+r.Month),
-		charts.WithInitializationOpts(opts.Initialization{AssetsHost: AssetsHost, Width: "680px", Height: "300px"}),
-		charts.WithYAxisOpts(opts.YAxis{Name: "pages", MinInterval: 1}))...)
+	bar.SetGlobalOptions(printed(title, "after-hours pages per month, "+r.Months[0]+" to "+r.Month)...)
 	bar.SetXAxis(r.Months)
 	byScope := map[string]map[string]int{}
 	var scopes []string
@@ -48,9 +60,7 @@ func MonthlyTrendChart(title string, r report.MonthlyReport, scopeType string) *
 // month of the trend, with its goal.
 func MonthlyOrgChart(r report.MonthlyReport) *charts.Bar {
 	bar := charts.NewBar()
-	bar.SetGlobalOptions(append(common(r.Org, "pages per month, "+r.Months[0]+" to "+r.Month),
-		charts.WithInitializationOpts(opts.Initialization{AssetsHost: AssetsHost, Width: "680px", Height: "300px"}),
-		charts.WithYAxisOpts(opts.YAxis{Name: "pages", MinInterval: 1}))...)
+	bar.SetGlobalOptions(printed(r.Org, "pages per month, "+r.Months[0]+" to "+r.Month)...)
 	var pages, after, sleep []opts.BarData
 	var goal []opts.LineData
 	for _, m := range r.Months {
