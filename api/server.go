@@ -57,6 +57,9 @@ type Options struct {
 	// cores and multiply the memory; past the cap a request waits its turn within its
 	// deadline, and load slows answers down instead of taking the machine's memory.
 	MaxQueries int
+	// Generation changes whenever a build commits (the live server's build count):
+	// read answers are kept until it changes (responseCache); nil: nothing is kept.
+	Generation func() uint64
 	// AlertmanagerIngest handles POST /api/v1/ingest/alertmanager; nil: not mounted.
 	AlertmanagerIngest http.Handler
 	// LastSync reports when any source last synced, for /metrics; nil: not reported.
@@ -77,8 +80,9 @@ type Server struct {
 	a       Analytics
 	log     *slog.Logger
 	tokens  Tokens
-	timeout time.Duration // <= 0: no deadline
-	slots   chan struct{} // one per query allowed at once
+	timeout time.Duration  // <= 0: no deadline
+	slots   chan struct{}  // one per query allowed at once
+	cache   *responseCache // nil: answers are not kept
 	live    Live
 	review  *review.Store
 	// userHeader is Options.UserHeader.
@@ -103,6 +107,9 @@ func New(a Analytics, opts Options) *Server {
 		opts.MaxQueries = 2 * runtime.GOMAXPROCS(0)
 	}
 	s.slots = make(chan struct{}, opts.MaxQueries)
+	if opts.Generation != nil {
+		s.cache = newResponseCache(opts.Generation)
+	}
 	s.metrics = newMetrics(s, opts.LastSync)
 	e := gin.New()
 	e.UseRawPath = true // rule ids may hold an escaped "/"
@@ -114,7 +121,7 @@ func New(a Analytics, opts Options) *Server {
 	s.routes = append(s.routeTable(opts.AlertmanagerIngest), s.liveRoutes()...)
 	s.routes = append(s.routes, s.reviewRoutes()...)
 	for _, r := range s.routes {
-		e.Handle(r.method, r.path, s.authorize(r.access), s.deadline(r), s.queue(r), r.handler)
+		e.Handle(r.method, r.path, s.authorize(r.access), s.cache.middleware(r), s.deadline(r), s.queue(r), r.handler)
 	}
 	e.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, errorBody("", "no such path")) })
 	s.engine = e

@@ -148,8 +148,8 @@ func serve(cmd *cobra.Command, g *globals, o serveOptions) error {
 		// after them counts them.
 		Handler: api.New(svc, api.Options{Logger: logger, Tokens: tokens, AlertmanagerIngest: hook, Live: writer,
 			Review: review.New(db, writer.Gate()), UserHeader: cfg.API.UserHeader,
-			QueryTimeout: o.queryTimeout,
-			LastSync:     func(ctx context.Context) (time.Time, error) { return lastSync(ctx, db) }}),
+			QueryTimeout: o.queryTimeout, Generation: writer.Generation,
+			LastSync: func(ctx context.Context) (time.Time, error) { return lastSync(ctx, db) }}),
 		ReadHeaderTimeout: 10 * time.Second,
 		// Reads and writes of a request are bounded; the long writes (an import, a
 		// build, a sync through the API) extend their own deadlines.

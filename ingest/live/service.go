@@ -110,6 +110,10 @@ func (s *Service) Run(ctx context.Context) {
 	wg.Wait()
 }
 
+// Generation counts the builds that committed since the server started: an answer
+// computed at one generation holds until the next.
+func (s *Service) Generation() uint64 { return uint64(s.builder.Status().Builds) }
+
 // Changed asks for a rebuild, as after a write.
 func (s *Service) Changed() { s.builder.Changed() }
 
