@@ -21,7 +21,7 @@ func printed(title, subtitle string) []charts.GlobalOpts {
 	return []charts.GlobalOpts{
 		charts.WithTitleOpts(opts.Title{Title: title, Subtitle: subtitle, Left: "8", Top: "4"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "plain", Bottom: "4", Left: "center"}),
-		charts.WithGridOpts(grid("64")),
+		charts.WithGridOpts(opts.Grid{Top: "88", Left: "12", Right: "16", Bottom: "64", ContainLabel: opts.Bool(true)}),
 		charts.WithAnimation(false),
 		charts.WithInitializationOpts(opts.Initialization{AssetsHost: AssetsHost, Width: "680px", Height: "300px"}),
 		charts.WithYAxisOpts(opts.YAxis{Name: "pages", MinInterval: 1}),
