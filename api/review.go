@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -132,7 +134,15 @@ func (s *Server) reviewer(c *gin.Context) (string, error) {
 			return u, nil
 		}
 	}
+	// A header carries bytes, and a browser sends a name like "Róisín" in Latin-1 or not
+	// at all; the review page percent-encodes it as UTF-8, so it is decoded here.
 	u := strings.TrimSpace(c.GetHeader(ReviewerHeader))
+	if d, err := url.PathUnescape(u); err == nil {
+		u = strings.TrimSpace(d)
+	}
+	if !utf8.ValidString(u) {
+		return "", badParam(ReviewerHeader, "want UTF-8, percent-encoded (as the review page sends it)")
+	}
 	if u == "" {
 		return "", badParam(ReviewerHeader, "required: the reviewer's name (the review page asks for it; the CLI sends --reviewer or $USER), since no named write token or proxy user header names one")
 	}

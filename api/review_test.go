@@ -439,6 +439,10 @@ func TestReviewerIdentity(t *testing.T) {
 		t.Errorf("proxy header: %d %s, want carol", code, body)
 	}
 	plain := newReviewServer(t, api.Options{})
+	code, body = plain.send(t, "PUT", "/api/v1/incidents/w47-4/review", `{"tag":"no_action"}`, api.ReviewerHeader, "R%C3%B3is%C3%ADn%20N%C3%AD")
+	if code != 200 || decode[review.Tag](t, body).Reviewer != "Róisín Ní" {
+		t.Errorf("a percent-encoded name: %d %s, want Róisín Ní", code, body)
+	}
 	code, body = plain.send(t, "PUT", "/api/v1/incidents/w47-3/review", `{"tag":"no_action"}`, "X-Forwarded-User", "carol", api.ReviewerHeader, "dan")
 	if code != 200 || decode[review.Tag](t, body).Reviewer != "dan" {
 		t.Errorf("an unconfigured proxy header is not trusted: %d %s, want dan", code, body)
