@@ -8,6 +8,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -265,6 +266,38 @@ func TestGoldenQueries(t *testing.T) {
 			}
 			return out
 		},
+		"person": func() any {
+			// Each person interrupted in the history, and one it does not know: their load,
+			// the cells of their heat map that hold interruptions, and their pages.
+			people, err := svc.Responders(ctx, report.Filter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := map[string]any{}
+			for _, who := range append(people, report.ResponderLoad{Source: "file", ResponderID: "nobody"}) {
+				for _, gf := range goldenFilters[:3] {
+					key := who.Source + "/" + who.ResponderID + " " + gf.name
+					p, err := svc.Person(ctx, who.Source, who.ResponderID, gf.f)
+					out[key+" load"] = answer(t, p, err)
+					heat, err := svc.PersonHeatmap(ctx, who.Source, who.ResponderID, gf.f)
+					heat = slices.DeleteFunc(heat, func(c report.HeatCell) bool { return c.Interruptions == 0 })
+					out[key+" heatmap"] = answer(t, heat, err)
+					pages, err := svc.PersonPages(ctx, who.Source, who.ResponderID, gf.f)
+					out[key+" pages"] = answer(t, pages, err)
+				}
+			}
+			return out
+		},
+		"rule_pages": func() any {
+			out := map[string]result{}
+			for _, id := range []string{cpu, disk, pay} {
+				for _, gf := range goldenFilters[:3] {
+					r, err := svc.RulePages(ctx, id, gf.f)
+					out[id+" "+gf.name] = answer(t, r, err)
+				}
+			}
+			return out
+		},
 		"review": func() any {
 			// The weekly review's macros on a history without review tags or follow-ups:
 			// 2026-W13 holds the two Dublin DST pages of Sunday 29 March (New York's week),
@@ -324,6 +357,8 @@ var coveredBy = map[string]string{
 	"period_pages":         "review",
 	"fix_effect":           "review",
 	"monthly_report":       "review",
+	"person_pages":         "person",
+	"person_heatmap":       "person",
 }
 
 // TestEveryQueryHasAGoldenFile keeps a new period query from arriving without one.

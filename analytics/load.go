@@ -13,9 +13,9 @@ func (s *Service) Responders(ctx context.Context, f report.Filter) ([]report.Res
 	if err := s.CheckFilter(ctx, f); err != nil {
 		return nil, err
 	}
-	return list(ctx, s, `select * exclude (source) from responder_load(?, ?, ?, ?) limit ?`, append(period(f), limitArg(f)),
+	return list(ctx, s, `select * from responder_load(?, ?, ?, ?) limit ?`, append(period(f), limitArg(f)),
 		func(rows *sql.Rows, l *report.ResponderLoad) error {
-			return rows.Scan(&l.ResponderID, &l.Responder, &l.TimeZone, &l.Rotations, &l.Interruptions, &l.Pages,
+			return rows.Scan(&l.Source, &l.ResponderID, &l.Responder, &l.TimeZone, &l.Rotations, &l.Interruptions, &l.Pages,
 				&l.AfterHoursPages, &l.SleepHoursPages, &l.HoursInterrupted, &l.BusiestShift, &l.ShiftsOverLimit)
 		})
 }

@@ -12,21 +12,7 @@ func (s *Service) Pages(ctx context.Context, f report.Filter) ([]report.Page, er
 	if err := s.CheckFilter(ctx, f); err != nil {
 		return nil, err
 	}
-	return list(ctx, s, `select * from page_list(?, ?, ?, ?, ?)`, append(period(f), limitArg(f)),
-		func(rows *sql.Rows, p *report.Page) error {
-			var month time.Time
-			var local sql.NullTime
-			if err := rows.Scan(&p.Source, &p.IncidentID, &p.PagedAt, &month, &p.RuleID, &p.Rule, &p.Title, &p.Service,
-				&p.Team, &p.Rotation, &p.ResponderID, &p.Responder, &p.TimeZone, &local, &p.Window, &p.AfterHours,
-				&p.SleepHours, &p.Inferred, &p.People, &p.HasRunbook, &p.Noisy); err != nil {
-				return err
-			}
-			p.Month = monthString(month)
-			if local.Valid {
-				p.LocalTime = local.Time.UTC().Format("2006-01-02 15:04")
-			}
-			return nil
-		})
+	return list(ctx, s, `select * from page_list(?, ?, ?, ?, ?)`, append(period(f), limitArg(f)), scanPage)
 }
 
 // Windows counts pages per month and hour window; every window appears in every month

@@ -246,7 +246,6 @@ func TestBadParameters(t *testing.T) {
 		{"GET", "/api/v1/rules?limit=10001", "", "limit"},
 		{"GET", "/api/v1/rules?limit=ten", "", "limit"},
 		{"GET", "/api/v1/rules?format=xml", "", "format"},
-		{"GET", "/team?team=Gamma", "", "team"},
 		{"POST", "/api/v1/whatif", `{"changes":[{"rule_id":"x","action":"zap"}]}`, "changes[0].action"},
 		{"POST", "/api/v1/whatif", `{"changes":[{"rule_id":"x","action":"delay"}]}`, "changes[0].delay_minutes"},
 		{"POST", "/api/v1/whatif", `{"filter":{"from":"2026-1"},"changes":[]}`, "from"},

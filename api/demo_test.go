@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"io"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -14,7 +15,9 @@ import (
 	"github.com/alertlens/alertlens/analytics/models"
 	"github.com/alertlens/alertlens/api"
 	"github.com/alertlens/alertlens/config"
+	"github.com/alertlens/alertlens/ingest"
 	"github.com/alertlens/alertlens/ingest/demo"
+	"github.com/alertlens/alertlens/ingest/review"
 	sqlmodels "github.com/alertlens/alertlens/sql"
 )
 
@@ -65,11 +68,13 @@ func demoDB(tb testing.TB) *sql.DB {
 	return demoDBh
 }
 
-// demoServer serves the demo history on a real listener.
+// demoServer serves the demo history on a real listener, with the review's tag store
+// (the review page writes through it).
 func demoServer(tb testing.TB) (*httptest.Server, *analytics.Service) {
 	tb.Helper()
-	svc := analytics.New(demoDB(tb))
-	srv := httptest.NewServer(api.New(svc, api.Options{}))
+	db := demoDB(tb)
+	svc := analytics.New(db)
+	srv := httptest.NewServer(api.New(svc, api.Options{Review: review.New(db, ingest.NewGate(nil)), Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))}))
 	tb.Cleanup(srv.Close)
 	return srv, svc
 }

@@ -41,6 +41,11 @@ type Analytics interface {
 	Response(ctx context.Context, f report.Filter) (report.Response, error)
 	PathToGoal(ctx context.Context, f report.Filter) (report.PathToGoal, error)
 	WhatIf(ctx context.Context, f report.Filter, changes []report.RuleChange) ([]report.WhatIfMonth, error)
+	// The person and rule pages' drill-downs.
+	Person(ctx context.Context, source, id string, f report.Filter) (report.Person, error)
+	PersonPages(ctx context.Context, source, id string, f report.Filter) ([]report.Page, error)
+	PersonHeatmap(ctx context.Context, source, id string, f report.Filter) ([]report.HeatCell, error)
+	RulePages(ctx context.Context, ruleID string, f report.Filter) ([]report.Page, error)
 }
 
 var _ Analytics = (*analytics.Service)(nil)
@@ -118,12 +123,12 @@ func New(a Analytics, opts Options) *Server {
 		s.log.Error("panic", "route", c.FullPath(), "err", err)
 		c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody("", "internal error"))
 	}), s.requestLog(), s.metrics.middleware())
-	s.routes = append(s.routeTable(opts.AlertmanagerIngest), s.liveRoutes()...)
+	s.routes = append(append(s.routeTable(opts.AlertmanagerIngest), s.pageRoutes()...), s.liveRoutes()...)
 	s.routes = append(s.routes, s.reviewRoutes()...)
 	for _, r := range s.routes {
 		e.Handle(r.method, r.path, s.authorize(r.access), s.cache.middleware(r), s.deadline(r), s.queue(r), r.handler)
 	}
-	e.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, errorBody("", "no such path")) })
+	e.NoRoute(s.noRoute)
 	s.engine = e
 	return s
 }

@@ -42,13 +42,24 @@ func initOpts(title string, height string) charts.GlobalOpts {
 	})
 }
 
+// common lays out every chart the same way: the title and subtitle at the top left,
+// the legend at the bottom (scrolling when it does not fit a phone's width), and a plot
+// area that starts below the subtitle, so the y-axis name above the axis never runs
+// into it, and that holds its axis labels (containLabel). The page's script moves the
+// top further down when a narrow screen wraps the subtitle.
 func common(title, subtitle string) []charts.GlobalOpts {
 	return []charts.GlobalOpts{
-		charts.WithTitleOpts(opts.Title{Title: title, Subtitle: subtitle}),
+		charts.WithTitleOpts(opts.Title{Title: title, Subtitle: subtitle, Left: "8", Top: "4"}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "bottom"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Type: "scroll", Bottom: "4", Left: "center"}),
+		charts.WithGridOpts(grid("40")),
 		charts.WithAnimation(false), // screenshots and tests read a finished chart
 	}
+}
+
+// grid is the plot area below the title block, with room for the legend at the bottom.
+func grid(bottom string) opts.Grid {
+	return opts.Grid{Top: "88", Left: "12", Right: "16", Bottom: bottom, ContainLabel: opts.Bool(true)}
 }
 
 // noData marks a point ECharts should leave out.
@@ -112,9 +123,11 @@ func ParetoChart(p report.PathToGoal) *charts.Bar {
 	bar := charts.NewBar()
 	sub := fmt.Sprintf("%s %s, %s: %d after-hours pages, goal fewer than %d", p.ScopeType, p.Scope, p.Month, p.AfterHoursPages, p.Goal)
 	bar.SetGlobalOptions(append(common("Path to goal", sub), initOpts("Path to goal", "420px"),
-		charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Rotate: 30, Interval: "0"}}),
+		// Rule names are long: slanted, cut at 120 px, and the plot set in from the left
+		// so the first name is not clipped.
+		charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Rotate: 30, Interval: "0", Width: 120, Overflow: "truncate"}}),
 		charts.WithYAxisOpts(opts.YAxis{Name: "pages", MinInterval: 1}),
-		charts.WithGridOpts(opts.Grid{Bottom: "140px"}))...)
+		charts.WithGridOpts(opts.Grid{Top: "88", Left: "72", Right: "16", Bottom: "40", ContainLabel: opts.Bool(true)}))...)
 	bar.ExtendYAxis(opts.YAxis{Name: "%", Min: 0, Max: 100, Position: "right"})
 	needPct := 0.0 // the share of the month's pages that must go to get under the goal
 	if p.AfterHoursPages >= p.Goal && p.AfterHoursPages > 0 {
@@ -162,11 +175,17 @@ func WhatIfChart(months []report.WhatIfMonth) *charts.Bar {
 	for _, m := range months {
 		x = append(x, m.Month)
 		before = append(before, opts.BarData{Value: m.AfterHoursPages})
-		after = append(after, opts.BarData{Value: m.AfterHoursPagesAfter})
+		color := colorMissed
+		if m.MetAfter {
+			color = colorMet
+		}
+		after = append(after, opts.BarData{Value: m.AfterHoursPagesAfter, ItemStyle: &opts.ItemStyle{Color: color}})
 		goal = append(goal, opts.LineData{Value: m.Goal})
 	}
 	bar.SetXAxis(x).
 		AddSeries(SeriesBefore, before, charts.WithItemStyleOpts(opts.ItemStyle{Color: "#aaaaaa"})).
+		// The series colour is the legend's; each bar is coloured by whether its month
+		// would meet the goal.
 		AddSeries(SeriesAfter, after, charts.WithItemStyleOpts(opts.ItemStyle{Color: colorMet}))
 	line := charts.NewLine()
 	line.SetXAxis(x).AddSeries(SeriesGoal, goal, charts.WithLineChartOpts(opts.LineChart{Step: "middle", ShowSymbol: opts.Bool(false)}),
@@ -232,8 +251,11 @@ func HeatmapChart(cells []report.HeatCell) *charts.HeatMap {
 		hours[h] = fmt.Sprintf("%02d", h)
 	}
 	hm.SetGlobalOptions(
-		charts.WithTitleOpts(opts.Title{Title: "Interruptions by local hour and weekday"}),
+		charts.WithTitleOpts(opts.Title{Title: "Interruptions by local hour and weekday", Left: "8", Top: "4"}),
+		// The colour scale below is the key; a legend would sit on the title.
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true)}),
+		charts.WithGridOpts(opts.Grid{Top: "48", Left: "12", Right: "16", Bottom: "64", ContainLabel: opts.Bool(true)}),
 		charts.WithAnimation(false),
 		initOpts("Interruptions", "360px"),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: hours, SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),

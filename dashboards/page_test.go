@@ -17,7 +17,7 @@ func TestRenderEscapesSourceStrings(t *testing.T) {
 	hist := []report.RuleMonth{{Month: "2026-01", Incidents: 1}}
 	inc := []report.Incident{{Title: evil}}
 	var buf bytes.Buffer
-	if err := Render(&buf, RulePage(Choices{Teams: []string{evil}}, report.Filter{}, rule, hist, inc)); err != nil {
+	if err := Render(&buf, RulePage(Choices{Teams: []string{evil}}, report.Filter{}, rule, hist, inc, nil, nil)); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()

@@ -14,10 +14,11 @@ func jsonColumns(t reflect.Type) []string {
 	var names []string
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if f.Type.Kind() == reflect.Slice {
+		name := strings.Split(f.Tag.Get("json"), ",")[0]
+		if f.Type.Kind() == reflect.Slice || name == "-" { // lists and fields the JSON leaves out are no columns
 			continue
 		}
-		names = append(names, strings.Split(f.Tag.Get("json"), ",")[0])
+		names = append(names, name)
 	}
 	return names
 }

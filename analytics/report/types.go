@@ -154,6 +154,7 @@ type Coverage struct {
 
 // ResponderLoad is one person's load over a period.
 type ResponderLoad struct {
+	Source           string `json:"-"` // with responder_id, the person's key (the person page's path); not in the JSON or CSV, whose columns are fixed
 	ResponderID      string `json:"responder_id"`
 	Responder        string `json:"responder"`
 	TimeZone         string `json:"time_zone"`
