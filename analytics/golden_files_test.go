@@ -316,6 +316,28 @@ func TestGoldenQueries(t *testing.T) {
 			out["fix effect"] = answer(t, fx, err)
 			return out
 		},
+		"oncall": func() any {
+			// The on-call macros over the golden history's shifts, per month (and one month
+			// that is no month), and the roster and shifts per filter.
+			out := map[string]result{}
+			for _, m := range []string{"2026-02", "2026-03", "2026-04", "2026-13"} {
+				pay, err := svc.OnCallPay(ctx, m, "")
+				out["pay "+m] = answer(t, pay, err)
+				esc, err := svc.Escalations(ctx, m, "")
+				out["escalations "+m] = answer(t, esc, err)
+				rest, err := svc.RestBreaches(ctx, m)
+				out["rest "+m] = answer(t, rest, err)
+			}
+			pay, err := svc.OnCallPay(ctx, "2026-03", "nope")
+			out["pay 2026-03 rotation nope"] = answer(t, pay, err)
+			for _, gf := range goldenFilters {
+				roster, err := svc.Roster(ctx, gf.f)
+				out["roster "+gf.name] = answer(t, roster, err)
+				shifts, err := svc.Shifts(ctx, gf.f, "", "")
+				out["shifts "+gf.name] = answer(t, shifts, err)
+			}
+			return out
+		},
 		"overview": func() any {
 			o, err := svc.Overview(ctx)
 			if err != nil {
@@ -352,6 +374,11 @@ var coveredBy = map[string]string{
 	"what_if":              "what_if",
 	"pace":                 "pace",
 	"overview":             "overview",
+	"oncall_pay":           "oncall",
+	"oncall_escalations":   "oncall",
+	"oncall_rest":          "oncall",
+	"oncall_roster":        "oncall",
+	"oncall_shifts":        "oncall",
 	"review_week":          "review",
 	"week_woken":           "review",
 	"period_pages":         "review",

@@ -24,6 +24,7 @@ import (
 // Analytics is what the handlers need; *analytics.Service satisfies it.
 type Analytics interface {
 	Reports // the weekly review and the reports (api/review.go)
+	OnCall  // the on-call endpoints and page (api/oncall.go)
 	Overview(ctx context.Context) (report.Overview, error)
 	CheckFilter(ctx context.Context, f report.Filter) error
 	MonthlyGoal(ctx context.Context, f report.Filter) ([]report.GoalMonth, error)
@@ -125,6 +126,7 @@ func New(a Analytics, opts Options) *Server {
 	}), s.requestLog(), s.metrics.middleware())
 	s.routes = append(append(s.routeTable(opts.AlertmanagerIngest), s.pageRoutes()...), s.liveRoutes()...)
 	s.routes = append(s.routes, s.reviewRoutes()...)
+	s.routes = append(s.routes, s.oncallRoutes()...)
 	for _, r := range s.routes {
 		e.Handle(r.method, r.path, s.authorize(r.access), s.cache.middleware(r), s.deadline(r), s.queue(r), r.handler)
 	}

@@ -140,7 +140,7 @@ type navItem struct {
 }
 
 var pages = []struct{ label, path string }{
-	{"Goal", "/"}, {"Path to goal", "/path"}, {"Team", "/team"}, {"Responders", "/responders"}, {"Review", "/review"},
+	{"Goal", "/"}, {"Path to goal", "/path"}, {"Team", "/team"}, {"Responders", "/responders"}, {"On call", "/oncall"}, {"Review", "/review"},
 }
 
 // weekly pages take a week, not the month filter: their nav link does not carry it.
