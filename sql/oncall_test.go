@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -14,7 +15,8 @@ import (
 	"github.com/alertlens/alertlens/ingest/ingesttest"
 )
 
-// rosterHistory is October 2026 in Dublin, worked by hand below. Everyone is in
+// testdata/oncall_roster.jsonl is October 2026 in Dublin, worked by hand below (the
+// API's on-call tests read it too, so both check the same figures). Everyone is in
 // Europe/Dublin, which leaves summer time (IST, UTC+1) for GMT at 02:00 on Sunday Oct 25:
 // that local day has 25 hours, and the week from Monday Oct 19 09:00 IST (08:00Z) to
 // Monday Oct 26 09:00 GMT (09:00Z) has 169. Saturday Oct 24 is a public holiday (config).
@@ -28,57 +30,27 @@ import (
 // Pages (platform): i1 Aoife, phone, Sat Oct 24 03:10 IST (02:10Z, sleep); i2 Aoife,
 // push, Sat 10:20 IST (09:20Z, off-hours, 7 h 10 min after i1); i3 Brian, phone, Tue Oct
 // 27 20:05Z (off-hours), escalated once to Mia at 20:15Z; i4 Brian, phone, Sun Nov 1
-// 12:00Z (off-hours).
-var rosterHistory = strings.Join([]string{
-	`{"type":"responder","id":"a","name":"Aoife","time_zone":"Europe/Dublin"}`,
-	`{"type":"responder","id":"b","name":"Brian","time_zone":"Europe/Dublin"}`,
-	`{"type":"responder","id":"m","name":"Mia","time_zone":"Europe/Dublin"}`,
-	`{"type":"responder","id":"c","name":"Cara","time_zone":"Europe/Dublin"}`,
-	`{"type":"service","id":"api","name":"API","team":"Platform","rotation":"platform"}`,
-	`{"type":"oncall_shift","responder":"a","rotation":"platform","starts_at":"2026-10-19T09:00:00+01:00","ends_at":"2026-10-26T09:00:00Z"}`,
-	`{"type":"oncall_shift","responder":"a","rotation":"platform","escalation_level":2,"starts_at":"2026-10-24T00:00:00Z","ends_at":"2026-10-27T00:00:00Z"}`,
-	`{"type":"oncall_shift","responder":"b","rotation":"platform","starts_at":"2026-10-26T09:00:00Z","ends_at":"2026-11-02T09:00:00Z"}`,
-	`{"type":"oncall_shift","responder":"m","rotation":"platform","escalation_level":2,"starts_at":"2026-10-26T09:00:00Z","ends_at":"2026-11-02T09:00:00Z"}`,
-	`{"type":"oncall_shift","responder":"c","rotation":"data","starts_at":"2026-10-19T08:00:00Z","ends_at":"2026-10-26T09:00:00Z"}`,
-	`{"type":"incident","id":"i1","service":"api","title":"disk full","created_at":"2026-10-24T02:10:00Z"}`,
-	`{"type":"notification","incident":"i1","responder":"a","channel":"phone","at":"2026-10-24T02:10:00Z"}`,
-	`{"type":"incident","id":"i2","service":"api","title":"latency","created_at":"2026-10-24T09:20:00Z"}`,
-	`{"type":"notification","incident":"i2","responder":"a","channel":"push","at":"2026-10-24T09:20:00Z"}`,
-	`{"type":"incident","id":"i3","service":"api","title":"5xx","created_at":"2026-10-27T20:05:00Z","escalations":1}`,
-	`{"type":"notification","incident":"i3","responder":"b","channel":"phone","at":"2026-10-27T20:05:00Z"}`,
-	`{"type":"notification","incident":"i3","responder":"m","channel":"phone","at":"2026-10-27T20:15:00Z"}`,
-	`{"type":"incident","id":"i4","service":"api","title":"cert","created_at":"2026-11-01T12:00:00Z"}`,
-	`{"type":"notification","incident":"i4","responder":"b","channel":"phone","at":"2026-11-01T12:00:00Z"}`,
-}, "\n")
-
-const rosterConfig = `
-organisation: {name: Acme, time_zone: Europe/Dublin, holidays: ["2026-10-24"]}
-compensation:
-  currency: EUR
-  weekly_shift: 300
-  weekend_day: 60
-  holiday_day: 120
-  per_after_hours_page: 10
-  per_hour_interrupted: 25
-rotations:
-  data:
-    compensation: {weekly_shift: 150}
-`
-
+// 12:00Z (off-hours). buildRoster imports it into a new file and builds the models.
 func buildRoster(t *testing.T) *sql.DB {
 	t.Helper()
 	ctx := context.Background()
-	cfg, err := config.Parse([]byte(rosterConfig), "roster.yaml")
+	// testdata/oncall_roster.yaml is the rate card of TestOnCallPayByHand.
+	cfg, err := config.Load("testdata/oncall_roster.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
+	history, err := os.Open("testdata/oncall_roster.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer history.Close()
 	db := ingesttest.OpenDB(t)
 	w, err := ingest.NewWriter(ctx, db, "file")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	if _, err := file.ImportJSONL(ctx, w, "roster.jsonl", strings.NewReader(rosterHistory), file.Options{}); err != nil {
+	if _, err := file.ImportJSONL(ctx, w, "oncall_roster.jsonl", history, file.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := models.Build(ctx, db, cfg); err != nil {

@@ -431,9 +431,9 @@ func newReviewFollowUpCmd(g *globals) *cobra.Command {
 func newReportCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "report",
-		Short: "The weekly review's report and leadership's monthly report",
+		Short: "The weekly review's report, leadership's monthly report and the month's on-call pay",
 	}
-	cmd.AddCommand(newWeeklyReportCmd(g), newMonthlyReportCmd(g))
+	cmd.AddCommand(newWeeklyReportCmd(g), newMonthlyReportCmd(g), newOnCallReportCmd(g))
 	return cmd
 }
 
