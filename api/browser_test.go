@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
@@ -128,7 +129,11 @@ var viewports = []struct {
 func (b *browser) viewport(t *testing.T, i int) {
 	t.Helper()
 	v := viewports[i]
-	opts := []chromedp.EmulateViewportOption{}
+	// The screen is the window's size too, so that screen.width is the width a page must
+	// fit (see overflow).
+	opts := []chromedp.EmulateViewportOption{func(p *emulation.SetDeviceMetricsOverrideParams, _ *emulation.SetTouchEmulationEnabledParams) {
+		p.ScreenWidth, p.ScreenHeight = v.width, v.height
+	}}
 	if v.mobile {
 		opts = append(opts, chromedp.EmulateMobile)
 	}
@@ -157,8 +162,9 @@ func (b *browser) screenshot(t *testing.T, name string) {
 }
 
 // overflow is how far the page is wider than the window: a table or form that does not
-// fit must scroll inside its card, never push the page sideways.
-const overflow = `document.documentElement.scrollWidth - window.innerWidth`
+// fit must scroll inside its card, never push the page sideways. (Under mobile emulation
+// innerWidth grows with the content; screen.width stays the device's.)
+const overflow = `document.documentElement.scrollWidth - Math.min(window.innerWidth, screen.width)`
 
 // TestDashboardsInChromium opens every page in headless Chromium on the demo history, at
 // desktop and phone width, and checks that the charts drew, that nothing is wider than the

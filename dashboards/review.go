@@ -34,6 +34,8 @@ const reviewCSS = `
 .review-bar{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;padding:10px 24px;background:#eef2f6;font-size:14px}
 .review-bar input[name=week]{width:7.5em} .review-bar input#reviewer{width:10em}
 .summary{font-size:15px} .summary strong{font-size:18px}
+/* Runbook and ticket links are long unbroken URLs: they wrap anywhere on a phone. */
+#review .note,#review .who,#review .tag{overflow-wrap:anywhere}
 .untagged-0{color:#2e9e5b} .untagged-n{color:#d9534f}
 .rule-head{display:flex;flex-wrap:wrap;gap:4px 16px;align-items:baseline;justify-content:space-between}
 .rule-head .counts{font-size:13px;color:#555}
