@@ -58,8 +58,11 @@ type Page struct {
 	// NoFilter leaves out the team/rotation/month form: a page it does not apply to (the
 	// review page picks a week; an error page has nothing to filter).
 	NoFilter bool
-	Problem  *Problem // an error or empty-state page: what is wrong and how to fix it
-	Review   *Review  // the weekly review page's client
+	// PeriodOnly keeps only From and To in the form: a page about one person, whose
+	// pages come from every team and rotation.
+	PeriodOnly bool
+	Problem    *Problem // an error or empty-state page: what is wrong and how to fix it
+	Review     *Review  // the weekly review page's client
 }
 
 // Problem is what an error page or an empty database says: what is wrong, and the steps
@@ -270,8 +273,8 @@ footer{color:#777;font-size:12px;padding:0 24px 24px}
 {{range .Nav}}<a href="{{.Href}}"{{if .Active}} class="active"{{end}}>{{.Label}}</a>{{end}}
 </header>
 {{if not .NoFilter}}<form class="filter" method="get" action="{{.Path}}">
-<label>Team <select name="team"><option value="">all teams</option>{{$f := .Filter}}{{range .Choices.Teams}}<option value="{{.}}"{{if eq . $f.Team}} selected{{end}}>{{.}}</option>{{end}}</select></label>
-<label>Rotation <select name="rotation"><option value="">all rotations</option>{{range .Choices.Rotations}}<option value="{{.}}"{{if eq . $f.Rotation}} selected{{end}}>{{.}}</option>{{end}}</select></label>
+{{$f := .Filter}}{{if not .PeriodOnly}}<label>Team <select name="team"><option value="">all teams</option>{{range .Choices.Teams}}<option value="{{.}}"{{if eq . $f.Team}} selected{{end}}>{{.}}</option>{{end}}</select></label>
+<label>Rotation <select name="rotation"><option value="">all rotations</option>{{range .Choices.Rotations}}<option value="{{.}}"{{if eq . $f.Rotation}} selected{{end}}>{{.}}</option>{{end}}</select></label>{{end}}
 <label>From <select name="from"><option value="">first month</option>{{range .Months}}<option value="{{.}}"{{if eq . $f.From}} selected{{end}}>{{.}}</option>{{end}}</select></label>
 <label>To <select name="to"><option value="">last month</option>{{range .Months}}<option value="{{.}}"{{if eq . $f.To}} selected{{end}}>{{.}}</option>{{end}}</select></label>
 <button type="submit">Apply</button>
