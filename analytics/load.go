@@ -16,7 +16,7 @@ func (s *Service) Responders(ctx context.Context, f report.Filter) ([]report.Res
 	return list(ctx, s, `select * from responder_load(?, ?, ?, ?) limit ?`, append(period(f), limitArg(f)),
 		func(rows *sql.Rows, l *report.ResponderLoad) error {
 			return rows.Scan(&l.Source, &l.ResponderID, &l.Responder, &l.TimeZone, &l.Rotations, &l.Interruptions, &l.Pages,
-				&l.AfterHoursPages, &l.SleepHoursPages, &l.HoursInterrupted, &l.BusiestShift, &l.ShiftsOverLimit)
+				&l.AfterHoursPages, &l.SleepHoursPages, &l.HoursInterrupted, &l.BusiestShift, &l.ShiftsOverLimit, &l.ShiftsFrom)
 		})
 }
 

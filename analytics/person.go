@@ -20,7 +20,7 @@ func (s *Service) Person(ctx context.Context, source, id string, f report.Filter
 	loads, err := list(ctx, s, `select * from responder_load(?, ?, ?, ?) where source = ? and responder_id = ?`,
 		append(period(f), source, id), func(rows *sql.Rows, l *report.ResponderLoad) error {
 			return rows.Scan(&l.Source, &l.ResponderID, &l.Responder, &l.TimeZone, &l.Rotations, &l.Interruptions, &l.Pages,
-				&l.AfterHoursPages, &l.SleepHoursPages, &l.HoursInterrupted, &l.BusiestShift, &l.ShiftsOverLimit)
+				&l.AfterHoursPages, &l.SleepHoursPages, &l.HoursInterrupted, &l.BusiestShift, &l.ShiftsOverLimit, &l.ShiftsFrom)
 		})
 	if err != nil {
 		return p, err

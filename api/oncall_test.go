@@ -177,3 +177,33 @@ func TestOnCallEscalationsAndRest(t *testing.T) {
 
 func fixed(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
 func itoa(n int) string      { return strconv.Itoa(n) }
+
+// Responder load counts pages per real shift where the schedules hold the person: Aoife's
+// 184 h stretch holds i1 and i2 (2 pages against a reference of 30.67: not over), Brian's
+// week i3 and i4. Zed is on no schedule: three pages on Friday morning Oct 30 fall in one
+// 12-hour local half, guessed as his shift, over the 2 a 12-hour shift allows.
+func TestResponderLoadUsesRealShifts(t *testing.T) {
+	page := func(id, at string) string {
+		return `{"type":"incident","id":"` + id + `","service":"api","title":"` + id + `","created_at":"` + at + `"}` + "\n" +
+			`{"type":"notification","incident":"` + id + `","responder":"z","channel":"phone","at":"` + at + `"}`
+	}
+	f := oncallServer(t, `{"type":"responder","id":"z","name":"Zed","time_zone":"Europe/Dublin"}`,
+		page("z1", "2026-10-30T01:00:00Z"), page("z2", "2026-10-30T03:00:00Z"), page("z3", "2026-10-30T05:00:00Z"))
+	load := getJSON[[]report.ResponderLoad](t, f, "/api/v1/responders")
+	got := map[string]string{}
+	for _, l := range load {
+		got[l.Responder] = strings.Join([]string{itoa(l.Pages), itoa(l.BusiestShift), itoa(l.ShiftsOverLimit), l.ShiftsFrom}, " ")
+	}
+	want := map[string]string{"Aoife": "2 2 0 schedule", "Brian": "2 2 0 schedule", "Mia": "1 1 0 schedule", "Zed": "3 3 1 12h guess"}
+	for who, w := range want {
+		if got[who] != w {
+			t.Errorf("%s: pages, busiest shift, shifts over, from = %q, want %q", who, got[who], w)
+		}
+	}
+	_, body, _ := f.do(t, "GET", "/api/v1/responders?format=csv", "", "", "")
+	for _, r := range csvRows(t, body) {
+		if r["responder"] == "Zed" && r["shifts_from"] != "12h guess" {
+			t.Errorf("Zed's CSV shifts_from = %q", r["shifts_from"])
+		}
+	}
+}

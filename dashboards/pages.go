@@ -232,14 +232,14 @@ func RespondersPage(ch Choices, f report.Filter, heat []report.HeatCell, load []
 	}
 	p.Sections = append(p.Sections, Section{Note: "Local time of the person interrupted.", Chart: HeatmapChart(heat)})
 	p.Sections = append(p.Sections, Section{Chart: LoadChart(load)})
-	t := &Table{Columns: []string{"person", "interruptions", "pages", "after-hours pages", "sleep-hours pages", "hours interrupted", "busiest 12-hour shift", "shifts over 2 pages", "time zone", "rotations"}}
+	t := &Table{Columns: []string{"person", "interruptions", "pages", "after-hours pages", "sleep-hours pages", "hours interrupted", "busiest shift (pages)", "shifts over 2 per 12 h", "shifts from", "time zone", "rotations"}}
 	for _, l := range load {
 		t.Rows = append(t.Rows, []Cell{personCell(l.Source, l.ResponderID, l.Responder, f), {Text: strconv.Itoa(l.Interruptions)},
 			{Text: strconv.Itoa(l.Pages)}, {Text: strconv.Itoa(l.AfterHoursPages)}, {Text: strconv.Itoa(l.SleepHoursPages)},
-			{Text: strconv.Itoa(l.HoursInterrupted)}, {Text: strconv.Itoa(l.BusiestShift)}, {Text: strconv.Itoa(l.ShiftsOverLimit)},
+			{Text: strconv.Itoa(l.HoursInterrupted)}, {Text: strconv.Itoa(l.BusiestShift)}, {Text: strconv.Itoa(l.ShiftsOverLimit)}, {Text: l.ShiftsFrom},
 			{Text: l.TimeZone}, {Text: l.Rotations}})
 	}
-	p.Sections = append(p.Sections, Section{Title: "Load per person", Note: "The SRE-book reference is at most 2 incidents per 12-hour shift. A name opens the person's page.", Table: t})
+	p.Sections = append(p.Sections, Section{Title: "Load per person", Note: "The SRE-book reference is at most 2 incidents per 12-hour shift, scaled to each real shift's length; shifts come from the schedules, or are guessed as 12-hour local halves of the day for people the schedules do not hold (shifts from). A name opens the person's page.", Table: t})
 	p.Sections = append(p.Sections, Section{Chart: FairnessChart(fair)})
 	return p
 }
@@ -293,8 +293,7 @@ func RulePage(ch Choices, f report.Filter, r report.RuleStats, history []report.
 // hours) and one page of the pages that reached them.
 func PersonPage(ch Choices, f report.Filter, person report.Person, heat []report.HeatCell, pages []report.Page, pager *Pager) Page {
 	l := person.Load
-	p := Page{Title: person.Responder, Path: "/person/" + url.PathEscape(person.Source) + "/" + url.PathEscape(person.ResponderID),
-		Filter: f, Choices: ch, PeriodOnly: true}
+	p := Page{Title: person.Responder, Path: "/person/" + url.PathEscape(person.Source) + "/" + url.PathEscape(person.ResponderID), Filter: f, Choices: ch}
 	note := fmt.Sprintf("%s · time zone %s", person.ResponderID, orDash(l.TimeZone))
 	if l.Rotations != "" {
 		note += " · rotations " + l.Rotations
@@ -305,8 +304,8 @@ func PersonPage(ch Choices, f report.Filter, person report.Person, heat []report
 		{Label: "after-hours pages", Value: strconv.Itoa(l.AfterHoursPages)},
 		{Label: "sleep-hours pages", Value: strconv.Itoa(l.SleepHoursPages), Tone: tone(l.SleepHoursPages == 0)},
 		{Label: "hours interrupted", Value: strconv.Itoa(l.HoursInterrupted)},
-		{Label: "busiest 12-hour shift (pages)", Value: strconv.Itoa(l.BusiestShift), Tone: tone(l.BusiestShift <= 2)},
-		{Label: "shifts over 2 pages", Value: strconv.Itoa(l.ShiftsOverLimit)},
+		{Label: "busiest shift (pages, " + l.ShiftsFrom + ")", Value: strconv.Itoa(l.BusiestShift)},
+		{Label: "shifts over 2 pages per 12 h", Value: strconv.Itoa(l.ShiftsOverLimit), Tone: tone(l.ShiftsOverLimit == 0)},
 	}})
 	p.Sections = append(p.Sections, Section{Note: "Their own local time.", Chart: HeatmapChart(heat)})
 	t := pagesTable(pages, f, false)

@@ -120,9 +120,9 @@ func WriteCoverageCSV(w io.Writer, tz string, rows []Coverage) error {
 func WriteRespondersCSV(w io.Writer, tz string, rows []ResponderLoad) error {
 	return writeCSV(w, tz, []string{"responder_id", "responder", "time_zone", "rotations",
 		"interruptions", "pages", "after_hours_pages", "sleep_hours_pages", "hours_interrupted",
-		"busiest_shift_pages", "shifts_over_limit"}, rows, func(r ResponderLoad) []any {
+		"busiest_shift_pages", "shifts_over_limit", "shifts_from"}, rows, func(r ResponderLoad) []any {
 		return []any{r.ResponderID, r.Responder, r.TimeZone, r.Rotations, r.Interruptions, r.Pages,
-			r.AfterHoursPages, r.SleepHoursPages, r.HoursInterrupted, r.BusiestShift, r.ShiftsOverLimit}
+			r.AfterHoursPages, r.SleepHoursPages, r.HoursInterrupted, r.BusiestShift, r.ShiftsOverLimit, r.ShiftsFrom}
 	})
 }
 

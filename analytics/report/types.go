@@ -164,8 +164,11 @@ type ResponderLoad struct {
 	AfterHoursPages  int    `json:"after_hours_pages"`
 	SleepHoursPages  int    `json:"sleep_hours_pages"`
 	HoursInterrupted int    `json:"hours_interrupted"`
-	BusiestShift     int    `json:"busiest_shift_pages"` // most pages in one 12-hour local shift
-	ShiftsOverLimit  int    `json:"shifts_over_limit"`   // 12-hour shifts with more than 2 pages
+	BusiestShift     int    `json:"busiest_shift_pages"` // most pages in one shift
+	ShiftsOverLimit  int    `json:"shifts_over_limit"`   // shifts over 2 pages per 12 hours of the shift
+	// ShiftsFrom says what a shift is: "schedule" (the person's real on-call shifts) or
+	// "12h guess" (12-hour local halves of the day, for a person the schedules do not hold).
+	ShiftsFrom string `json:"shifts_from"`
 }
 
 // Fairness is a rotation's spread of load in one month.
