@@ -293,7 +293,8 @@ func RulePage(ch Choices, f report.Filter, r report.RuleStats, history []report.
 // hours) and one page of the pages that reached them.
 func PersonPage(ch Choices, f report.Filter, person report.Person, heat []report.HeatCell, pages []report.Page, pager *Pager) Page {
 	l := person.Load
-	p := Page{Title: person.Responder, Path: "/person/" + url.PathEscape(person.Source) + "/" + url.PathEscape(person.ResponderID), Filter: f, Choices: ch}
+	p := Page{Title: person.Responder, Path: "/person/" + url.PathEscape(person.Source) + "/" + url.PathEscape(person.ResponderID),
+		Filter: f, Choices: ch, PeriodOnly: true}
 	note := fmt.Sprintf("%s · time zone %s", person.ResponderID, orDash(l.TimeZone))
 	if l.Rotations != "" {
 		note += " · rotations " + l.Rotations
