@@ -336,9 +336,10 @@ footer{color:#777;font-size:12px;padding:0 24px 24px}
       title: [{textStyle: {fontSize: narrow ? 14 : 18}, subtextStyle: {width: w - 24, overflow: "break", lineHeight: 15}}],
       grid: [{top: (narrow ? 40 : 48) + (narrow ? lines : Math.min(lines, 1)) * 15 + 24}]
     };
-    // Slanted category names (rules, people) stand steeper and shorter on a phone.
+    // Slanted category names (rules, people) stand upright and shorter on a phone, where
+    // a slant runs the first name off the left edge.
     var ax = o.xAxis && o.xAxis[0];
-    if (ax && ax.axisLabel && ax.axisLabel.rotate) fitted.xAxis = [{axisLabel: {rotate: narrow ? 60 : 30, width: narrow ? 90 : 120, overflow: "truncate"}}];
+    if (ax && ax.axisLabel && ax.axisLabel.rotate) fitted.xAxis = [{axisLabel: {rotate: narrow ? 90 : 30, width: narrow ? 90 : 120, overflow: "truncate"}}];
     chart.setOption(fitted);
   }
   var form = document.getElementById("whatif");
