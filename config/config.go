@@ -31,8 +31,9 @@ type Config struct {
 	Rules           Rules               `yaml:"rules"`
 	RunbookPatterns []string            `yaml:"runbook_patterns"`
 	Alertmanager    alertmanager.Config `yaml:"alertmanager"`
-	PagerDuty       Collector           `yaml:"pagerduty"`
-	Opsgenie        Collector           `yaml:"opsgenie"`
+	PagerDuty       Section             `yaml:"pagerduty"`
+	Opsgenie        Section             `yaml:"opsgenie"`
+	GrafanaOnCall   Section             `yaml:"grafana_oncall"`
 	Sources         []Source            `yaml:"sources"`
 	API             API                 `yaml:"api"`
 	Compensation    *Compensation       `yaml:"compensation"`
@@ -85,13 +86,41 @@ type Rewrite struct {
 	Replace string `yaml:"replace"`
 }
 
-// Collector holds the defaults of the one-off `alertlens sync` command; its flags
-// override them. The credential is named by its environment variable, never written
-// here. Scheduled syncs are configured under sources: instead.
-type Collector struct {
-	CredentialEnv string `yaml:"credential_env"`
-	APIURL        string `yaml:"api_url"`
-	Source        string `yaml:"source"`
+// Section is a kind's own section (pagerduty:, opsgenie:, grafana_oncall:): the
+// defaults of the one-off `alertlens sync <kind>` command, whose flags override them.
+// It is a Source like those under sources:, one convention for every source setting,
+// whose kind is the section's and whose name defaults to it. The credential is named by
+// its environment variable, never written here.
+type Section struct {
+	Settings Source `yaml:",inline"`
+	// OldName is the name under the key it had before sections were sources.
+	OldName string `yaml:"source"`
+}
+
+// SectionSource returns the section of kind as the Source it stands for: kind set, the
+// name defaulting to the kind's. ok is false for a kind without a section or a section
+// left empty.
+func (c *Config) SectionSource(kind string) (src Source, ok bool) {
+	var sec Section
+	switch kind {
+	case KindPagerDuty:
+		sec = c.PagerDuty
+	case KindOpsgenie:
+		sec = c.Opsgenie
+	case KindGrafanaOnCall:
+		sec = c.GrafanaOnCall
+	default:
+		return Source{}, false
+	}
+	src = sec.Settings
+	if src.Name == "" {
+		src.Name = sec.OldName
+	}
+	if (src == Source{}) {
+		return Source{Kind: kind}, false
+	}
+	src.Kind = kind
+	return src, true
 }
 
 // API names the environment variables that hold the server's bearer tokens: the
@@ -267,14 +296,11 @@ func (c *Config) validate() error {
 	if m := c.Rules.TransientMinutes; m != nil && (*m < 0 || *m > 24*60) {
 		add("rules.transient_minutes", "want 0 to 1440 minutes, got %d", *m)
 	}
-	for key, col := range map[string]Collector{"pagerduty": c.PagerDuty, "opsgenie": c.Opsgenie} {
-		if col.CredentialEnv != "" && !envName.MatchString(col.CredentialEnv) {
-			// not quoted back: it may be a credential pasted here by mistake
-			add(key+".credential_env", "want the name of an environment variable such as PAGERDUTY_TOKEN (the credential itself goes in that variable)")
-		}
-		if col.APIURL != "" && !strings.HasPrefix(col.APIURL, "http://") && !strings.HasPrefix(col.APIURL, "https://") {
-			add(key+".api_url", "want an http:// or https:// URL, got %q", col.APIURL)
-		}
+	for _, sec := range []struct {
+		key, kind string
+		s         Section
+	}{{"pagerduty", KindPagerDuty, c.PagerDuty}, {"opsgenie", KindOpsgenie, c.Opsgenie}, {"grafana_oncall", KindGrafanaOnCall, c.GrafanaOnCall}} {
+		c.validateSection(sec.key, sec.kind, sec.s, add)
 	}
 	c.validateSources(add)
 	c.API.validateAPI(add)

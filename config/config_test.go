@@ -63,8 +63,32 @@ func TestCollectorSections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.PagerDuty.CredentialEnv != "PD_EU_TOKEN" || c.PagerDuty.Source != "pd-eu" {
-		t.Errorf("pagerduty section: %+v", c.PagerDuty)
+	// source: is the name's older key: the section is the Source it stands for.
+	if src, ok := c.SectionSource(KindPagerDuty); !ok || src != (Source{Name: "pd-eu", Kind: KindPagerDuty, CredentialEnv: "PD_EU_TOKEN", APIURL: "https://api.eu.pagerduty.com"}) {
+		t.Errorf("pagerduty section: %+v, %v", src, ok)
+	}
+	// Every source setting has one key in a section and under sources:.
+	c, err = Parse([]byte("opsgenie:\n  api_url: https://api.eu.opsgenie.com\n  alias_is_rule: true\n  window: 24h\n  schedules: false\n"), "a.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src, ok := c.SectionSource(KindOpsgenie); !ok || src.Name != "" || src.Kind != KindOpsgenie || !src.AliasIsRule || src.Window != "24h" || src.Schedules == nil || *src.Schedules {
+		t.Errorf("opsgenie section: %+v", src)
+	}
+	if _, ok := c.SectionSource(KindGrafanaOnCall); ok {
+		t.Errorf("an absent grafana_oncall section reads as set")
+	}
+	for doc, want := range map[string]string{
+		"pagerduty:\n  sync_every: 5m\n":                                           "pagerduty.sync_every: the pagerduty section holds the defaults of 'alertlens sync pagerduty'; scheduled syncs go under sources:",
+		"pagerduty:\n  kind: opsgenie\n":                                           `pagerduty.kind: the pagerduty section is of kind pagerduty, got "opsgenie" (leave it out)`,
+		"pagerduty:\n  name: a\n  source: b\n":                                     "pagerduty.source: the older key of name: give one of name and source",
+		"opsgenie:\n  window: 0s\n":                                                `opsgenie.window: want a positive duration, got "0s"`,
+		"pagerduty:\n  alias_is_rule: true\n":                                      "pagerduty.alias_is_rule: only opsgenie sources have aliases",
+		"sources:\n  - {name: p, kind: pagerduty, account_time_zone: Mars/Base}\n": `sources[0].account_time_zone: want an IANA time zone such as Europe/Dublin, got "Mars/Base"`,
+	} {
+		if _, err := Parse([]byte(doc), "a.yaml"); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err %v, want %q", doc, err, want)
+		}
 	}
 	_, err = Parse([]byte("opsgenie:\n  credential_env: \"abc-123 secret\"\n"), "a.yaml")
 	if err == nil || !strings.Contains(err.Error(), "opsgenie.credential_env: want the name of an environment variable") {

@@ -10,12 +10,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // HTTPClient fetches pages from a paging tool's REST API. It waits out rate limits (429,
 // honouring Retry-After or a reset header, else backing off with jitter) and retries
-// server errors and timeouts a bounded number of times. Collectors share it so that
-// every source treats the same failures the same way.
+// server errors and timeouts a bounded number of times, and paces its requests under
+// the API's documented rate (Limiter). Collectors share it so that every source treats
+// the same failures the same way and none has a pacer of its own.
 type HTTPClient struct {
 	Client *http.Client
 	// Header is sent with every request; it carries the credential, so the client
@@ -31,10 +34,61 @@ type HTTPClient struct {
 	MaxDelay  time.Duration
 	// Sleep waits for d or until ctx ends; tests replace it so that they run fast.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Limiter paces every request, retries included (a retry costs the API what the
+	// first try did); nil sends them as fast as they come. Now is its clock: a test
+	// clock that Sleep moves paces the requests on the test's time.
+	Limiter *rate.Limiter
+	Now     func() time.Time
 	// Requests counts the requests sent, retries included.
 	Requests int
-	// Waited sums the time spent in rate-limit waits and backoff.
+	// Waited sums the time spent in rate-limit waits and backoff; Paced the time spent
+	// waiting for the limiter.
 	Waited time.Duration
+	Paced  time.Duration
+}
+
+// Pace is an API's documented request rate: Requests per Per, at most Burst of them at
+// once (default 1).
+type Pace struct {
+	Requests int
+	Per      time.Duration
+	Burst    int
+}
+
+// Limiter returns a limiter that keeps any span of Per under Requests: the bucket
+// refills at (Requests-Burst+1) per Per, since a full bucket's burst spends part of the
+// allowance at once. A limit other than 0 replaces the documented rate (tests pace
+// faster); rate.Inf, or a zero Pace, gives none.
+func (p Pace) Limiter(limit rate.Limit) *rate.Limiter {
+	if limit == rate.Inf {
+		return nil
+	}
+	burst := max(p.Burst, 1)
+	if limit <= 0 {
+		if p.Requests <= 0 || p.Per <= 0 {
+			return nil
+		}
+		limit = rate.Limit(float64(max(p.Requests-burst+1, 1)) / p.Per.Seconds())
+	}
+	return rate.NewLimiter(limit, burst)
+}
+
+// pace waits for the limiter's next token on the client's clock.
+func (c *HTTPClient) pace(ctx context.Context) error {
+	if c.Limiter == nil {
+		return nil
+	}
+	now := time.Now
+	if c.Now != nil {
+		now = c.Now
+	}
+	t := now()
+	d := c.Limiter.ReserveN(t, 1).DelayFrom(t)
+	if d <= 0 {
+		return nil
+	}
+	c.Paced += d
+	return c.Sleep(ctx, d)
 }
 
 // NewHTTPClient returns a client with the defaults every collector uses.
@@ -102,6 +156,9 @@ func (c *HTTPClient) get(ctx context.Context, url string) ([]byte, error) {
 			req.Header[k] = v
 		}
 		req.Header.Set("Accept", "application/json")
+		if err := c.pace(ctx); err != nil {
+			return nil, err
+		}
 		c.Requests++
 		resp, err := c.Client.Do(req)
 		var body []byte

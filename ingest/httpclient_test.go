@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -133,8 +134,10 @@ func TestParseSince(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "yesterday", "-3d", "0d", "2025-13-01"} {
-		if _, err := ParseSince(bad, now); err == nil || !strings.Contains(err.Error(), "--since") {
-			t.Errorf("ParseSince(%q): err %v, want a --since error", bad, err)
+		// The library names its setting; the command says it as its flag.
+		var oe *OptionError
+		if _, err := ParseSince(bad, now); !errors.As(err, &oe) || oe.Option != "since" || strings.Contains(err.Error(), "--") {
+			t.Errorf("ParseSince(%q): err %v, want a since error naming no flag", bad, err)
 		}
 	}
 }

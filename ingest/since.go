@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// ParseSince reads a --since value: a number of days ("90d"), a Go duration ("36h"),
+// ParseSince reads a backfill start (the since setting): a number of days ("90d"), a Go duration ("36h"),
 // a date ("2025-01-31", midnight UTC) or an RFC 3339 time. Durations count back from now.
 func ParseSince(s string, now time.Time) (time.Time, error) {
 	s = strings.TrimSpace(s)
@@ -25,5 +25,5 @@ func ParseSince(s string, now time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t.UTC(), nil
 	}
-	return time.Time{}, fmt.Errorf("--since: want a number of days (90d), a duration (36h), a date (2025-01-31) or an RFC 3339 time, got %q", s)
+	return time.Time{}, &OptionError{Option: "since", Problem: fmt.Sprintf("want a number of days (90d), a duration (36h), a date (2025-01-31) or an RFC 3339 time, got %q", s)}
 }

@@ -53,7 +53,7 @@ func TestSyncOpsgenieEmptyAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "opsgenie: 0 alerts fetched") || !strings.Contains(errOut, "alertlens build") {
+	if !strings.Contains(out, "opsgenie: fetched 0 users, 0 teams, 0 alerts, 0 oncall shifts") || !strings.Contains(errOut, "alertlens build") {
 		t.Errorf("stdout %q, stderr %q: want the summary and the build hint", out, errOut)
 	}
 }

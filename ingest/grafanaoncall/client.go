@@ -33,6 +33,7 @@ func newClient(base *url.URL, o Options) *client {
 	c.Client = o.HTTPClient
 	c.Sleep = o.Sleep
 	c.MaxRetries = o.Retries
+	c.Limiter, c.Now = Pace.Limiter(o.Limit), o.Now
 	return &client{http: c, base: base}
 }
 

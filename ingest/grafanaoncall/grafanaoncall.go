@@ -21,6 +21,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/alertlens/alertlens/ingest"
 )
 
@@ -54,13 +56,20 @@ type Options struct {
 	// Progress receives a line per list and window; nil discards them.
 	Progress io.Writer
 
-	// For tests: the HTTP client, the clock, how to wait and the retries a request
-	// failing with 5xx or a timeout gets (default 4).
+	// For tests: the HTTP client, the clock, how to wait, the retries a request
+	// failing with 5xx or a timeout gets (default 4) and the request rate (default
+	// Pace; rate.Inf for none).
 	HTTPClient *http.Client
 	Now        func() time.Time
 	Sleep      func(ctx context.Context, d time.Duration) error
 	Retries    int
+	Limit      rate.Limit
 }
+
+// Pace keeps a sync within the 300 requests per 5 minutes per key that the public API's
+// rate limits allow (docs/sources.md), in bursts of up to 60 so that a small
+// organisation's sync does not wait at all.
+var Pace = ingest.Pace{Requests: 300, Per: 5 * time.Minute, Burst: 60}
 
 // Collector syncs one OnCall organisation.
 type Collector struct {
@@ -71,19 +80,19 @@ type Collector struct {
 // New checks the options and fills in the defaults.
 func New(opts Options) (*Collector, error) {
 	if opts.APIURL == "" {
-		return nil, errors.New("grafana-oncall: the API URL is required (OnCall → Settings shows it; Grafana Cloud IRM: IRM → Settings → Admin & API)")
+		return nil, &ingest.OptionError{Kind: Kind, Option: "API URL", Problem: "required: the OnCall API URL that OnCall → Settings shows (Grafana Cloud IRM: IRM → Settings → Admin & API)"}
 	}
 	base, err := url.Parse(opts.APIURL)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return nil, fmt.Errorf("grafana-oncall: api url: want http(s)://host[/path], got %q", opts.APIURL)
+		return nil, &ingest.OptionError{Kind: Kind, Option: "API URL", Problem: fmt.Sprintf("want http(s)://host[/path], got %q", opts.APIURL)}
 	}
 	base.Path = strings.TrimSuffix(strings.TrimSuffix(base.Path, "/"), "/api/v1")
 	base.RawQuery, base.Fragment = "", ""
 	if opts.Token == "" {
-		return nil, errors.New("grafana-oncall: no API token")
+		return nil, &ingest.OptionError{Kind: Kind, Option: "API token", Problem: "required"}
 	}
 	if opts.Since.IsZero() {
-		return nil, errors.New("grafana-oncall: a backfill start (since) is required")
+		return nil, &ingest.OptionError{Kind: Kind, Option: "since", Problem: "required: where the first run's backfill starts"}
 	}
 	if opts.Overlap == 0 {
 		opts.Overlap = time.Hour
@@ -109,54 +118,33 @@ func New(opts Options) (*Collector, error) {
 	return &Collector{opts: opts, client: newClient(base, opts)}, nil
 }
 
-// Report tells what a sync did.
-type Report struct {
-	// Lists counts the records of each configuration list, by its path ("users").
-	Lists map[string]int
-	// Skipped names the lists the token has no permission to read, which the sync
-	// went on without.
-	Skipped []string
-	Groups  int // alert groups stored from the creation-time windows
-	Windows int
-	// Open counts the groups re-listed because they were open (new, acknowledged or
-	// silenced); Refetched those stored as open that the open lists no longer hold,
-	// fetched one by one for their resolution; Gone those of them the API no longer has.
-	Open, Refetched, Gone int
-	Alerts                int // alerts fetched for groups listed without their last alert
-	Requests              int
-	// Stored and New count rows per table over all commits: New are rows the store did
-	// not hold before, the rest replaced a stored row with the same key.
-	Stored, New map[string]int64
-}
+// Kind is the config's kind of OnCall sources.
+const Kind = "grafana_oncall"
 
-// Summary is the sync's report in two lines (one when nothing was stored), as the sync
-// command prints it.
-func (r Report) Summary(source string, took time.Duration) string {
-	var fetched []string
-	for _, l := range lists {
-		fetched = append(fetched, fmt.Sprintf("%d %s", r.Lists[l.path], l.what))
+// Keys of the report's counts beyond the streams' records.
+const (
+	// CountOpen counts the groups re-listed because they were open (new, acknowledged
+	// or silenced); CountRefetched those stored as open that the open lists no longer
+	// hold, fetched one by one for their resolution; CountGone those of them the API no
+	// longer has.
+	CountOpen      = "open"
+	CountRefetched = "refetched"
+	CountGone      = "gone"
+	// CountAlerts counts the alerts fetched for groups listed without their last alert.
+	CountAlerts = "alerts"
+)
+
+var (
+	work = []ingest.Count{
+		{Key: CountOpen, What: "open groups re-read"},
+		{Key: CountRefetched, What: "more fetched one by one"},
+		{Key: CountGone, What: "gone", Of: CountRefetched},
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s: fetched %s, %d alert groups in %d windows; %d open groups re-read, %d more fetched one by one (%d gone); %d requests, %.1f s\n",
-		source, strings.Join(fetched, ", "), r.Groups, r.Windows, r.Open, r.Refetched, r.Gone, r.Requests, took.Seconds())
-	var tables []string
-	for t := range r.Stored {
-		if t != "raw_records" {
-			tables = append(tables, t)
-		}
-	}
-	sort.Strings(tables)
-	for i, t := range tables {
-		tables[i] = fmt.Sprintf("%s %d (%d new)", t, r.Stored[t], r.New[t])
-	}
-	if len(tables) > 0 {
-		fmt.Fprintf(&b, "%s: stored %s\n", source, strings.Join(tables, ", "))
-	}
-	if len(r.Skipped) > 0 {
-		fmt.Fprintf(&b, "%s: not permitted to read %s: see docs/sources.md for the permissions\n", source, strings.Join(r.Skipped, ", "))
-	}
-	return b.String()
-}
+	notes = []ingest.Count{{Key: CountAlerts, What: "alerts fetched for groups listed without their last alert"}}
+)
+
+// Kind names the config's kind of source the collector reads.
+func (c *Collector) Kind() string { return Kind }
 
 // lists are the configuration lists, read in full on every run, in this order: routes
 // after integrations, since a listed route says more than an integration's default_route.
@@ -181,16 +169,17 @@ type run struct {
 	seen       map[string]bool // alert groups stored in this run
 	unfiltered bool            // the server ignores started_at (an older OnCall)
 	noAlerts   bool            // the alerts list is not readable
-	rep        Report
+	rep        ingest.Report
 }
 
 // Sync pulls everything new since the last run (or since Options.Since on the first)
 // and stores it through w, committing after every page. On failure, everything
 // committed stays, the error says how far the sync got, and the next Sync resumes there.
-func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (Report, error) {
+func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (ingest.Report, error) {
 	r := &run{Collector: c, db: db, w: w, end: c.opts.Now().UTC().Truncate(time.Second), cat: newCatalog(),
 		services: map[string]bool{}, seen: map[string]bool{},
-		rep: Report{Lists: map[string]int{}, Stored: map[string]int64{}, New: map[string]int64{}}}
+		rep: ingest.NewReport(work, notes)}
+	r.rep.SkippedSee = "docs/sources.md for the permissions"
 	before := c.client.requests()
 	err := r.sync(ctx)
 	if err != nil {
@@ -198,6 +187,13 @@ func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (Rep
 	}
 	r.rep.Requests = c.client.requests() - before
 	return r.rep, err
+}
+
+// groups is the report of the alert groups' stream, whose windows the summary says.
+func (r *run) groups() *ingest.StreamReport {
+	sr := r.rep.Stream(StreamAlertGroups)
+	sr.SayWindows = true
+	return sr
 }
 
 func (r *run) sync(ctx context.Context) error {
@@ -212,6 +208,7 @@ func (r *run) sync(ctx context.Context) error {
 	if err := r.stageServices(ctx); err != nil {
 		return err
 	}
+	r.groups() // said even when no window holds a group
 	if err := r.walk(ctx); err != nil {
 		return err
 	}
@@ -238,12 +235,7 @@ func (r *run) commit(ctx context.Context, cursors ...ingest.Cursor) error {
 	if err != nil {
 		return err
 	}
-	for t, v := range counts.Stored {
-		r.rep.Stored[t] += v
-	}
-	for t, v := range counts.New {
-		r.rep.New[t] += v
-	}
+	r.rep.Commit(counts)
 	return nil
 }
 
@@ -259,6 +251,7 @@ func forbidden(err error) bool {
 // the mapping says.
 func (r *run) list(ctx context.Context, path, kind string) error {
 	start, before, n := time.Now(), r.client.requests(), 0
+	sr := r.rep.Stream(strings.TrimSuffix(path, "/"))
 	for u := r.client.endpoint(path, nil); u != nil; {
 		p, err := r.client.list(ctx, u)
 		var se *ingest.StatusError
@@ -285,7 +278,7 @@ func (r *run) list(ctx context.Context, path, kind string) error {
 	if kind == "escalation_policy" {
 		r.cat.policiesRead = true
 	}
-	r.rep.Lists[path] = n
+	sr.Records, sr.Requests = n, r.client.requests()-before
 	r.progress(strings.TrimSuffix(path, "/"), n, r.client.requests()-before, start)
 	return nil
 }
@@ -421,7 +414,7 @@ func (r *run) walk(ctx context.Context) error {
 		if r.unfiltered {
 			win.Until = later(win.Until, r.end)
 		}
-		r.rep.Windows++
+		r.groups().Windows++
 		until, err := r.window(ctx, win, page)
 		if err != nil {
 			return err
@@ -479,7 +472,7 @@ func (r *run) window(ctx context.Context, win window, page int) (time.Time, erro
 			return win.Until, r.failed(where, err)
 		}
 		records += staged
-		r.rep.Groups += staged
+		r.groups().Records += staged
 		if pos.Window == nil {
 			break
 		}
@@ -568,7 +561,7 @@ func (r *run) newestAlert(ctx context.Context, groupID string) (json.RawMessage,
 		if err := r.w.Raw(ingest.Raw{Kind: "alert", ID: a.ID, Payload: raw}); err != nil {
 			return nil, err
 		}
-		r.rep.Alerts++
+		r.rep.Add(CountAlerts, 1)
 	}
 	return newest, nil
 }
@@ -606,7 +599,7 @@ func (r *run) refresh(ctx context.Context) error {
 			if err := r.commit(ctx); err != nil {
 				return r.failed(where, err)
 			}
-			r.rep.Open += staged
+			r.rep.Add(CountOpen, staged)
 			u = p.Next
 		}
 	}
@@ -618,7 +611,7 @@ func (r *run) refresh(ctx context.Context) error {
 		raw, err := r.client.get(ctx, "alert_groups/"+url.PathEscape(id))
 		var se *ingest.StatusError
 		if errors.As(err, &se) && se.Status == http.StatusNotFound {
-			r.rep.Gone++
+			r.rep.Add(CountGone, 1)
 			continue
 		}
 		var g []listedGroup
@@ -634,12 +627,12 @@ func (r *run) refresh(ctx context.Context) error {
 		if err != nil {
 			return r.failed("alert group "+id, err)
 		}
-		r.rep.Refetched++
+		r.rep.Add(CountRefetched, 1)
 	}
 	if err := r.commit(ctx); err != nil {
 		return r.failed("open alert groups", err)
 	}
-	r.progress("open alert groups", r.rep.Open+r.rep.Refetched, r.client.requests()-before, start)
+	r.progress("open alert groups", r.rep.Count(CountOpen)+r.rep.Count(CountRefetched), r.client.requests()-before, start)
 	return nil
 }
 
@@ -675,7 +668,7 @@ func (r *run) progress(what string, records, requests int, start time.Time) {
 // failed wraps an error with where the sync stopped and what it had stored by then.
 func (r *run) failed(where string, err error) error {
 	return fmt.Errorf("grafana-oncall: %s: %w (stored before this: %d alert groups in this run; run the sync again to resume from there)",
-		where, err, r.rep.Groups+r.rep.Open+r.rep.Refetched)
+		where, err, r.rep.Records(StreamAlertGroups)+r.rep.Count(CountOpen)+r.rep.Count(CountRefetched))
 }
 
 func earlier(a, b time.Time) time.Time {

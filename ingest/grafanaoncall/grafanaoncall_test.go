@@ -77,7 +77,7 @@ func newHarnessFor(t *testing.T, token string) *harness {
 // two pages of 25), 3 for the windows, 3 for the open groups (one page per state).
 const firstRunRequests = 7 + 3 + 3
 
-func (h *harness) sync(ctx context.Context, t testing.TB, db *sql.DB) (Report, string, error) {
+func (h *harness) sync(ctx context.Context, t testing.TB, db *sql.DB) (ingest.Report, string, error) {
 	t.Helper()
 	var progress bytes.Buffer
 	o := Options{APIURL: h.url, Token: testToken, Since: jan1, Progress: &progress, Now: h.clock.Now, Sleep: h.clock.Sleep}
@@ -204,7 +204,7 @@ func TestSyncAcrossPages(t *testing.T) {
 	if rep.Requests != firstRunRequests || h.fake.Requests() != firstRunRequests {
 		t.Errorf("%d requests (the fake saw %d), want %d", rep.Requests, h.fake.Requests(), firstRunRequests)
 	}
-	if rep.Groups != 130 || rep.Windows != 2 || rep.Open != 0 || rep.Refetched != 0 || rep.Lists["routes/"] != 27 || rep.Lists["users/"] != 3 {
+	if rep.Records(StreamAlertGroups) != 130 || rep.Stream(StreamAlertGroups).Windows != 2 || rep.Count(CountOpen) != 0 || rep.Count(CountRefetched) != 0 || rep.Records("routes") != 27 || rep.Records("users") != 3 {
 		t.Errorf("report %+v", rep)
 	}
 	if bad := h.fake.BadRequests(); len(bad) > 0 {
@@ -238,9 +238,9 @@ func TestSyncAcrossPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Groups != 0 || rep.Open != 65 || rep.Refetched != 0 || rep.New["incidents"] != 0 || rep.Stored["incidents"] != 65 {
+	if rep.Records(StreamAlertGroups) != 0 || rep.Count(CountOpen) != 65 || rep.Count(CountRefetched) != 0 || rep.New["incidents"] != 0 || rep.Stored["incidents"] != 65 {
 		t.Errorf("second run: groups %d, open %d, refetched %d, incidents stored %d (%d new)",
-			rep.Groups, rep.Open, rep.Refetched, rep.Stored["incidents"], rep.New["incidents"])
+			rep.Records(StreamAlertGroups), rep.Count(CountOpen), rep.Count(CountRefetched), rep.Stored["incidents"], rep.New["incidents"])
 	}
 	if n := h.fake.Requests() - before; n != 7+1+3 {
 		t.Errorf("second run: %d requests, want 11", n)
@@ -355,8 +355,8 @@ func TestIncrementalRunUpdatesOpenGroups(t *testing.T) {
 	}
 	// Open now: 65 - IG00001 - IG00006 - IG00004 = 62; fetched one by one: IG00001,
 	// IG00006 and the deleted IG00004.
-	if rep.Open != 62 || rep.Refetched != 2 || rep.Gone != 1 {
-		t.Errorf("open %d, refetched %d, gone %d; want 62, 2, 1", rep.Open, rep.Refetched, rep.Gone)
+	if rep.Count(CountOpen) != 62 || rep.Count(CountRefetched) != 2 || rep.Count(CountGone) != 1 {
+		t.Errorf("open %d, refetched %d, gone %d; want 62, 2, 1", rep.Count(CountOpen), rep.Count(CountRefetched), rep.Count(CountGone))
 	}
 	if n := h.fake.Requests() - before; n != 7+1+3+3 {
 		t.Errorf("%d requests, want 14", n)
@@ -461,7 +461,7 @@ func TestSyncGoesOnWithoutAList(t *testing.T) {
 	if n := count(t, db, `select count(*) from incidents where urgency = 'high'`); n != 130 {
 		t.Errorf("%d high-urgency incidents, want all 130", n)
 	}
-	if s := rep.Summary("grafana-oncall", time.Second); !strings.Contains(s, "not permitted to read escalation_policies") {
+	if s := rep.Summary("grafana-oncall", time.Second); !strings.Contains(s, "may not read: escalation_policies; see docs/sources.md") {
 		t.Errorf("summary does not name the skipped list:\n%s", s)
 	}
 }
@@ -481,8 +481,8 @@ func TestSyncAgainstAnOnCallWithoutStartedAt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(progress, "the API ignores started_at") || rep.Windows != 1 || rep.Groups != 130 {
-		t.Errorf("windows %d, groups %d; progress:\n%s", rep.Windows, rep.Groups, progress)
+	if !strings.Contains(progress, "the API ignores started_at") || rep.Stream(StreamAlertGroups).Windows != 1 || rep.Records(StreamAlertGroups) != 130 {
+		t.Errorf("windows %d, groups %d; progress:\n%s", rep.Stream(StreamAlertGroups).Windows, rep.Records(StreamAlertGroups), progress)
 	}
 	// 7 lists, 3 pages of all 130 groups, 3 open lists.
 	if rep.Requests != 7+3+3 {
@@ -521,8 +521,8 @@ func TestSyncTheRealSamples(t *testing.T) {
 	}
 	// 7 lists, 2 windows (May 1..31, May 31..Jun 1), the alerts of the 2 older-shape
 	// groups, 3 open lists.
-	if rep.Requests != 7+2+2+3 || rep.Alerts != 1 {
-		t.Errorf("%d requests, %d alerts; want 14 and 1", rep.Requests, rep.Alerts)
+	if rep.Requests != 7+2+2+3 || rep.Count(CountAlerts) != 1 {
+		t.Errorf("%d requests, %d alerts; want 14 and 1", rep.Requests, rep.Count(CountAlerts))
 	}
 	for _, c := range []struct{ q, want string }{
 		{`select title || '|' || resolved_by || '|' || strftime(resolved_at, '%H:%M:%S') || '|' || service_id || '|' || rule from incidents where incident_id = 'I68T24C13IFW1'`,

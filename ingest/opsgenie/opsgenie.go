@@ -21,6 +21,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/alertlens/alertlens/ingest"
 )
 
@@ -50,10 +52,21 @@ type Config struct {
 	Schedules bool
 	// Progress receives a line per window; nil for none.
 	Progress io.Writer
-	// Now and Sleep default to the real clock; tests replace them.
+	// Now and Sleep default to the real clock; tests replace them. Limit replaces the
+	// documented pace (Pace; rate.Inf for none).
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
+	Limit rate.Limit
 }
+
+// Pace is the request rate a sync keeps to. Opsgenie's limits depend on the plan and
+// the request's domain (Search for listing alerts, Alert for an alert's details,
+// recipients and logs, Configuration for users and teams), each a token bucket checked
+// per minute and per second (docs.opsgenie.com/docs/api-rate-limiting); the figures are
+// not published per plan on that page, so this is the 600 a minute docs/sources.md
+// plans with, in bursts of at most 10 for the per-second bucket. A throttled answer
+// still waits out its X-RateLimit-Period-In-Sec.
+var Pace = ingest.Pace{Requests: 600, Per: time.Minute, Burst: 10}
 
 // Collector syncs one Opsgenie account.
 type Collector struct {
@@ -74,20 +87,20 @@ type Collector struct {
 // New checks cfg and returns a collector.
 func New(cfg Config) (*Collector, error) {
 	if cfg.Key == "" {
-		return nil, fmt.Errorf("opsgenie: an API key is required")
+		return nil, &ingest.OptionError{Kind: Kind, Option: "API key", Problem: "required"}
 	}
 	if cfg.APIURL == "" {
 		cfg.APIURL = DefaultAPIURL
 	}
 	u, err := url.Parse(cfg.APIURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("opsgenie: --api-url: want an http(s) URL such as %s, got %q", DefaultAPIURL, cfg.APIURL)
+		return nil, &ingest.OptionError{Kind: Kind, Option: "API URL", Problem: fmt.Sprintf("want an http(s) URL such as %s, got %q", DefaultAPIURL, cfg.APIURL)}
 	}
 	if cfg.Window <= 0 {
-		return nil, fmt.Errorf("opsgenie: --window: want a positive duration, got %v", cfg.Window)
+		return nil, &ingest.OptionError{Kind: Kind, Option: "window", Problem: fmt.Sprintf("want a positive duration, got %v", cfg.Window)}
 	}
 	if cfg.Overlap < 0 {
-		return nil, fmt.Errorf("opsgenie: --overlap: want zero or a positive duration, got %v", cfg.Overlap)
+		return nil, &ingest.OptionError{Kind: Kind, Option: "overlap", Problem: fmt.Sprintf("want zero or a positive duration, got %v", cfg.Overlap)}
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -96,15 +109,17 @@ func New(cfg Config) (*Collector, error) {
 	if cfg.Sleep != nil {
 		c.Sleep = cfg.Sleep
 	}
+	c.Limiter, c.Now = Pace.Limiter(cfg.Limit), cfg.Now
 	return &Collector{cfg: cfg, base: strings.TrimRight(cfg.APIURL, "/"), http: c, offsetCap: offsetCap,
 		who: people{}, teamNames: map[string]string{}, known: map[string]bool{}}, nil
 }
 
-// Stats tells what a sync fetched and stored.
-type Stats struct {
-	Alerts        int   // alerts fetched and stored
-	NewAlerts     int64 // of which the store did not hold before
-	Unchanged     int   // alerts listed again but stored closed and unchanged, so not fetched
+// stats counts what a sync fetched and stored, as it goes; Sync reports it.
+type stats struct {
+	commits       ingest.Report // the row counts of every commit
+	Alerts        int           // alerts fetched and stored
+	NewAlerts     int64         // of which the store did not hold before
+	Unchanged     int           // alerts listed again but stored closed and unchanged, so not fetched
 	Notifications int
 	Acks          int // acknowledgements taken from logs
 	Users, Teams  int
@@ -138,10 +153,68 @@ func (p position) next(window time.Duration) position {
 	return position{From: p.To, To: to, Until: p.Until}
 }
 
+// Kind is the config's kind of Opsgenie sources.
+const Kind = "opsgenie"
+
+// Kind names the config's kind of source the collector reads.
+func (c *Collector) Kind() string { return Kind }
+
+// Stream names of the report.
+const (
+	StreamUsers  = "users"
+	StreamTeams  = "teams"
+	StreamAlerts = "alerts"
+	StreamShifts = "oncall_shifts"
+)
+
+// Keys of the report's counts beyond the streams' records: alerts listed again but
+// stored closed and unchanged, so not fetched; notifications; acknowledgements taken
+// from the alerts' logs.
+const (
+	CountUnchanged     = "unchanged"
+	CountNotifications = "notifications"
+	CountAcks          = "acks"
+)
+
+var work = []ingest.Count{
+	{Key: CountUnchanged, What: "unchanged alerts not fetched again"},
+	{Key: CountNotifications, What: "notifications"},
+	{Key: CountAcks, What: "acknowledgements from logs"},
+}
+
+func (st *stats) commit(c ingest.Counts) {
+	if st.commits.Stored == nil {
+		st.commits = ingest.NewReport(nil, nil)
+	}
+	st.commits.Commit(c)
+}
+
 // Sync stores users, teams and the alerts created since the stored cursor (or
 // cfg.Since), committing each page with its cursor: a sync that is stopped resumes
 // where it stopped and ends with the same rows.
-func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (st Stats, err error) {
+func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (ingest.Report, error) {
+	st, err := c.sync(ctx, db, w)
+	rep := ingest.NewReport(work, nil)
+	rep.Requests, rep.Skipped = st.Requests, st.Skipped
+	for _, s := range []struct {
+		name string
+		n    int
+	}{{StreamUsers, st.Users}, {StreamTeams, st.Teams}, {StreamAlerts, st.Alerts}} {
+		rep.Stream(s.name).Records = s.n
+	}
+	if c.cfg.Schedules {
+		rep.Stream(StreamShifts).Records = st.Shifts
+	}
+	rep.Add(CountUnchanged, st.Unchanged)
+	rep.Add(CountNotifications, st.Notifications)
+	rep.Add(CountAcks, st.Acks)
+	if st.commits.Stored != nil {
+		rep.Stored, rep.New = st.commits.Stored, st.commits.New
+	}
+	return rep, err
+}
+
+func (c *Collector) sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (st stats, err error) {
 	defer func() { st.Requests = c.http.Requests }()
 	pos, err := c.start(ctx, db, w.Source())
 	if err != nil {
@@ -199,7 +272,7 @@ const (
 
 // skip tells whether err is Opsgenie refusing the key a stream (403, or 402 for a plan
 // without it), and if so reports the stream as skipped.
-func (c *Collector) skip(err error, stream, loss string, st *Stats) bool {
+func (c *Collector) skip(err error, stream, loss string, st *stats) bool {
 	var se *ingest.StatusError
 	if !errors.As(err, &se) || (se.Status != http.StatusForbidden && se.Status != http.StatusPaymentRequired) {
 		return false
@@ -278,7 +351,7 @@ func (c *Collector) start(ctx context.Context, db *sql.DB, source string) (posit
 	return position{From: from, To: from, Until: now}.next(c.cfg.Window), nil
 }
 
-func (c *Collector) syncUsers(ctx context.Context, w *ingest.Writer, st *Stats) error {
+func (c *Collector) syncUsers(ctx context.Context, w *ingest.Writer, st *stats) error {
 	return c.eachUser(ctx, func(items []json.RawMessage) error {
 		for _, raw := range items {
 			var u user
@@ -295,12 +368,13 @@ func (c *Collector) syncUsers(ctx context.Context, w *ingest.Writer, st *Stats) 
 			}
 			st.Users++
 		}
-		_, err := w.Commit(ctx)
+		counts, err := w.Commit(ctx)
+		st.commit(counts)
 		return err
 	})
 }
 
-func (c *Collector) syncTeams(ctx context.Context, w *ingest.Writer, st *Stats) error {
+func (c *Collector) syncTeams(ctx context.Context, w *ingest.Writer, st *stats) error {
 	items, err := c.teams(ctx)
 	if err != nil {
 		return err
@@ -319,13 +393,14 @@ func (c *Collector) syncTeams(ctx context.Context, w *ingest.Writer, st *Stats) 
 		}
 		st.Teams++
 	}
-	_, err = w.Commit(ctx)
+	counts, err := w.Commit(ctx)
+	st.commit(counts)
 	return err
 }
 
 // alertPage fetches one page of the alert listing at pos, with each alert's details and
 // log, commits it with the cursor that follows it, and returns that cursor.
-func (c *Collector) alertPage(ctx context.Context, db *sql.DB, w *ingest.Writer, pos position, st *Stats, win *windowStats) (position, error) {
+func (c *Collector) alertPage(ctx context.Context, db *sql.DB, w *ingest.Writer, pos position, st *stats, win *windowStats) (position, error) {
 	p, err := c.listAlerts(ctx, pos.From, pos.To, pos.Offset)
 	if err != nil {
 		return pos, err
@@ -401,12 +476,13 @@ func (c *Collector) alertPage(ctx context.Context, db *sql.DB, w *ingest.Writer,
 	}
 	counts, err := w.Commit(ctx, ingest.Cursor{Stream: alertStream, Value: string(cur)})
 	st.NewAlerts += counts.New["incidents"]
+	st.commit(counts)
 	return next, err
 }
 
 // stageAlert fetches an alert in full and its log, and stages every record they make.
 // It returns the number of notifications staged.
-func (c *Collector) stageAlert(ctx context.Context, w *ingest.Writer, id string, st *Stats) (int, error) {
+func (c *Collector) stageAlert(ctx context.Context, w *ingest.Writer, id string, st *stats) (int, error) {
 	raw, err := c.getAlert(ctx, id)
 	if err != nil {
 		return 0, err
@@ -492,7 +568,7 @@ func (c *Collector) stageAlert(ctx context.Context, w *ingest.Writer, id string,
 // stageRecipients fetches who the alert was sent to and stages each entry as received.
 // It learns each recipient's username, so that a log line naming the user by e-mail
 // address is matched to the same person even when the key may not list users.
-func (c *Collector) stageRecipients(ctx context.Context, w *ingest.Writer, id string, st *Stats) ([]recipient, error) {
+func (c *Collector) stageRecipients(ctx context.Context, w *ingest.Writer, id string, st *stats) ([]recipient, error) {
 	if c.noRecipients {
 		return nil, nil
 	}

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/alertlens/alertlens/ingest"
 	"github.com/alertlens/alertlens/ingest/ingesttest"
 )
@@ -64,7 +66,7 @@ func newHarness(t *testing.T, spec genSpec) *harness {
 	return h
 }
 
-func (h *harness) sync(ctx context.Context, db *sql.DB, now time.Time) (Stats, error) {
+func (h *harness) sync(ctx context.Context, db *sql.DB, now time.Time) (ingest.Report, error) {
 	since := syncSince
 	if !h.since.IsZero() {
 		since = h.since
@@ -72,6 +74,9 @@ func (h *harness) sync(ctx context.Context, db *sql.DB, now time.Time) (Stats, e
 	c, err := New(Config{
 		APIURL: h.srv.URL, Key: h.key, Since: since, Overlap: time.Hour, Window: 30 * 24 * time.Hour, Schedules: h.schedules,
 		Progress: &h.output, Now: func() time.Time { return now },
+		// The clock stands still here and every wait is counted as a rate-limit or
+		// retry wait: pacing has its own test (ingest's limiter test).
+		Limit: rate.Inf,
 		Sleep: func(_ context.Context, d time.Duration) error {
 			h.mu.Lock()
 			defer h.mu.Unlock()
@@ -169,7 +174,7 @@ func TestSyncStoresEveryRecordOnce(t *testing.T) {
 			t.Errorf("%s: stored %d, the fake holds %d", name, got[name], w)
 		}
 	}
-	if st.Alerts != want.alerts || st.NewAlerts != int64(want.alerts) || st.Notifications != want.notifications || st.Users != want.users {
+	if st.Records(StreamAlerts) != want.alerts || st.New["incidents"] != int64(want.alerts) || st.Count(CountNotifications) != want.notifications || st.Records(StreamUsers) != want.users {
 		t.Errorf("stats %+v do not match the fake's %+v", st, want)
 	}
 	if st.Requests != h.fake.requests {
@@ -386,12 +391,12 @@ func TestSecondSyncStoresNothingNewAndUpdatesClosedAlerts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second.NewAlerts != 0 {
-		t.Errorf("second sync stored %d new alerts, want 0", second.NewAlerts)
+	if second.New["incidents"] != 0 {
+		t.Errorf("second sync stored %d new alerts, want 0", second.New["incidents"])
 	}
 	// It lists again from the oldest open alert, and fetches only the alerts stored open.
-	if second.Alerts != openBefore {
-		t.Errorf("second sync fetched %d alerts, want the %d stored open", second.Alerts, openBefore)
+	if second.Records(StreamAlerts) != openBefore {
+		t.Errorf("second sync fetched %d alerts, want the %d stored open", second.Records(StreamAlerts), openBefore)
 	}
 	if second.Requests >= first.Requests/4 {
 		t.Errorf("second sync sent %d requests, the first %d: unchanged closed alerts should not be fetched again", second.Requests, first.Requests)
@@ -416,8 +421,8 @@ func TestSecondSyncStoresNothingNewAndUpdatesClosedAlerts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if third.NewAlerts != 0 || third.Alerts != openBefore-1 {
-		t.Errorf("third sync fetched %d alerts (%d new), want the %d still open and none new", third.Alerts, third.NewAlerts, openBefore-1)
+	if third.New["incidents"] != 0 || third.Records(StreamAlerts) != openBefore-1 {
+		t.Errorf("third sync fetched %d alerts (%d new), want the %d still open and none new", third.Records(StreamAlerts), third.New["incidents"], openBefore-1)
 	}
 }
 

@@ -125,17 +125,17 @@ func TestTeamRestrictedKeyStoresTheAlertsAndReportsSkippedStreams(t *testing.T) 
 		t.Fatalf("a team-restricted key stopped the sync: %v", err)
 	}
 	want := h.fake.expected()
-	if st.Alerts != want.alerts || count(t, db, `select count(*) from incidents`) != want.alerts {
-		t.Errorf("stored %d alerts (stats %d), want all %d", count(t, db, `select count(*) from incidents`), st.Alerts, want.alerts)
+	if st.Records(StreamAlerts) != want.alerts || count(t, db, `select count(*) from incidents`) != want.alerts {
+		t.Errorf("stored %d alerts (stats %d), want all %d", count(t, db, `select count(*) from incidents`), st.Records(StreamAlerts), want.alerts)
 	}
-	if n := count(t, db, `select count(*) from notifications`); n != want.notifications || st.Notifications != want.notifications {
-		t.Errorf("stored %d notifications (stats %d), want %d: recipients do not need the user list", n, st.Notifications, want.notifications)
+	if n := count(t, db, `select count(*) from notifications`); n != want.notifications || st.Count(CountNotifications) != want.notifications {
+		t.Errorf("stored %d notifications (stats %d), want %d: recipients do not need the user list", n, st.Count(CountNotifications), want.notifications)
 	}
 	if !slices.Equal(st.Skipped, []string{"users: 403 Forbidden", "teams: 403 Forbidden"}) {
 		t.Errorf("skipped %q, want users and teams, each with its 403", st.Skipped)
 	}
-	if st.Users != 0 || st.Teams != 0 {
-		t.Errorf("stats count %d users and %d teams from a key that may read neither", st.Users, st.Teams)
+	if st.Records(StreamUsers) != 0 || st.Records(StreamTeams) != 0 {
+		t.Errorf("stats count %d users and %d teams from a key that may read neither", st.Records(StreamUsers), st.Records(StreamTeams))
 	}
 	out := h.output.String()
 	for _, w := range []string{
@@ -252,8 +252,8 @@ func TestThrottledAnswerWaitsTheDocumentedPeriod(t *testing.T) {
 	// page (6), then seven empty windows that double (30, 60, ..., 1920 days; the last
 	// cut at the end): 1 + 1 + 1 + 6 + 7 = 16 requests answered. Every third request sent
 	// was throttled and sent again.
-	if answered := h.fake.requests - h.fake.throttled; answered != 16 || st.Requests != h.fake.requests || st.Alerts != 2 {
-		t.Errorf("%d requests answered (%d sent, stats %d), %d alerts; want 16 answered and 2 alerts", answered, h.fake.requests, st.Requests, st.Alerts)
+	if answered := h.fake.requests - h.fake.throttled; answered != 16 || st.Requests != h.fake.requests || st.Records(StreamAlerts) != 2 {
+		t.Errorf("%d requests answered (%d sent, stats %d), %d alerts; want 16 answered and 2 alerts", answered, h.fake.requests, st.Requests, st.Records(StreamAlerts))
 	}
 }
 

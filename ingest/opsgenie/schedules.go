@@ -74,7 +74,7 @@ type scheduleCursor struct {
 
 // syncSchedules lists the schedules and walks each one's final timeline from its cursor
 // (else Since) to end, one window a request, committing each window with the cursor.
-func (c *Collector) syncSchedules(ctx context.Context, db *sql.DB, w *ingest.Writer, end time.Time, st *Stats) error {
+func (c *Collector) syncSchedules(ctx context.Context, db *sql.DB, w *ingest.Writer, end time.Time, st *stats) error {
 	p, err := c.getPage(ctx, "/v2/schedules", url.Values{})
 	if err != nil {
 		return fmt.Errorf("opsgenie: schedules: %w", err)
@@ -90,7 +90,9 @@ func (c *Collector) syncSchedules(ctx context.Context, db *sql.DB, w *ingest.Wri
 		}
 		scheds = append(scheds, s)
 	}
-	if _, err := w.Commit(ctx); err != nil {
+	counts, err := w.Commit(ctx)
+	st.commit(counts)
+	if err != nil {
 		return err
 	}
 	for _, s := range scheds {
@@ -102,7 +104,7 @@ func (c *Collector) syncSchedules(ctx context.Context, db *sql.DB, w *ingest.Wri
 	return nil
 }
 
-func (c *Collector) walkTimeline(ctx context.Context, db *sql.DB, w *ingest.Writer, s schedule, end time.Time, st *Stats) error {
+func (c *Collector) walkTimeline(ctx context.Context, db *sql.DB, w *ingest.Writer, s schedule, end time.Time, st *stats) error {
 	stream := "schedule:" + s.ID
 	cur := c.cfg.Since.UTC().Truncate(time.Second)
 	stored, err := ingest.LoadCursor(ctx, db, w.Source(), stream)
@@ -152,7 +154,9 @@ func (c *Collector) walkTimeline(ctx context.Context, db *sql.DB, w *ingest.Writ
 			st.Shifts++
 		}
 		b, _ := json.Marshal(scheduleCursor{Done: until, End: end})
-		if _, err := w.Commit(ctx, ingest.Cursor{Stream: stream, Value: string(b)}); err != nil {
+		counts, err := w.Commit(ctx, ingest.Cursor{Stream: stream, Value: string(b)})
+		st.commit(counts)
+		if err != nil {
 			return err
 		}
 		cur = until

@@ -193,8 +193,8 @@ func TestSyncSchedules(t *testing.T) {
 	}
 	// The platform schedule's 11 weeks, 2 of them cut at a window edge (Sep 28 - Oct 5
 	// at Sep 29, Oct 26 - Nov 2 at Oct 27), and the 2 nights shifts.
-	if st.Shifts != 11+2+2 || count(t, db, `select count(*) from oncall_shifts`) != 15 {
-		t.Errorf("%d shifts reported, %d stored; want 15", st.Shifts, count(t, db, `select count(*) from oncall_shifts`))
+	if st.Records(StreamShifts) != 11+2+2 || count(t, db, `select count(*) from oncall_shifts`) != 15 {
+		t.Errorf("%d shifts reported, %d stored; want 15", st.Records(StreamShifts), count(t, db, `select count(*) from oncall_shifts`))
 	}
 	if n := count(t, db, `select count(*) from raw_records where kind = 'schedule_timeline'`); n != 6 {
 		t.Errorf("%d timelines stored, want 3 windows x 2 schedules", n)

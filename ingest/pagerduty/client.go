@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/alertlens/alertlens/ingest"
 )
@@ -16,8 +15,8 @@ import (
 // Not github.com/PagerDuty/go-pagerduty: that library neither retries nor pages for us
 // and decodes every record into its own structs, while alertlens must keep each
 // record's JSON exactly as received. What PagerDuty needs on top of the shared
-// ingest.HTTPClient (429 waits, 5xx retries, the token kept out of errors) is pacing
-// and its limit/offset paging, which is what this file holds.
+// ingest.HTTPClient (pacing, 429 waits, 5xx retries, the token kept out of errors) is
+// its versioning header and its limit/offset paging, which is what this file holds.
 
 const (
 	// pageLimit is the most records PagerDuty returns in one page.
@@ -25,22 +24,17 @@ const (
 	// offsetCap is the API's paging horizon: a request with offset+limit above it is
 	// refused with a 400, so a time window holding more records must be split.
 	offsetCap = 10000
-	// requestsPerMinute is the REST API's limit per token.
-	requestsPerMinute = 960
 	// acceptVersion2 pins the API version: without it the API answers in the version
 	// the token was created with (the Versioning page), and the schema marks the header
 	// required on every operation.
 	acceptVersion2 = "application/vnd.pagerduty+json;version=2"
 )
 
-// client lists PagerDuty records, paced to stay under the per-token rate limit. It is
-// not safe for concurrent use.
+// client lists PagerDuty records, its HTTP client paced to stay under the per-token
+// rate limit. It is not safe for concurrent use.
 type client struct {
-	http     *ingest.HTTPClient
-	base     *url.URL
-	now      func() time.Time
-	interval time.Duration // the least time between two requests
-	last     time.Time     // when the last request was sent
+	http *ingest.HTTPClient
+	base *url.URL
 }
 
 func newClient(base *url.URL, token string, o Options) *client {
@@ -53,7 +47,8 @@ func newClient(base *url.URL, token string, o Options) *client {
 	h.Client = &hc
 	h.Sleep = o.Sleep
 	h.MaxRetries = o.Retries
-	return &client{http: h, base: base, now: o.Now, interval: time.Minute / time.Duration(o.RequestsPerMinute)}
+	h.Limiter, h.Now = Pace.Limiter(o.Limit), o.Now
+	return &client{http: h, base: base}
 }
 
 // requests is how many HTTP requests the client has sent, retries included.
@@ -77,9 +72,6 @@ func (v versioned) RoundTrip(req *http.Request) (*http.Response, error) {
 func (c *client) object(ctx context.Context, path, key string) (json.RawMessage, error) {
 	u := *c.base
 	u.Path = strings.TrimSuffix(u.Path, "/") + path
-	if err := c.pace(ctx); err != nil {
-		return nil, err
-	}
 	body, err := c.http.Get(ctx, u.String())
 	if err != nil {
 		return nil, err
@@ -116,9 +108,6 @@ func (c *client) list(ctx context.Context, path, key string, q url.Values, offse
 	u := *c.base
 	u.Path = strings.TrimSuffix(u.Path, "/") + path
 	u.RawQuery = q.Encode()
-	if err := c.pace(ctx); err != nil {
-		return page{}, err
-	}
 	body, err := c.http.Get(ctx, u.String())
 	if err != nil {
 		return page{}, err
@@ -151,18 +140,4 @@ func (c *client) list(ctx context.Context, path, key string, q url.Values, offse
 		}
 	}
 	return p, nil
-}
-
-// pace waits until at least c.interval has passed since the last request, so a long
-// backfill stays under the per-token limit instead of running into 429s.
-func (c *client) pace(ctx context.Context) error {
-	if !c.last.IsZero() {
-		if gap := c.interval - c.now().Sub(c.last); gap > 0 {
-			if err := c.http.Sleep(ctx, gap); err != nil {
-				return err
-			}
-		}
-	}
-	c.last = c.now()
-	return nil
 }

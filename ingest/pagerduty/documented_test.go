@@ -18,7 +18,7 @@ import (
 )
 
 // syncWith runs one sync at now with the options the test sets on top of the usual ones.
-func syncWith(t *testing.T, db *sql.DB, apiURL string, now time.Time, since time.Time, edit func(*Options)) (Report, error, string) {
+func syncWith(t *testing.T, db *sql.DB, apiURL string, now time.Time, since time.Time, edit func(*Options)) (ingest.Report, error, string) {
 	t.Helper()
 	return syncOpts(context.Background(), t, db, apiURL, newClock(now), since, edit)
 }
@@ -34,7 +34,7 @@ func build(t *testing.T, db *sql.DB) {
 	}
 }
 
-func streamOf(rep Report, name string) *StreamReport {
+func streamOf(rep ingest.Report, name string) *ingest.StreamReport {
 	for _, s := range rep.Streams {
 		if s.Stream == name {
 			return s
@@ -91,9 +91,9 @@ func TestDocumentedAccountHandWorked(t *testing.T) {
 	if !strings.Contains(progress, "pagerduty: warning: teams skipped, the account or key may not read them") {
 		t.Errorf("progress does not warn of the skipped teams:\n%s", progress)
 	}
-	if rep.Merged != 1 || rep.NoService != 1 || rep.FailedDeliveries != 1 || rep.UnknownMethods != 1 || rep.AccountZoneUsers != 1 {
+	if rep.Count(NoteMerged) != 1 || rep.Count(NoteNoService) != 1 || rep.Count(NoteFailedDeliveries) != 1 || rep.Count(NoteUnknownMethods) != 1 || rep.Count(NoteAccountZoneUsers) != 1 {
 		t.Errorf("report: merged %d, no service %d, failed %d, unknown means %d, account-zone users %d; want 1 each",
-			rep.Merged, rep.NoService, rep.FailedDeliveries, rep.UnknownMethods, rep.AccountZoneUsers)
+			rep.Count(NoteMerged), rep.Count(NoteNoService), rep.Count(NoteFailedDeliveries), rep.Count(NoteUnknownMethods), rep.Count(NoteAccountZoneUsers))
 	}
 	le := streamOf(rep, StreamLogEntries)
 	if le == nil || le.Records != 21 || le.Unmapped != 1 || len(le.UnmappedIDs) != 1 || !strings.HasPrefix(le.UnmappedIDs[0], "L00303: notify_log_entry without a user") {
@@ -202,8 +202,8 @@ func TestUserWithoutZoneWithoutAccountZone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.AccountZoneUsers != 0 || count(t, db, `select count(*) from responders where responder_id = 'PBEN02' and time_zone = ''`) != 1 {
-		t.Errorf("PBEN02 got a zone without an account zone given (%d users)", rep.AccountZoneUsers)
+	if rep.Count(NoteAccountZoneUsers) != 0 || count(t, db, `select count(*) from responders where responder_id = 'PBEN02' and time_zone = ''`) != 1 {
+		t.Errorf("PBEN02 got a zone without an account zone given (%d users)", rep.Count(NoteAccountZoneUsers))
 	}
 	build(t, db)
 	var window string

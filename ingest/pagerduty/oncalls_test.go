@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alertlens/alertlens/ingest"
 	"github.com/alertlens/alertlens/ingest/ingesttest"
 	pdt "github.com/alertlens/alertlens/ingest/pagerduty/pagerdutytest"
 )
@@ -94,7 +95,7 @@ func TestSyncOnCalls(t *testing.T) {
 	if bad := fake.BadRequests(); len(bad) > 0 {
 		t.Fatalf("the sync sent requests the API refuses: %v", bad)
 	}
-	var oc *StreamReport
+	var oc *ingest.StreamReport
 	for _, s := range rep.Streams {
 		if s.Stream == StreamOnCalls {
 			oc = s

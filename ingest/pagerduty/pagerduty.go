@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/alertlens/alertlens/ingest"
 )
 
@@ -68,14 +70,19 @@ type Options struct {
 	// the organisation's zone from the config.
 	AccountTimeZone string
 
-	// For tests: the HTTP client, the clock, how to wait, the request pace and the
-	// retries a request failing with 5xx or a timeout gets.
-	HTTPClient        *http.Client
-	Now               func() time.Time
-	Sleep             func(ctx context.Context, d time.Duration) error
-	RequestsPerMinute int // default 960, PagerDuty's limit per token
-	Retries           int // default 4
+	// For tests: the HTTP client, the clock, how to wait, the request rate (default
+	// Pace, PagerDuty's limit per token; rate.Inf for none) and the retries a request
+	// failing with 5xx or a timeout gets.
+	HTTPClient *http.Client
+	Now        func() time.Time
+	Sleep      func(ctx context.Context, d time.Duration) error
+	Limit      rate.Limit
+	Retries    int // default 4
 }
+
+// Pace is the REST API's documented limit: 960 requests a minute per token. Pacing
+// under it keeps a long backfill out of 429s, whose waits last until the minute resets.
+var Pace = ingest.Pace{Requests: 960, Per: time.Minute}
 
 // Collector syncs one PagerDuty account.
 type Collector struct {
@@ -86,17 +93,17 @@ type Collector struct {
 // New checks the options and fills in the defaults.
 func New(opts Options) (*Collector, error) {
 	if opts.Token == "" {
-		return nil, errors.New("pagerduty: no API token")
+		return nil, &ingest.OptionError{Kind: Kind, Option: "API token", Problem: "required"}
 	}
 	if opts.APIURL == "" {
 		opts.APIURL = DefaultAPIURL
 	}
 	base, err := url.Parse(opts.APIURL)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return nil, fmt.Errorf("pagerduty: api url: want http(s)://host[/path], got %q", opts.APIURL)
+		return nil, &ingest.OptionError{Kind: Kind, Option: "API URL", Problem: fmt.Sprintf("want http(s)://host[/path], got %q", opts.APIURL)}
 	}
 	if opts.Since.IsZero() {
-		return nil, errors.New("pagerduty: a backfill start (since) is required")
+		return nil, &ingest.OptionError{Kind: Kind, Option: "since", Problem: "required: where the first run's backfill starts"}
 	}
 	if opts.Overlap == 0 {
 		opts.Overlap = time.Hour
@@ -109,7 +116,7 @@ func New(opts Options) (*Collector, error) {
 	}
 	if opts.AccountTimeZone != "" {
 		if _, err := time.LoadLocation(opts.AccountTimeZone); err != nil || opts.AccountTimeZone == "Local" {
-			return nil, fmt.Errorf("pagerduty: account time zone: want an IANA name such as Europe/Dublin, got %q", opts.AccountTimeZone)
+			return nil, &ingest.OptionError{Kind: Kind, Option: "account time zone", Problem: fmt.Sprintf("want an IANA name such as Europe/Dublin, got %q", opts.AccountTimeZone)}
 		}
 	}
 	if opts.HTTPClient == nil {
@@ -121,54 +128,42 @@ func New(opts Options) (*Collector, error) {
 	if opts.Sleep == nil {
 		opts.Sleep = ingest.SleepContext
 	}
-	if opts.RequestsPerMinute <= 0 {
-		opts.RequestsPerMinute = requestsPerMinute
-	}
 	if opts.Retries <= 0 {
 		opts.Retries = 4
 	}
 	return &Collector{opts: opts, client: newClient(base, opts.Token, opts)}, nil
 }
 
-// StreamReport tells what one stream fetched.
-type StreamReport struct {
-	Stream   string
-	Records  int // records fetched and stored (a record fetched twice counts twice)
-	Requests int // HTTP requests, retries included
-	Windows  int // time windows walked (incidents and log entries)
-	Splits   int // windows split because they held more than the API pages through
-	// Unmapped counts records stored raw only because alertlens could not map them (a
-	// notify entry without a user...); UnmappedIDs holds the first few, with why.
-	Unmapped    int
-	UnmappedIDs []string
-	// Skipped says why the stream was not read (or not to its end): the account or the
-	// key may not read it ("402 Payment Required"); "" when it was read.
-	Skipped string
+// Kind is the config's kind of PagerDuty sources.
+const Kind = "pagerduty"
+
+// Keys of the report's notes: what the records said that changes how they count.
+const (
+	NoteMerged           = "merged"
+	NoteNoService        = "no_service"
+	NoteFailedDeliveries = "failed_deliveries"
+	NoteUnknownMethods   = "unknown_methods"
+	NoteAccountZoneUsers = "account_zone_users"
+)
+
+// notes declares the report's notes in the order the summary says them.
+var notes = []ingest.Count{
+	{Key: NoteMerged, What: "incidents merged into another (they count with it)"},
+	{Key: NoteNoService, What: "incidents without a service"},
+	{Key: NoteFailedDeliveries, What: "notifications not delivered (not interruptions)"},
+	{Key: NoteUnknownMethods, What: "notifications that do not say by what means (chat)"},
+	{Key: NoteAccountZoneUsers, What: "users given the account's time zone"},
 }
 
-// Report tells what a sync did.
-type Report struct {
-	Streams  []*StreamReport
-	Requests int
-	// Stored and New count rows per table over all commits: New are rows the store did
-	// not hold before, the rest replaced a stored row with the same key.
-	Stored, New map[string]int64
-	// Skipped names the streams the account or key may not read, as "teams: 402 Payment
-	// Required": the sync goes on without them.
-	Skipped []string
-	// What the records said that changes how they count: incidents merged into another
-	// (not incidents of their own), incidents without a service, notifications whose
-	// delivery failed (not interruptions), notifications that do not say by what means
-	// (chat, not interruptions), users given the account's time zone.
-	Merged, NoService, FailedDeliveries, UnknownMethods, AccountZoneUsers int
-}
+// Kind names the config's kind of source the collector reads.
+func (c *Collector) Kind() string { return Kind }
 
 // Sync pulls everything new since the last run (or since Options.Since on the first)
 // and stores it through w, committing after every page. On failure, everything
 // committed stays, the error says how far the sync got, and the next Sync resumes there.
-func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (Report, error) {
+func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (ingest.Report, error) {
 	r := &run{Collector: c, db: db, w: w, end: c.opts.Now().UTC().Truncate(time.Second),
-		rep: Report{Stored: map[string]int64{}, New: map[string]int64{}}}
+		rep: ingest.NewReport(nil, notes)}
 	before := c.client.requests()
 	teams, policies := map[string]string{}, map[string]string{}
 	steps := []func(context.Context) error{
@@ -197,7 +192,7 @@ func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (Rep
 				}
 				if u.TimeZone == "" && c.opts.AccountTimeZone != "" {
 					u.TimeZone = c.opts.AccountTimeZone
-					r.rep.AccountZoneUsers++
+					r.rep.Add(NoteAccountZoneUsers, 1)
 				}
 				return u.ID, w.Responder(ingest.Responder{ID: u.ID, Name: u.label(), Email: u.Email, TimeZone: u.TimeZone})
 			})
@@ -228,9 +223,9 @@ func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (Rep
 						return id, err
 					case le.Notification != nil:
 						if le.Failed {
-							r.rep.FailedDeliveries++
+							r.rep.Add(NoteFailedDeliveries, 1)
 						} else if le.UnknownMethod {
-							r.rep.UnknownMethods++
+							r.rep.Add(NoteUnknownMethods, 1)
 						}
 						err = w.Notification(*le.Notification)
 					case le.Event != nil:
@@ -238,11 +233,11 @@ func (c *Collector) Sync(ctx context.Context, db *sql.DB, w *ingest.Writer) (Rep
 					}
 					return id, err
 				})
-			if r.rep.UnknownMethods > 0 {
-				fmt.Fprintf(r.opts.Progress, "pagerduty: warning: %d notifications do not say by what means (no channel.notification.type): stored as chat, which does not interrupt\n", r.rep.UnknownMethods)
+			if r.rep.Count(NoteUnknownMethods) > 0 {
+				fmt.Fprintf(r.opts.Progress, "pagerduty: warning: %d notifications do not say by what means (no channel.notification.type): stored as chat, which does not interrupt\n", r.rep.Count(NoteUnknownMethods))
 			}
-			if r.rep.FailedDeliveries > 0 {
-				fmt.Fprintf(r.opts.Progress, "pagerduty: %d notifications were not delivered (channel.notification.status other than success): stored as not interrupting\n", r.rep.FailedDeliveries)
+			if r.rep.Count(NoteFailedDeliveries) > 0 {
+				fmt.Fprintf(r.opts.Progress, "pagerduty: %d notifications were not delivered (channel.notification.status other than success): stored as not interrupting\n", r.rep.Count(NoteFailedDeliveries))
 			}
 			return err
 		},
@@ -301,8 +296,8 @@ type run struct {
 	end   time.Time // the walks stop here: the time the sync started
 	since time.Time // where a stream without a cursor starts
 	win   window    // the window being fetched: on-call entries are clipped to it
-	rep   Report
-	cur   *StreamReport // the stream being fetched
+	rep   ingest.Report
+	cur   *ingest.StreamReport // the stream being fetched
 }
 
 // streamLoss says what a sync without the stream is missing, for the warning.
@@ -340,10 +335,10 @@ func (r *run) incident(raw json.RawMessage, teams, policies map[string]string) (
 		return inc.ID, err
 	}
 	if facts.NoService {
-		r.rep.NoService++
+		r.rep.Add(NoteNoService, 1)
 	}
 	if facts.Merged != "" {
-		r.rep.Merged++
+		r.rep.Add(NoteMerged, 1)
 	}
 	return inc.ID, r.w.Incident(inc)
 }
@@ -406,7 +401,7 @@ func (r *run) rereadResolved(ctx context.Context, teams, policies map[string]str
 }
 
 // noteUnmapped counts a record the stream could not map, keeping the first few ids.
-func (r *run) noteUnmapped(sr *StreamReport, id, why string) {
+func (r *run) noteUnmapped(sr *ingest.StreamReport, id, why string) {
 	sr.Unmapped++
 	if len(sr.UnmappedIDs) < unmappedShown {
 		sr.UnmappedIDs = append(sr.UnmappedIDs, why)
@@ -414,7 +409,7 @@ func (r *run) noteUnmapped(sr *StreamReport, id, why string) {
 }
 
 // warnUnmapped tells, once per stream, how many records it kept raw only.
-func (r *run) warnUnmapped(sr *StreamReport) {
+func (r *run) warnUnmapped(sr *ingest.StreamReport) {
 	if sr.Unmapped > 0 {
 		fmt.Fprintf(r.opts.Progress, "pagerduty: warning: %s: %d records could not be mapped and are kept raw only (first: %s)\n",
 			sr.Stream, sr.Unmapped, strings.Join(sr.UnmappedIDs, "; "))
@@ -465,17 +460,12 @@ func (r *run) stage(kind string, recs []json.RawMessage, handle func(json.RawMes
 	return nil
 }
 
-func (r *run) commit(ctx context.Context, sr *StreamReport, n int, cursors ...ingest.Cursor) error {
+func (r *run) commit(ctx context.Context, sr *ingest.StreamReport, n int, cursors ...ingest.Cursor) error {
 	counts, err := r.w.Commit(ctx, cursors...)
 	if err != nil {
 		return err
 	}
-	for t, v := range counts.Stored {
-		r.rep.Stored[t] += v
-	}
-	for t, v := range counts.New {
-		r.rep.New[t] += v
-	}
+	r.rep.Commit(counts)
 	sr.Records += n
 	return nil
 }
@@ -588,7 +578,7 @@ func (r *run) startOf(ctx context.Context, stream string) (cur time.Time, resume
 // that says where the walk stands after it. split is true, with nothing stored, when the
 // window holds more records than the API pages through (found from total=true on its
 // first page, or on reaching the offset cap when the API gives no total).
-func (r *run) window(ctx context.Context, sr *StreamReport, path, kind string, params url.Values, win window, offset int, handle func(json.RawMessage) (string, error)) (split bool, err error) {
+func (r *run) window(ctx context.Context, sr *ingest.StreamReport, path, kind string, params url.Values, win window, offset int, handle func(json.RawMessage) (string, error)) (split bool, err error) {
 	q := url.Values{}
 	for k, v := range params {
 		q[k] = v
@@ -628,8 +618,8 @@ func (r *run) window(ctx context.Context, sr *StreamReport, path, kind string, p
 	return false, nil
 }
 
-func (r *run) report(stream string) *StreamReport {
-	sr := &StreamReport{Stream: stream}
+func (r *run) report(stream string) *ingest.StreamReport {
+	sr := &ingest.StreamReport{Stream: stream}
 	r.rep.Streams = append(r.rep.Streams, sr)
 	r.cur = sr
 	return sr

@@ -66,19 +66,19 @@ var (
 
 // syncOnce runs one sync of the fake into db and returns its report, error and
 // progress output.
-func syncOnce(ctx context.Context, t testing.TB, db *sql.DB, apiURL string, clock *fakeClock) (Report, error, string) {
+func syncOnce(ctx context.Context, t testing.TB, db *sql.DB, apiURL string, clock *fakeClock) (ingest.Report, error, string) {
 	t.Helper()
 	return syncSince(ctx, t, db, apiURL, clock, jan1)
 }
 
 // syncSince is syncOnce with another backfill start.
-func syncSince(ctx context.Context, t testing.TB, db *sql.DB, apiURL string, clock *fakeClock, since time.Time) (Report, error, string) {
+func syncSince(ctx context.Context, t testing.TB, db *sql.DB, apiURL string, clock *fakeClock, since time.Time) (ingest.Report, error, string) {
 	t.Helper()
 	return syncOpts(ctx, t, db, apiURL, clock, since, nil)
 }
 
 // syncOpts is syncSince with the options edit sets on top of the usual ones.
-func syncOpts(ctx context.Context, t testing.TB, db *sql.DB, apiURL string, clock *fakeClock, since time.Time, edit func(*Options)) (Report, error, string) {
+func syncOpts(ctx context.Context, t testing.TB, db *sql.DB, apiURL string, clock *fakeClock, since time.Time, edit func(*Options)) (ingest.Report, error, string) {
 	t.Helper()
 	var progress bytes.Buffer
 	opts := Options{APIURL: apiURL, Token: testToken, Since: since, Progress: &progress, Now: clock.Now, Sleep: clock.Sleep}
@@ -107,7 +107,7 @@ func count(t testing.TB, db *sql.DB, query string, args ...any) int {
 	return n
 }
 
-func newTotal(rep Report) int64 {
+func newTotal(rep ingest.Report) int64 {
 	var n int64
 	for _, v := range rep.New {
 		n += v
@@ -174,7 +174,7 @@ func TestSyncBackfillsOnce(t *testing.T) {
 	if bad := fake.BadRequests(); len(bad) > 0 {
 		t.Errorf("the sync sent %d requests the API refuses, first: %s", len(bad), bad[0])
 	}
-	var incidents *StreamReport
+	var incidents *ingest.StreamReport
 	for _, s := range rep.Streams {
 		if s.Stream == StreamIncidents {
 			incidents = s
@@ -197,8 +197,8 @@ func TestSyncBackfillsOnce(t *testing.T) {
 	}
 	// Pacing: never more than 960 requests a minute of the sync's clock.
 	elapsed := clock.Now().Sub(clock.start)
-	if perMinute := float64(rep.Requests) / elapsed.Minutes(); perMinute > requestsPerMinute {
-		t.Errorf("%d requests in %v: %.0f a minute, over the limit of %d", rep.Requests, elapsed, perMinute, requestsPerMinute)
+	if perMinute := float64(rep.Requests) / elapsed.Minutes(); perMinute > float64(Pace.Requests) {
+		t.Errorf("%d requests in %v: %.0f a minute, over the limit of %d", rep.Requests, elapsed, perMinute, Pace.Requests)
 	}
 
 	// A second run re-lists the overlap and the still-open incidents but stores nothing new.
