@@ -1,5 +1,6 @@
 // Package ingesttest holds what tests across alertlens share: a real, migrated DuckDB
-// file, and the real payload samples in shared/formats beside the repository.
+// file. The real payload samples each package's tests read sit in that package's own
+// testdata/, with their provenance, so that no test needs anything beside the clone.
 package ingesttest
 
 import (
@@ -41,15 +42,4 @@ func RepoRoot(tb testing.TB) string {
 		}
 		dir = parent
 	}
-}
-
-// Formats is shared/formats/<sub>, the real samples of one source, which sits beside the
-// repository (in CI too); the test is skipped when it is not there.
-func Formats(tb testing.TB, sub string) string {
-	tb.Helper()
-	dir := filepath.Join(RepoRoot(tb), "..", "shared", "formats", sub)
-	if _, err := os.Stat(dir); err != nil {
-		tb.Skipf("real samples not found at %s (shared/ sits beside the repository): %v", dir, err)
-	}
-	return dir
 }

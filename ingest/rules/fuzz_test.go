@@ -9,12 +9,12 @@ import (
 )
 
 // FuzzParse feeds arbitrary YAML to the rule-file parser, which reads whatever a user's
-// rules folder holds. Seeds: the real rule files in testdata/ and the small files the
+// rules folder holds. Seeds: the real rule files in testdata/samples/ and the small files the
 // other tests use.
 func FuzzParse(f *testing.F) {
-	seeds, err := filepath.Glob(filepath.Join("testdata", "*.y*ml"))
+	seeds, err := filepath.Glob(filepath.Join("testdata", "samples", "*.y*ml"))
 	if err != nil || len(seeds) == 0 {
-		f.Fatalf("no seed rule files in testdata/: %v", err)
+		f.Fatalf("no seed rule files in testdata/samples/: %v", err)
 	}
 	for _, name := range seeds {
 		b, err := os.ReadFile(name)

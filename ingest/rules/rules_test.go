@@ -36,7 +36,7 @@ var handCounts = []struct {
 }
 
 func TestRealFilesMatchHandCounts(t *testing.T) {
-	dir := ingesttest.Formats(t, "prometheus_rules")
+	dir := filepath.Join("testdata", "samples")
 	db := ingesttest.OpenDB(t)
 	for _, c := range handCounts {
 		name := filepath.Join(dir, c.file)
@@ -83,7 +83,7 @@ func TestRealFilesMatchHandCounts(t *testing.T) {
 }
 
 func TestDefinitionValues(t *testing.T) {
-	dir := ingesttest.Formats(t, "prometheus_rules")
+	dir := filepath.Join("testdata", "samples")
 	p, err := Read(filepath.Join(dir, "dockprom_alert.rules.yml"))
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +124,7 @@ func TestDefinitionValues(t *testing.T) {
 }
 
 func TestFolderImportAndReimport(t *testing.T) {
-	dir := ingesttest.Formats(t, "prometheus_rules")
+	dir := filepath.Join("testdata", "samples")
 	db := ingesttest.OpenDB(t)
 	ctx := context.Background()
 	p, err := Read(dir)
@@ -444,7 +444,7 @@ spec:
 // BenchmarkImportFolder reads the six real files (196 alerting, 146 recording rules)
 // and replaces their rows, as 'alertlens rules import' does.
 func BenchmarkImportFolder(b *testing.B) {
-	dir := ingesttest.Formats(b, "prometheus_rules")
+	dir := filepath.Join("testdata", "samples")
 	db := ingesttest.OpenDB(b)
 	for b.Loop() {
 		p, err := Read(dir)
@@ -459,7 +459,7 @@ func BenchmarkImportFolder(b *testing.B) {
 
 // BenchmarkReadFolder is the parsing part of BenchmarkImportFolder alone.
 func BenchmarkReadFolder(b *testing.B) {
-	dir := ingesttest.Formats(b, "prometheus_rules")
+	dir := filepath.Join("testdata", "samples")
 	for b.Loop() {
 		if _, err := Read(dir); err != nil {
 			b.Fatal(err)
