@@ -158,3 +158,34 @@ func TestFollowUps(t *testing.T) {
 		t.Errorf("another rule's follow-ups: %+v", other)
 	}
 }
+
+// A sync that fetches the incident again (or a re-import) replaces the incident's row,
+// and the tag stays: tags live in their own table, which no writer of a source touches.
+func TestTagOutlivesARefetch(t *testing.T) {
+	s := storeWithIncidents(t, "i1")
+	ctx := context.Background()
+	if _, err := s.Tag(ctx, []Request{{Source: "file", IncidentID: "i1", Reviewer: "ana", Verdict: Verdict{Tag: "no_action", Reason: "flapping"}}}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := ingest.NewWriter(ctx, s.db, "file")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	w.Incident(ingest.Incident{ID: "i1", ServiceID: "web", Title: "t, fetched again", Urgency: "high",
+		CreatedAt: time.Date(2026, 11, 18, 3, 0, 0, 0, time.UTC), ResolvedAt: time.Date(2026, 11, 18, 3, 4, 0, 0, time.UTC)})
+	counts, err := w.Commit(ctx)
+	if err != nil || counts.Stored["incidents"] != 1 || counts.New["incidents"] != 0 {
+		t.Fatalf("re-fetch: %+v, %v", counts, err)
+	}
+	cur, err := s.Current(ctx, "file", "i1")
+	if err != nil || cur == nil || cur.Tag != "no_action" || cur.Reason != "flapping" || cur.Version != 1 {
+		t.Errorf("the tag after a re-fetch: %+v, %v", cur, err)
+	}
+	if err := ingest.DeleteSource(ctx, s.db, "file"); err != nil { // the demo rewrites its source so
+		t.Fatal(err)
+	}
+	if cur, _ := s.Current(ctx, "file", "i1"); cur == nil {
+		t.Error("deleting the source's records took the tag with them")
+	}
+}
