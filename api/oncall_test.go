@@ -207,3 +207,18 @@ func TestResponderLoadUsesRealShifts(t *testing.T) {
 		}
 	}
 }
+
+// A person's page shows their on-call shifts: Aoife's two overlapping shifts as one of
+// 184 hours holding her 2 pages, and Cara's 169-hour week, on call and never paged.
+func TestPersonPageShowsShifts(t *testing.T) {
+	f := oncallServer(t)
+	for _, c := range []struct{ id, want string }{
+		{"a", "<td>184.00</td><td>2</td>"},
+		{"c", "<td>169.00</td><td>0</td>"},
+	} {
+		code, body, _ := f.do(t, "GET", "/person/file/"+c.id+"?from=2026-10&to=2026-11", "", "", "")
+		if code != 200 || !strings.Contains(body, "Their on-call shifts") || !strings.Contains(body, c.want) {
+			t.Errorf("person %s: %d, shifts section %v, want a row with %s", c.id, code, strings.Contains(body, "Their on-call shifts"), c.want)
+		}
+	}
+}

@@ -346,6 +346,10 @@ func (s *Server) personPage(c *gin.Context) {
 		if err != nil {
 			return dashboards.Page{}, err
 		}
+		shifts, err := s.a.Shifts(ctx, f, src, id)
+		if err != nil {
+			return dashboards.Page{}, err
+		}
 		lf := f
 		lf.Limit = pageLimit(n)
 		all, err := s.a.PersonPages(ctx, src, id, lf)
@@ -354,6 +358,6 @@ func (s *Server) personPage(c *gin.Context) {
 		}
 		pages, more := onePage(all, n)
 		path := "/person/" + url.PathEscape(src) + "/" + url.PathEscape(id)
-		return dashboards.PersonPage(ch, f, person, heat, pages, dashboards.NewPager(path, f, n, len(pages), more)), nil
+		return dashboards.PersonPage(ch, f, person, heat, shifts, pages, dashboards.NewPager(path, f, n, len(pages), more)), nil
 	})
 }

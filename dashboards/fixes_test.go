@@ -142,7 +142,7 @@ func TestPagerLinksKeepTheFilter(t *testing.T) {
 // The person page's form offers only the period: the person's pages come from every team.
 func TestPersonPageFormIsThePeriodOnly(t *testing.T) {
 	out := render(t, PersonPage(Choices{Teams: []string{"Data"}, FirstMonth: "2026-01", LastMonth: "2026-02"}, report.Filter{From: "2026-01"},
-		report.Person{Source: "demo", ResponderID: "NW1", Responder: "Mia"}, nil, nil, nil))
+		report.Person{Source: "demo", ResponderID: "NW1", Responder: "Mia"}, nil, nil, nil, nil))
 	if strings.Contains(out, `name="team"`) || strings.Contains(out, `name="rotation"`) || !strings.Contains(out, `<option value="2026-01" selected>`) {
 		t.Error("person page: want From and To only, with the period kept")
 	}

@@ -291,7 +291,7 @@ func RulePage(ch Choices, f report.Filter, r report.RuleStats, history []report.
 
 // PersonPage shows one responder: their load, when they were interrupted (their own local
 // hours) and one page of the pages that reached them.
-func PersonPage(ch Choices, f report.Filter, person report.Person, heat []report.HeatCell, pages []report.Page, pager *Pager) Page {
+func PersonPage(ch Choices, f report.Filter, person report.Person, heat []report.HeatCell, shifts []report.ShiftLoad, pages []report.Page, pager *Pager) Page {
 	l := person.Load
 	p := Page{Title: person.Responder, Path: "/person/" + url.PathEscape(person.Source) + "/" + url.PathEscape(person.ResponderID),
 		Filter: f, Choices: ch, PeriodOnly: true}
@@ -309,9 +309,25 @@ func PersonPage(ch Choices, f report.Filter, person report.Person, heat []report
 		{Label: "shifts over 2 pages per 12 h", Value: strconv.Itoa(l.ShiftsOverLimit), Tone: tone(l.ShiftsOverLimit == 0)},
 	}})
 	p.Sections = append(p.Sections, Section{Note: "Their own local time.", Chart: HeatmapChart(heat)})
+	if len(shifts) > 0 {
+		p.Sections = append(p.Sections, Section{Title: "Their on-call shifts",
+			Note:  "From the schedules; overlapping shifts merged. The reference is the SRE book's 2 pages per 12 hours of shift.",
+			Table: shiftsTable(shifts)})
+	}
 	t := pagesTable(pages, f, false)
 	p.Sections = append(p.Sections, Section{Title: "Their pages", Note: "Time and window of their own first interruption; newest first.", Table: t, Pager: pager})
 	return p
+}
+
+// shiftsTable lists a person's on-call shifts with their load against the reference.
+func shiftsTable(shifts []report.ShiftLoad) *Table {
+	t := &Table{Columns: []string{"from (UTC)", "to (UTC)", "rotations", "hours", "pages", "interruptions", "reference pages", "over the reference"}}
+	for _, sh := range shifts {
+		t.Rows = append(t.Rows, []Cell{{Text: sh.StartsAt.UTC().Format("2006-01-02 15:04")}, {Text: sh.EndsAt.UTC().Format("2006-01-02 15:04")},
+			{Text: sh.Rotations}, {Text: strconv.FormatFloat(sh.Hours, 'f', 2, 64)}, {Text: strconv.Itoa(sh.Pages)},
+			{Text: strconv.Itoa(sh.Interruptions)}, {Text: strconv.FormatFloat(sh.ReferencePages, 'f', 2, 64)}, {Text: yesNo(sh.OverReference)}})
+	}
+	return t
 }
 
 // PagesPage lists the pages of a period (a month's bar opens it), newest first, one page
