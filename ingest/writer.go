@@ -88,6 +88,10 @@ type Writer struct {
 
 	tx     *sql.Tx // Begin's transaction, while one is open
 	counts Counts  // what Begin's transaction has merged so far
+	// first marks the tables that held no rows of the source when Begin opened its
+	// transaction: their chunks are appended without looking for stored keys (there are
+	// none but the transaction's own), and duplicates are removed once, at commit.
+	first map[int]bool
 }
 
 // NewWriter opens a writer for records of the named source.
@@ -214,7 +218,16 @@ func (w *Writer) Begin(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	w.tx, w.counts = tx, Counts{Stored: map[string]int64{}, New: map[string]int64{}}
+	w.tx, w.counts, w.first = tx, Counts{Stored: map[string]int64{}, New: map[string]int64{}}, map[int]bool{}
+	for i, t := range tables {
+		var held bool
+		if err := tx.QueryRowContext(ctx, "select exists (select 1 from "+t.name+" where source = ?)", w.source).Scan(&held); err != nil {
+			tx.Rollback()
+			w.tx = nil
+			return fmt.Errorf("ingest: look at %s: %w", t.name, err)
+		}
+		w.first[i] = !held
+	}
 	return nil
 }
 
@@ -283,6 +296,9 @@ func (w *Writer) commitOpen(ctx context.Context, cursors []Cursor) (Counts, erro
 	if err := w.Flush(ctx); err != nil {
 		return counts, err
 	}
+	if err := w.dedupeFirst(ctx, counts); err != nil {
+		return counts, err
+	}
 	if err := w.saveCursors(ctx, w.tx, cursors); err != nil {
 		return counts, err
 	}
@@ -300,10 +316,44 @@ func (w *Writer) commitOpen(ctx context.Context, cursors []Cursor) (Counts, erro
 	return counts, err
 }
 
+// dedupeFirst removes, from the tables the source had no rows in at Begin, the rows of a
+// key that a later row of the same key replaces (the last in the file wins, as in a
+// merge): one pass over the import's rows instead of a search of the growing table per
+// chunk.
+func (w *Writer) dedupeFirst(ctx context.Context, counts Counts) error {
+	for i, t := range tables {
+		if !w.first[i] || counts.Stored[t.name] == 0 {
+			continue
+		}
+		res, err := w.tx.ExecContext(ctx, fmt.Sprintf(`delete from %s where rowid in (
+			select rowid from (select rowid, row_number() over (partition by %s order by rowid desc) as n from %s where source = ?)
+			where n > 1)`, t.name, strings.Join(t.key, ", "), t.name), w.source)
+		if err != nil {
+			return fmt.Errorf("ingest: drop replaced rows of %s: %w", t.name, err)
+		}
+		removed, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		counts.Stored[t.name] -= removed
+		counts.New[t.name] -= removed
+	}
+	return nil
+}
+
 // mergeInto merges every table with staged rows inside tx, adding to counts.
 func (w *Writer) mergeInto(ctx context.Context, tx *sql.Tx, counts Counts) error {
 	for i, t := range tables {
 		if w.pending[i] == 0 {
+			continue
+		}
+		if w.tx != nil && w.first[i] {
+			n, err := appendStaged(ctx, tx, t, w.source, w.now().UTC())
+			if err != nil {
+				return fmt.Errorf("ingest: merge %s: %w", t.name, err)
+			}
+			counts.Stored[t.name] += n
+			counts.New[t.name] += n
 			continue
 		}
 		stored, fresh, err := merge(ctx, tx, t, w.source, w.now().UTC())
@@ -327,17 +377,20 @@ func (w *Writer) saveCursors(ctx context.Context, tx *sql.Tx, cursors []Cursor) 
 	return nil
 }
 
-// merge moves the staged rows into the table, keyed by its key columns: the stored rows
-// of the staged keys are deleted and the staged rows inserted (the last staged row of a
-// key wins: staging tables only grow between clears, so rowid is the staging order), so
-// a record fetched again replaces itself. It reports how many keys were staged and how
-// many of them were new. The tables have no index on their keys (see
-// sql/schema/003_keyless_tables.sql): the delete is a semi-join on the key columns, which
-// costs a scan of them, far less than maintaining an index on every insert.
-func merge(ctx context.Context, tx *sql.Tx, t table, source string, fetched time.Time) (stored, fresh int64, err error) {
-	stage := "stage_" + t.name
-	var sel, key, match []string
-	var args []any
+// appendStaged inserts every staged row into the table, in staging order (see first).
+func appendStaged(ctx context.Context, tx *sql.Tx, t table, source string, fetched time.Time) (int64, error) {
+	sel, args := selectList(t, source, fetched)
+	res, err := tx.ExecContext(ctx, fmt.Sprintf("insert into %s (%s) select %s from stage_%s s order by s.rowid",
+		t.name, strings.Join(t.cols, ", "), strings.Join(sel, ", "), t.name), args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// selectList is the staged rows' select list for the table's columns, with the
+// constant columns as arguments.
+func selectList(t table, source string, fetched time.Time) (sel []string, args []any) {
 	for _, c := range t.cols {
 		switch {
 		case c == "source":
@@ -352,6 +405,20 @@ func merge(ctx context.Context, tx *sql.Tx, t table, source string, fetched time
 			sel = append(sel, "s."+c)
 		}
 	}
+	return sel, args
+}
+
+// merge moves the staged rows into the table, keyed by its key columns: the stored rows
+// of the staged keys are deleted and the staged rows inserted (the last staged row of a
+// key wins: staging tables only grow between clears, so rowid is the staging order), so
+// a record fetched again replaces itself. It reports how many keys were staged and how
+// many of them were new. The tables have no index on their keys (see
+// sql/schema/003_keyless_tables.sql): the delete is a semi-join on the key columns, which
+// costs a scan of them, far less than maintaining an index on every insert.
+func merge(ctx context.Context, tx *sql.Tx, t table, source string, fetched time.Time) (stored, fresh int64, err error) {
+	stage := "stage_" + t.name
+	sel, args := selectList(t, source, fetched)
+	var key, match []string
 	for _, k := range t.key {
 		if k != "source" {
 			key = append(key, "s."+k)

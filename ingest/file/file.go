@@ -125,7 +125,7 @@ func ImportJSONL(ctx context.Context, w *ingest.Writer, name string, r io.Reader
 // flushEvery is how many records are staged before they are merged into the import's
 // transaction: it bounds the staging tables, so an import's memory does not grow with
 // the file.
-const flushEvery = 100_000
+var flushEvery = 100_000
 
 // batchLines is how many lines a parser takes at a time: large enough that handing
 // batches between goroutines costs little, small enough to keep memory flat.
