@@ -1,41 +1,7 @@
 -- grain: one row per person on call per ISO week (Monday first, cut in the reporting zone): hours on call split
--- by hour window in the person's zone, weekend and holiday days on call. Hours are
--- placed by their own quarter hour, so a shift over a week edge splits there. A day on call
--- is a local date holding any time on call, placed in the week of its first quarter; a
--- public holiday on a weekend is a holiday day, not a weekend day.
-with quarters as (
-    select * from oncall_quarters
-),
-days as (
-    select source, responder_id, local_date, bool_or(is_weekend) as is_weekend, bool_or(is_holiday) as is_holiday,
-           arg_min(week, quarter_at) as week
-    from quarters
-    group by all
-),
-day_counts as (
-    select source, responder_id, week,
-           count(*) filter (where is_weekend and not is_holiday) as weekend_days,
-           count(*) filter (where is_holiday)                    as holiday_days
-    from days
-    group by all
-),
-hours as (
-    select source, responder_id, week,
-           round(sum(seconds) / 3600, 2)                                            as hours_on_call,
-           round(sum(seconds) filter (where hour_window = 'business') / 3600, 2)  as business_hours,
-           round(sum(seconds) filter (where hour_window = 'off_hours') / 3600, 2) as off_hours,
-           round(sum(seconds) filter (where hour_window = 'sleep') / 3600, 2)     as sleep_hours,
-           string_agg(distinct rotation, ', ' order by rotation)                  as rotations
-    from quarters
-    group by all
-),
-final as (
-    select h.source, h.responder_id, coalesce(r.responder_name, h.responder_id) as responder_name, h.week,
-           h.rotations, h.hours_on_call, coalesce(h.business_hours, 0) as business_hours,
-           coalesce(h.off_hours, 0) as off_hours, coalesce(h.sleep_hours, 0) as sleep_hours,
-           coalesce(d.weekend_days, 0) as weekend_days, coalesce(d.holiday_days, 0) as holiday_days
-    from hours h
-    left join day_counts d using (source, responder_id, week)
-    left join stg_responders r using (source, responder_id)
-)
-select * from final
+-- by hour window in the person's zone, weekend and holiday days on call (see
+-- models/oncall_hours.sql, which counts them for weeks and months alike).
+select source, responder_id, responder_name, period as week, rotations, hours_on_call, business_hours,
+       off_hours, sleep_hours, weekend_days, holiday_days
+from oncall_hours
+where period_kind = 'week'
