@@ -3,8 +3,6 @@ package grafanaoncall
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
-	"sort"
 	"strings"
 	"time"
 
@@ -393,71 +391,16 @@ func textValues(m map[string]any) map[string]string {
 	return out
 }
 
-var urlPattern = regexp.MustCompile(`https?://[^\s"'<>\]\)]+`)
-
 // findRunbook returns the alert's runbook link: the runbook_url (else runbook) annotation,
 // else a URL in any payload field whose name says runbook, else a URL in a text that
 // mentions a runbook. A link still holding a template ("{{ $labels.x }}") is no link.
 func findRunbook(annotations map[string]string, payload json.RawMessage) string {
 	for _, k := range []string{"runbook_url", "runbook"} {
-		if u := linkIn(annotations[k]); u != "" {
+		if u := ingest.RunbookLink(annotations[k]); u != "" {
 			return u
 		}
 	}
-	var v any
-	if json.Unmarshal(payload, &v) != nil {
-		return ""
-	}
-	if u := walkRunbook(v, false, true); u != "" {
-		return u
-	}
-	return walkRunbook(v, false, false)
-}
-
-func linkIn(s string) string {
-	if strings.Contains(s, "{{") {
-		return ""
-	}
-	urls := urlPattern.FindAllString(s, -1)
-	for _, u := range urls {
-		if strings.Contains(strings.ToLower(u), "runbook") {
-			return strings.TrimRight(u, ".,;")
-		}
-	}
-	if len(urls) > 0 {
-		return strings.TrimRight(urls[0], ".,;")
-	}
-	return ""
-}
-
-// walkRunbook visits fields in name order, so that the answer is stable: byName looks
-// for a URL under a field named like a runbook (named: an enclosing field is), !byName
-// for a text that mentions one.
-func walkRunbook(v any, named, byName bool) string {
-	switch x := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			if u := walkRunbook(x[k], named || strings.Contains(strings.ToLower(k), "runbook"), byName); u != "" {
-				return u
-			}
-		}
-	case []any:
-		for _, e := range x {
-			if u := walkRunbook(e, named, byName); u != "" {
-				return u
-			}
-		}
-	case string:
-		if (byName && named) || (!byName && strings.Contains(strings.ToLower(x), "runbook")) {
-			return linkIn(x)
-		}
-	}
-	return ""
+	return ingest.RunbookInJSON(payload)
 }
 
 // groupLabels is the incident's labels document: the alert's labels (with the group's

@@ -3,8 +3,6 @@ package pagerduty
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
-	"sort"
 	"strings"
 	"time"
 
@@ -327,59 +325,7 @@ func notifyChannel(r logEntryRecord) (ch string, known bool) {
 	return ingest.ChannelChat, false
 }
 
-var urlPattern = regexp.MustCompile(`https?://[^\s"'<>\]\)]+`)
-
 // findRunbook returns the first runbook link in a record: a URL in a field whose name
 // contains "runbook", else a URL in any text that mentions "runbook" (preferring a URL
 // that itself says runbook). Fields are visited in name order so the answer is stable.
-func findRunbook(raw json.RawMessage) string {
-	var v any
-	if json.Unmarshal(raw, &v) != nil {
-		return ""
-	}
-	if u := walkRunbook(v, false, true); u != "" {
-		return u
-	}
-	return walkRunbook(v, false, false)
-}
-
-// walkRunbook looks for a URL under a runbook-named field (byName) or in a string that
-// mentions runbook (!byName). named tells that an enclosing field's name says runbook.
-func walkRunbook(v any, named, byName bool) string {
-	switch x := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			if u := walkRunbook(x[k], named || strings.Contains(strings.ToLower(k), "runbook"), byName); u != "" {
-				return u
-			}
-		}
-	case []any:
-		for _, e := range x {
-			if u := walkRunbook(e, named, byName); u != "" {
-				return u
-			}
-		}
-	case string:
-		if byName && !named {
-			return ""
-		}
-		if !byName && !strings.Contains(strings.ToLower(x), "runbook") {
-			return ""
-		}
-		urls := urlPattern.FindAllString(x, -1)
-		for _, u := range urls {
-			if strings.Contains(strings.ToLower(u), "runbook") {
-				return strings.TrimRight(u, ".,;")
-			}
-		}
-		if len(urls) > 0 {
-			return strings.TrimRight(urls[0], ".,;")
-		}
-	}
-	return ""
-}
+func findRunbook(raw json.RawMessage) string { return ingest.RunbookInJSON(raw) }
