@@ -202,20 +202,26 @@ func writeTitleTemplates(ctx context.Context, tx *sql.Tx, cfg *config.Config, _,
 		return fmt.Errorf("read titles: %w", err)
 	}
 	t := NewTemplater(cfg)
-	var out [][]any
+	var titles, templates []string
 	for rows.Next() {
 		var title string
 		if err := rows.Scan(&title); err != nil {
 			rows.Close()
 			return err
 		}
-		out = append(out, []any{title, t.Template(title)})
+		titles, templates = append(titles, title), append(templates, t.Template(title))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	return insertRows(ctx, tx, "title_templates", "title varchar, template varchar", out)
+	// Two list parameters and one statement: a history has as many distinct titles as
+	// it has incidents without a rule name, and rows of bound values cost far more to bind.
+	if _, err := tx.ExecContext(ctx, `create or replace table title_templates as
+		select unnest(?::varchar[]) as title, unnest(?::varchar[]) as template`, titles, templates); err != nil {
+		return fmt.Errorf("fill title_templates: %w", err)
+	}
+	return nil
 }
 
 // writeZonePeriods writes, for every zone the models may need, the spans of UTC time
