@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // time-zone math must not depend on the machine's zoneinfo
 
@@ -201,20 +203,33 @@ func writeTitleTemplates(ctx context.Context, tx *sql.Tx, cfg *config.Config, _,
 	if err != nil {
 		return fmt.Errorf("read titles: %w", err)
 	}
-	t := NewTemplater(cfg)
-	var titles, templates []string
+	var titles []string
 	for rows.Next() {
 		var title string
 		if err := rows.Scan(&title); err != nil {
 			rows.Close()
 			return err
 		}
-		titles, templates = append(titles, title), append(templates, t.Template(title))
+		titles = append(titles, title)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	// Templating is a few regular expressions a title, pure, and most of a build's Go
+	// work: spread over the cores.
+	t := NewTemplater(cfg)
+	templates := make([]string, len(titles))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(titles); i += workers {
+				templates[i] = t.Template(titles[i])
+			}
+		})
+	}
+	wg.Wait()
 	// Two list parameters and one statement: a history has as many distinct titles as
 	// it has incidents without a rule name, and rows of bound values cost far more to bind.
 	if _, err := tx.ExecContext(ctx, `create or replace table title_templates as
