@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -177,7 +178,7 @@ func bench(cmd *cobra.Command, o benchOptions) error {
 		return err
 	}
 	host, _ := os.Hostname()
-	fmt.Fprintf(out, "machine: %s, %d cores; %s; %d runs each (min / median)\n\n", host, nproc(), time.Now().UTC().Format("2006-01-02"), o.runs)
+	fmt.Fprintf(out, "machine: %s, %d cores; %s; %d runs each (min / median)\n\n", host, runtime.NumCPU(), time.Now().UTC().Format("2006-01-02"), o.runs)
 	for _, size := range o.sizes {
 		history := filepath.Join(dir, fmt.Sprintf("history-%d.jsonl", size))
 		fmt.Fprintf(progress, "bench: writing a history of %d incidents\n", size)
@@ -238,17 +239,6 @@ func bench(cmd *cobra.Command, o benchOptions) error {
 		}
 	}
 	return nil
-}
-
-func nproc() int {
-	n := 0
-	data, _ := os.ReadFile("/proc/cpuinfo")
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "processor") {
-			n++
-		}
-	}
-	return n
 }
 
 // benchServe starts a server on db and loads each path with concurrent clients.

@@ -66,8 +66,8 @@ func (g *globals) server(ctx context.Context) *remote {
 
 // remoteError is an error answer of the server, with the parameter it names.
 type remoteError struct {
-	url, param, msg string
-	status          int
+	param, msg string
+	status     int
 }
 
 func (e *remoteError) Error() string {
@@ -135,7 +135,7 @@ func (r *remote) failure(resp *http.Response) error {
 		return fmt.Errorf("the server at %s holds %s and has auth on: set $%s to one of its write tokens (%s)",
 			r.info.URL, r.info.DB, TokenEnv, msg)
 	}
-	return &remoteError{url: r.info.URL, param: body.Error.Param, msg: msg, status: resp.StatusCode}
+	return &remoteError{param: body.Error.Param, msg: msg, status: resp.StatusCode}
 }
 
 func (r *remote) postJSON(ctx context.Context, path string, in, out any) error {

@@ -114,9 +114,6 @@ func (s *Service) Run(ctx context.Context) {
 // computed at one generation holds until the next.
 func (s *Service) Generation() uint64 { return uint64(s.builder.Status().Builds) }
 
-// Changed asks for a rebuild, as after a write.
-func (s *Service) Changed() { s.builder.Changed() }
-
 // Build runs a build now and waits for it.
 func (s *Service) Build(ctx context.Context) (models.BuildReport, error) {
 	return s.builder.BuildNow(ctx)
