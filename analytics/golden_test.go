@@ -50,7 +50,7 @@ func buildHistory(t *testing.T, name string, history io.Reader, cfg *config.Conf
 	if _, err := file.ImportJSONL(ctx, w, name, history, file.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := models.Build(ctx, db, cfg); err != nil {
+	if _, err := models.BuildWith(ctx, db, cfg, models.Options{KeepIntermediate: true}); err != nil {
 		t.Fatal(err)
 	}
 	return db

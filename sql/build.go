@@ -25,9 +25,13 @@ var layers = []struct {
 // Model is one SQL file: a single SELECT whose result becomes a view or table named
 // after the file.
 type Model struct {
-	Name         string
-	Layer        string
-	Materialized string // view | table
+	Name  string
+	Layer string
+	// Materialized is view, table, or temp: a step of the build that only later models
+	// read. A temp model is a temporary table of the build's connection, dropped when
+	// the build ends; writing a million wide rows to the file costs three times as much
+	// as keeping them in memory, and nothing reads these rows after the build.
+	Materialized string
 	Query        string
 	Deps         []string // models this one reads, by name
 }
@@ -35,7 +39,7 @@ type Model struct {
 var (
 	lineComment = regexp.MustCompile(`--[^\n]*`)
 	identifier  = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
-	materialize = regexp.MustCompile(`(?m)^--\s*materialized:\s*(view|table)\s*$`)
+	materialize = regexp.MustCompile(`(?m)^--\s*materialized:\s*(view|table|temp)\s*$`)
 )
 
 // Models returns every embedded model in an order that runs each after its
@@ -69,6 +73,10 @@ func Models() ([]Model, error) {
 			all = append(all, m)
 		}
 	}
+	temp := map[string]bool{}
+	for _, m := range all {
+		temp[m.Name] = m.Materialized == "temp"
+	}
 	for i := range all {
 		refs := map[string]bool{}
 		for _, tok := range identifier.FindAllString(lineComment.ReplaceAllString(all[i].Query, ""), -1) {
@@ -78,6 +86,9 @@ func Models() ([]Model, error) {
 			}
 		}
 		for r := range refs {
+			if all[i].Materialized == "view" && temp[r] {
+				return nil, fmt.Errorf("view %s reads %s, a temp model that is gone after the build", all[i].Name, r)
+			}
 			if layerOf[r] > layerOf[all[i].Name] {
 				return nil, fmt.Errorf("model %s (%s) reads %s from a later layer", all[i].Name, all[i].Layer, r)
 			}
@@ -139,8 +150,10 @@ type ModelRun struct {
 }
 
 // Run builds every model inside tx, in dependency order. The caller commits; an error
-// leaves tx to be rolled back, so the previous results stay readable.
-func Run(ctx context.Context, tx *sql.Tx) ([]ModelRun, error) {
+// leaves tx to be rolled back, so the previous results stay readable. With
+// keepIntermediate, temp models are written to the file as tables too, to be read
+// after the build (tests, and alertlens build --keep-intermediate for debugging).
+func Run(ctx context.Context, tx *sql.Tx, keepIntermediate bool) ([]ModelRun, error) {
 	models, err := Models()
 	if err != nil {
 		return nil, err
@@ -158,21 +171,44 @@ func Run(ctx context.Context, tx *sql.Tx) ([]ModelRun, error) {
 			return nil, fmt.Errorf("create macro %s: %w", name, err)
 		}
 	}
-	var runs []ModelRun
+	var (
+		runs  []ModelRun
+		temps []string
+	)
 	for _, m := range models {
 		start := time.Now()
-		stmt := fmt.Sprintf("create or replace %s %s as\n%s", m.Materialized, m.Name, m.Query)
+		kind := m.Materialized
+		if kind == "temp" {
+			// a table of this name from an older build, or from --keep-intermediate,
+			// would be read by nothing and shadowed by nothing: drop it
+			if _, err := tx.ExecContext(ctx, "drop table if exists main."+m.Name); err != nil {
+				return runs, fmt.Errorf("drop the stored %s: %w", m.Name, err)
+			}
+			if keepIntermediate {
+				kind = "table"
+			} else {
+				kind = "temp table"
+				temps = append(temps, m.Name)
+			}
+		}
+		stmt := fmt.Sprintf("create or replace %s %s as\n%s", kind, m.Name, m.Query)
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return runs, fmt.Errorf("build model %s (%s/%s.sql): %w", m.Name, m.Layer, m.Name, err)
 		}
 		run := ModelRun{Model: m, Rows: -1}
-		if m.Materialized == "table" {
+		if m.Materialized != "view" {
 			if err := tx.QueryRowContext(ctx, "select count(*) from "+m.Name).Scan(&run.Rows); err != nil {
 				return runs, fmt.Errorf("count rows of %s: %w", m.Name, err)
 			}
 		}
 		run.Duration = time.Since(start)
 		runs = append(runs, run)
+	}
+	// The connection goes back to the pool after the build: free what it holds.
+	for _, name := range temps {
+		if _, err := tx.ExecContext(ctx, "drop table temp."+name); err != nil {
+			return runs, fmt.Errorf("drop temp model %s: %w", name, err)
+		}
 	}
 	return runs, createQueries(ctx, tx)
 }

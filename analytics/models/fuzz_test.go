@@ -16,7 +16,8 @@ import (
 // FuzzTemplate feeds arbitrary titles to the title templater, with the rewrite that
 // TestTemplate uses. The title is prefix, a number, suffix: METRICS.md makes titles that
 // differ only in a number one rule, so a second number in the same place must give the
-// same template. Seeds: TestTemplate's titles and the golden history's.
+// same template, and the shortcuts of Template (mayMatch) must give what running every
+// expression gives. Seeds: TestTemplate's titles and the golden history's.
 //
 // Template(Template(x)) == Template(x) is not asserted: it does not hold by design, as
 // the rewrites see the title before it is lower-cased and templated ("[PROD] x" gives
@@ -27,7 +28,8 @@ func FuzzTemplate(f *testing.F) {
 		"[db-7] CPU at 93% on 10.0.3.4", "Disk /var 91.5% full on web01", `Job "nightly-backup" failed`,
 		"Pod 3f2a9c1e-77b0-4c1d-9a6e-0123456789ab crashlooping", "Deploy deadbeef42 rolled back",
 		"Cafe queue latency high", "5xx rate high on api.eu.example.com:443", "[prod] Payment failures",
-		"  Many   spaces  ",
+		"  Many   spaces  ", "fe80::1ff:fe23:4567:890a down", "0xdeadbeef1 and 0xab12 and 0x0x12ab34",
+		"ÄBC123def_9 'x", "K1a2b3c4d",
 	}
 	titles = append(titles, goldenTitles(f)...)
 	for _, title := range titles {
@@ -44,6 +46,9 @@ func FuzzTemplate(f *testing.F) {
 		titleA := prefix + " " + strconv.FormatUint(a, 10) + " " + suffix
 		titleB := prefix + " " + strconv.FormatUint(b, 10) + " " + suffix
 		got := tm.Template(titleA)
+		if plain := tm.template(titleA, false); got != plain {
+			t.Errorf("Template(%q) = %q, but every expression run in turn gives %q", titleA, got, plain)
+		}
 		if other := tm.Template(titleB); got != other {
 			t.Errorf("titles differing only in a number give two rules:\n%q -> %q\n%q -> %q", titleA, got, titleB, other)
 		}
@@ -83,3 +88,4 @@ func goldenTitles(tb testing.TB) []string {
 	}
 	return titles
 }
+

@@ -16,25 +16,36 @@ import (
 
 	"github.com/alertlens/alertlens/analytics/report"
 	"github.com/alertlens/alertlens/config"
+	sqlmodels "github.com/alertlens/alertlens/sql"
 )
 
 // prepare writes, inside the build's transaction, the tables the models read besides
-// the history: the config (cfg_*), the title templates and the time-zone periods.
-func prepare(ctx context.Context, tx *sql.Tx, cfg *config.Config) error {
+// the history: the config (cfg_*), the title templates and the time-zone periods. It
+// reports each step's time, as a model run of layer "config".
+func prepare(ctx context.Context, tx *sql.Tx, cfg *config.Config) ([]sqlmodels.ModelRun, error) {
 	fromYear, toYear, err := historyYears(ctx, tx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	steps := []func(context.Context, *sql.Tx, *config.Config, int, int) error{
-		writeSettings, writeScopes, writeGoals, writeTeamMap, writeRunbookPatterns, writeTitleTemplates, writeZonePeriods,
-		writeCompensation,
+	steps := []struct {
+		table string
+		write func(context.Context, *sql.Tx, *config.Config, int, int) error
+	}{
+		{"cfg_settings", writeSettings}, {"cfg_scopes", writeScopes}, {"cfg_goals", writeGoals},
+		{"cfg_team_map", writeTeamMap}, {"cfg_runbook_patterns", writeRunbookPatterns},
+		{"title_templates", writeTitleTemplates}, {"tz_periods", writeZonePeriods},
+		{"cfg_compensation", writeCompensation},
 	}
+	var runs []sqlmodels.ModelRun
 	for _, step := range steps {
-		if err := step(ctx, tx, cfg, fromYear, toYear); err != nil {
-			return err
+		start := time.Now()
+		if err := step.write(ctx, tx, cfg, fromYear, toYear); err != nil {
+			return nil, err
 		}
+		runs = append(runs, sqlmodels.ModelRun{
+			Model: sqlmodels.Model{Name: step.table, Layer: "config"}, Rows: -1, Duration: time.Since(start)})
 	}
-	return nil
+	return runs, nil
 }
 
 func historyYears(ctx context.Context, tx *sql.Tx) (int, int, error) {
@@ -198,8 +209,29 @@ func writeRunbookPatterns(ctx context.Context, tx *sql.Tx, cfg *config.Config, _
 // writeTitleTemplates templates each distinct title once, in Go: the placeholders and
 // the config's rewrites are regular expressions that read better and test better here
 // than as a chain of regexp_replace calls.
+//
+// The templates are kept between builds, each with the templater that made it (its
+// expressions and the config's rewrites), so that a rebuild templates only the titles
+// that are new since: a history can hold a million distinct titles, a few seconds of
+// work, and the live server rebuilds after every webhook burst. A change of templater
+// drops every stored template.
 func writeTitleTemplates(ctx context.Context, tx *sql.Tx, cfg *config.Config, _, _ int) error {
-	rows, err := tx.QueryContext(ctx, `select distinct title from incidents where rule = ''`)
+	t := NewTemplater(cfg)
+	var cached int
+	if err := tx.QueryRowContext(ctx, `select count(*) from duckdb_columns()
+		where schema_name = 'main' and table_name = 'title_templates' and column_name = 'templater'`).Scan(&cached); err != nil {
+		return fmt.Errorf("read title_templates: %w", err)
+	}
+	if cached == 0 { // never built, or built before templates were kept
+		if _, err := tx.ExecContext(ctx, `create or replace table title_templates (title varchar, template varchar, templater varchar)`); err != nil {
+			return fmt.Errorf("create title_templates: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `delete from title_templates where templater <> ?`, t.Fingerprint()); err != nil {
+		return fmt.Errorf("drop stale title templates: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `select distinct title from incidents i where rule = ''
+		and not exists (select 1 from title_templates t where t.title = i.title)`)
 	if err != nil {
 		return fmt.Errorf("read titles: %w", err)
 	}
@@ -216,9 +248,11 @@ func writeTitleTemplates(ctx context.Context, tx *sql.Tx, cfg *config.Config, _,
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	if len(titles) == 0 {
+		return nil
+	}
 	// Templating is a few regular expressions a title, pure, and most of a build's Go
 	// work: spread over the cores.
-	t := NewTemplater(cfg)
 	templates := make([]string, len(titles))
 	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
@@ -230,10 +264,9 @@ func writeTitleTemplates(ctx context.Context, tx *sql.Tx, cfg *config.Config, _,
 		})
 	}
 	wg.Wait()
-	// Two list parameters and one statement: a history has as many distinct titles as
-	// it has incidents without a rule name, and rows of bound values cost far more to bind.
-	if _, err := tx.ExecContext(ctx, `create or replace table title_templates as
-		select unnest(?::varchar[]) as title, unnest(?::varchar[]) as template`, titles, templates); err != nil {
+	// Two list parameters and one statement: rows of bound values cost far more to bind.
+	if _, err := tx.ExecContext(ctx, `insert into title_templates
+		select unnest(?::varchar[]), unnest(?::varchar[]), ?`, titles, templates, t.Fingerprint()); err != nil {
 		return fmt.Errorf("fill title_templates: %w", err)
 	}
 	return nil

@@ -14,16 +14,25 @@ import (
 )
 
 func newBuildCmd(g *globals) *cobra.Command {
-	var verbose bool
+	var verbose, keep bool
 	cmd := &cobra.Command{
 		Use:   "build",
 		Short: "Rebuild the metric models from the stored history",
 		Long: `build runs every SQL model (staging, models, marts) over the stored history, in
 dependency order and in one transaction: if any model fails, the previous results stay
-as they were. Run it after import or sync; demo and serve run it for you.`,
+as they were. Run it after import or sync; demo and serve run it for you.
+
+The intermediate models (local_times, incident_pages and the other steps marked temp in
+docs/tables.md) live only while the build runs. --keep-intermediate writes them to the
+file as tables too, to read with alertlens sql; it makes the build slower.`,
+		Example: `  alertlens build -v
+  alertlens build --keep-intermediate && alertlens sql 'select * from local_times limit 5'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if r := g.server(cmd.Context()); r != nil {
+				if keep {
+					return fmt.Errorf("--keep-intermediate: the server at %s holds %s and builds without it; stop the server to build with it", r.info.URL, r.info.DB)
+				}
 				if g.configPath != "" {
 					return fmt.Errorf("--config: the server at %s holds %s and builds with its own config; "+
 						"restart it with --config %s to build with this one", r.info.URL, r.info.DB, g.configPath)
@@ -45,7 +54,7 @@ as they were. Run it after import or sync; demo and serve run it for you.`,
 			if err != nil {
 				return err
 			}
-			rep, err := models.Build(cmd.Context(), db, cfg)
+			rep, err := models.BuildWith(cmd.Context(), db, cfg, models.Options{KeepIntermediate: keep})
 			if err != nil {
 				return err
 			}
@@ -53,7 +62,8 @@ as they were. Run it after import or sync; demo and serve run it for you.`,
 			return nil
 		},
 	}
-	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every model with its rows and time")
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every step and model with its rows and time")
+	cmd.Flags().BoolVar(&keep, "keep-intermediate", false, "also store the temp models as tables, to read them after the build (slower)")
 	return cmd
 }
 
@@ -69,15 +79,23 @@ func buildReportOf(a api.BuildAnswer) models.BuildReport {
 func msDuration(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
 
 func printBuild(w io.Writer, rep models.BuildReport, verbose bool) {
-	if verbose {
-		for _, m := range rep.Models {
-			rows := "view"
-			if m.Rows >= 0 {
-				rows = fmt.Sprintf("%d rows", m.Rows)
-			}
-			fmt.Fprintf(w, "  %-8s %-40s %12s %8.0f ms\n", m.Model.Layer, m.Model.Name, rows, float64(m.Duration.Microseconds())/1000)
+	built := 0
+	for _, m := range rep.Models {
+		if m.Model.Layer != "config" {
+			built++
 		}
+		if !verbose {
+			continue
+		}
+		rows := "view"
+		switch {
+		case m.Model.Layer == "config":
+			rows = ""
+		case m.Rows >= 0:
+			rows = fmt.Sprintf("%d rows", m.Rows)
+		}
+		fmt.Fprintf(w, "  %-8s %-40s %12s %8.0f ms\n", m.Model.Layer, m.Model.Name, rows, float64(m.Duration.Microseconds())/1000)
 	}
 	fmt.Fprintf(w, "built %d models over %d incidents (%d pages) in %.2f s\n",
-		len(rep.Models), rep.Incidents, rep.Pages, rep.Duration.Seconds())
+		built, rep.Incidents, rep.Pages, rep.Duration.Seconds())
 }

@@ -36,11 +36,11 @@ var zones = []string{"Europe/Dublin", "Europe/Berlin", "America/New_York", "Amer
 var titles = []string{
 	"[%s] CPU at %d%% on %s",
 	"[%s] Disk usage above %d%% on %s",
-	"High error rate (%d%%) on %s %s",
+	"High error rate (%[2]d%%) on %[1]s %[3]s",
 	"[%s] Memory pressure %d%% on %s",
-	"Latency p99 %dms above SLO for %s %s",
+	"Latency p99 %[2]dms above SLO for %[1]s %[3]s",
 	"[%s] Queue backlog %d messages on %s",
-	"Certificate for %s expires in %d days (%s)",
+	"Certificate for %[1]s expires in %[2]d days (%[3]s)",
 	"[%s] Replication lag %ds on %s",
 }
 

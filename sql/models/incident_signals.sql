@@ -1,3 +1,4 @@
+-- materialized: temp
 -- grain: one row per incident with its noise signals (METRICS.md, "Noise"), its review
 -- and its runbook (METRICS.md, "Runbook coverage").
 with incidents as (

@@ -1,14 +1,17 @@
+-- materialized: temp
 -- grain: one row per moment a metric places in time: each interruption, judged for the
 -- person interrupted, and each incident's creation, judged for its rotation (responder_id
 -- ''). It is the one place where a UTC instant becomes a local wall clock and an hour
 -- window (scope_settings, tz_periods, cfg_holidays) and a reporting month. Local times
 -- come from a range join on tz_periods rather than per-row timezone(), which is slower.
+-- An interruption's row carries its channel and owner too, so that interruptions is this
+-- model's rows for people rather than a second join of the same tables.
 with moments as (
-    select i.source, i.incident_id, i.responder_id, i.interrupted_at as at, o.rotation
+    select i.source, i.incident_id, i.responder_id, i.channel, i.interrupted_at as at, o.team, o.rotation
     from opened_interruptions i
     join incident_owners o using (source, incident_id)
     union all
-    select source, incident_id, '', created_at, rotation
+    select source, incident_id, '', null, created_at, team, rotation
     from incident_owners
 ),
 judged as (
@@ -36,7 +39,10 @@ final as (
         l.source,
         l.incident_id,
         l.responder_id,
+        l.channel,
         l.at,
+        l.team,
+        l.rotation,
         l.time_zone,
         l.local_at,
         hour_window(l.local_at, l.business_days, l.business_start, l.business_end,

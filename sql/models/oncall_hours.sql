@@ -1,3 +1,4 @@
+-- materialized: temp
 -- grain: one row per person on call per period, for two kinds of period: the ISO week
 -- (Monday first) and the month, both cut in the reporting zone. Hours on call split by
 -- hour window in the person's zone, weekend and holiday days on call. Hours are placed

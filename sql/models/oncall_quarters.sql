@@ -1,3 +1,4 @@
+-- materialized: temp
 -- grain: one row per real on-call shift (oncall_spans) per UTC quarter hour it touches,
 -- with the seconds of that quarter on call, the rotation it is paid under (of the shifts
 -- covering it, the lowest escalation level, then the rotation's name), and the quarter's

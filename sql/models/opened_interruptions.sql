@@ -1,3 +1,4 @@
+-- materialized: temp
 -- grain: one row per interruption, in UTC: an interrupting notification (phone, SMS,
 -- push) to one person for one incident; notifications within 60 seconds of the one that
 -- opened an interruption fold into it (METRICS.md, "Interruption").

@@ -1,3 +1,4 @@
+-- materialized: temp
 -- grain: one row per service per source, with its team after the config's team_map
 select
     s.source,

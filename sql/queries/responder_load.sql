@@ -14,12 +14,11 @@
 -- A scheduled person's page outside every shift of theirs is in no shift.
 create or replace macro responder_load(from_month, to_month, team, rotation) as table
 with interrupted as (
-    select i.*, o.team
+    select i.*
     from interruptions i
-    join incident_owners o using (source, incident_id)
     where (from_month is null or i.month >= from_month)
       and (to_month is null or i.month <= to_month)
-      and (team is null or o.team = team)
+      and (team is null or i.team = team)
       and (rotation is null or i.rotation = rotation)
 ),
 scheduled as (
