@@ -88,4 +88,3 @@ func goldenTitles(tb testing.TB) []string {
 	}
 	return titles
 }
-
