@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"strings"
 	"sync"
@@ -16,10 +17,16 @@ import (
 // costs each later request a map lookup instead of its queries. Requests for the same
 // answer that arrive while it is being computed wait for it instead of each running
 // the queries (the 32 clients of a dashboard wall would otherwise all miss at once).
-// Answers also expire after cacheTTL, since "this month" and the pace move with the
-// clock.
+// Answers are recomputed after cacheTTL, since "this month" and the pace move with the
+// clock: the expired answer is served while one request recomputes it in the
+// background, so a dashboard wall never waits for the seconds some answers take at
+// millions of incidents. After a build, warm asks again for the answers asked under
+// the build before, so that the first request finds its answer computed or computing.
 type responseCache struct {
 	generation func() uint64 // changes when a build commits
+	// replay serves a request through the whole route (auth, cache, deadline, queue,
+	// handler), discarding the answer: set by the server, used to refresh and warm.
+	replay func(*http.Request)
 
 	mu      sync.Mutex
 	entries map[string]*cached
@@ -27,20 +34,30 @@ type responseCache struct {
 }
 
 type cached struct {
-	gen    uint64
-	at     time.Time
-	ready  chan struct{} // closed once the answer is in
-	ok     bool          // a 200 worth keeping
-	status int
-	header http.Header
-	body   []byte
+	gen        uint64
+	at         time.Time
+	ready      chan struct{} // closed once the answer is in
+	ok         bool          // a 200 worth keeping
+	status     int
+	header     http.Header
+	body       []byte
+	req        *http.Request // the request that asked, without its context: to ask again
+	refreshing bool          // a background recomputation is under way (guarded by mu)
 }
 
 const (
 	cacheTTL        = 30 * time.Second
 	cacheMaxEntries = 512
 	cacheMaxBody    = 8 << 20
+	// warmPoll is how often warm looks for a new build; warmMax bounds the answers it
+	// asks for again after one, most recently asked first.
+	warmPoll = 200 * time.Millisecond
+	warmMax  = 64
 )
+
+// refreshing marks a background recomputation's request: it computes a new answer
+// while the expired one stays in the cache for everyone else.
+type refreshKey struct{}
 
 // uncached are the read routes whose answers are not the last build's numbers: the
 // status, the review page and its API (tags change between builds), metrics, backups.
@@ -93,12 +110,25 @@ func (rc *responseCache) middleware(r route) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		key := c.Request.URL.RequestURI() + "\x00" + c.GetHeader("Accept")
 		gen := rc.generation()
+		refresh := c.Request.Context().Value(refreshKey{}) != nil
 		rc.mu.Lock()
 		e, found := rc.entries[key]
-		fresh := found && e.gen == gen && time.Since(e.at) < cacheTTL
+		fresh := found && e.gen == gen && !refresh
+		if fresh && time.Since(e.at) >= cacheTTL {
+			// expired: serve it if it is a complete answer, and recompute it once
+			fresh = e.complete()
+			if fresh && !e.refreshing && rc.replay != nil {
+				e.refreshing = true
+				req := e.req.Clone(context.WithValue(context.Background(), refreshKey{}, true))
+				go rc.replay(req)
+			}
+		}
+		stale := e
 		if !fresh {
-			e = &cached{gen: gen, at: time.Now(), ready: make(chan struct{})}
-			rc.put(key, e)
+			e = &cached{gen: gen, at: time.Now(), ready: make(chan struct{}), req: c.Request.Clone(context.Background())}
+			if !refresh {
+				rc.put(key, e)
+			}
 		}
 		rc.mu.Unlock()
 		if fresh {
@@ -124,17 +154,77 @@ func (rc *responseCache) middleware(r route) gin.HandlerFunc {
 		c.Writer = tee
 		defer close(e.ready)
 		c.Next()
-		if tee.Status() == http.StatusOK && !tee.over && !c.IsAborted() {
+		ok := tee.Status() == http.StatusOK && !tee.over && !c.IsAborted()
+		if ok {
 			e.status, e.body, e.ok = http.StatusOK, tee.buf.Bytes(), true
 			e.header = tee.Header().Clone()
-		} else {
-			rc.mu.Lock()
-			if rc.entries[key] == e {
-				delete(rc.entries, key)
-			}
-			rc.mu.Unlock()
+		}
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		switch {
+		case refresh && ok && rc.entries[key] == stale:
+			rc.put(key, e) // the recomputed answer replaces the expired one
+		case refresh && stale != nil:
+			stale.refreshing = false // failed: the next request past the TTL tries again
+		case !ok && rc.entries[key] == e:
+			delete(rc.entries, key)
 		}
 	}
+}
+
+// complete tells whether e holds an answer worth serving now. The caller holds mu.
+func (e *cached) complete() bool {
+	select {
+	case <-e.ready:
+		return e.ok
+	default:
+		return false
+	}
+}
+
+// warm runs until ctx ends: after each build it asks again, one at a time, for the
+// answers (at most warmMax, the most recently asked first) that the build before had
+// kept, so that a dashboard's first request after a build finds its answer computed,
+// or computing, rather than starting on it.
+func (rc *responseCache) warm(ctx context.Context) {
+	if rc == nil || rc.replay == nil {
+		return
+	}
+	tick := time.NewTicker(warmPoll)
+	defer tick.Stop()
+	last := rc.generation()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		gen := rc.generation()
+		if gen == last {
+			continue
+		}
+		last = gen
+		for _, req := range rc.askedBefore(gen) {
+			if ctx.Err() != nil || rc.generation() != gen {
+				break // stopping, or another build committed: start over for it
+			}
+			rc.replay(req.Clone(ctx))
+		}
+	}
+}
+
+// askedBefore returns the requests of the kept answers older than gen, most recent
+// first.
+func (rc *responseCache) askedBefore(gen uint64) []*http.Request {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	var out []*http.Request
+	for i := len(rc.order) - 1; i >= 0 && len(out) < warmMax; i-- {
+		if e, ok := rc.entries[rc.order[i]]; ok && e.gen < gen && e.req != nil && e.complete() {
+			out = append(out, e.req)
+		}
+	}
+	return out
 }
 
 // put stores an entry, dropping the oldest past cacheMaxEntries. The caller holds mu.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -68,5 +69,87 @@ func TestResponseCache(t *testing.T) {
 	get("/api/v1/status")
 	if runs.Load() != 2005 {
 		t.Errorf("the status was cached (%d runs)", runs.Load())
+	}
+}
+
+// Past the TTL the expired answer is served at once while one background request
+// recomputes it; after a build, warm computes again the answers asked for before it,
+// so that the next request is a hit on the new build's answer.
+func TestResponseCacheRefreshAndWarm(t *testing.T) {
+	var gen atomic.Uint64
+	rc := newResponseCache(gen.Load)
+	var runs atomic.Int64
+	e := gin.New()
+	goal := route{method: "GET", path: "/api/v1/goal", access: read}
+	release := make(chan struct{}, 10)
+	e.GET(goal.path, rc.middleware(goal), func(c *gin.Context) {
+		n := runs.Add(1)
+		if n > 1 {
+			<-release // recomputations wait until the test lets them finish
+		}
+		c.String(http.StatusOK, "answer %d of build %d", n, gen.Load())
+	})
+	rc.replay = func(r *http.Request) { e.ServeHTTP(httptest.NewRecorder(), r) }
+	get := func() *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "/api/v1/goal?from=2026-01", nil)
+		req.Header.Set("Authorization", "Bearer reader")
+		e.ServeHTTP(rec, req)
+		return rec
+	}
+	if got := get().Body.String(); got != "answer 1 of build 0" {
+		t.Fatalf("first answer %q", got)
+	}
+	expire := func() {
+		rc.mu.Lock()
+		for _, en := range rc.entries {
+			en.at = en.at.Add(-cacheTTL - time.Second)
+		}
+		rc.mu.Unlock()
+	}
+	expire()
+	for range 3 { // served the expired answer without waiting; one refresh started
+		if rec := get(); rec.Body.String() != "answer 1 of build 0" || rec.Header().Get("X-Cache") != "hit" {
+			t.Fatalf("past the TTL: %q %v", rec.Body.String(), rec.Header())
+		}
+	}
+	release <- struct{}{}
+	waitFor(t, func() bool { return get().Body.String() == "answer 2 of build 0" })
+	if runs.Load() != 2 {
+		t.Errorf("three requests past the TTL ran %d recomputations, want 1", runs.Load()-1)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go rc.warm(ctx)
+	time.Sleep(2 * warmPoll) // warm has read the generation it starts from
+	gen.Add(1)               // a build committed
+	release <- struct{}{}
+	waitFor(t, func() bool {
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		for _, en := range rc.entries {
+			if en.gen == 1 && en.complete() {
+				return true
+			}
+		}
+		return false
+	})
+	if rec := get(); rec.Body.String() != "answer 3 of build 1" || rec.Header().Get("X-Cache") != "hit" {
+		t.Errorf("after a build and warm-up: %q %v", rec.Body.String(), rec.Header())
+	}
+	if runs.Load() != 3 {
+		t.Errorf("%d runs, want 3", runs.Load())
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -132,8 +132,24 @@ func New(a Analytics, opts Options) *Server {
 	}
 	e.NoRoute(s.noRoute)
 	s.engine = e
+	if s.cache != nil {
+		s.cache.replay = func(r *http.Request) { e.ServeHTTP(discard{header: http.Header{}}, r) }
+	}
 	return s
 }
+
+// Run keeps the cached answers warm until ctx ends: after each build it computes again
+// the answers asked for before it (responseCache.warm). Without it the server works the
+// same, and the first request after a build computes its answer.
+func (s *Server) Run(ctx context.Context) { s.cache.warm(ctx) }
+
+// discard is the response writer of the server's own requests (refresh and warm-up):
+// the answer goes to the cache, not to anyone.
+type discard struct{ header http.Header }
+
+func (d discard) Header() http.Header         { return d.header }
+func (d discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d discard) WriteHeader(int)             {}
 
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }

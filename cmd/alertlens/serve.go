@@ -143,13 +143,14 @@ func serve(cmd *cobra.Command, g *globals, o serveOptions) error {
 	hook.Through(writer.Gate())
 	writer.WatchWebhook(cfg.Alertmanager.Source, hook.LastDelivery)
 
+	// Review tags are written through the one writer's gate, so the debounced rebuild
+	// after them counts them.
+	handler := api.New(svc, api.Options{Logger: logger, Tokens: tokens, AlertmanagerIngest: hook, Live: writer,
+		Review: review.New(db, writer.Gate()), UserHeader: cfg.API.UserHeader,
+		QueryTimeout: o.queryTimeout, Generation: writer.Generation,
+		LastSync: func(ctx context.Context) (time.Time, error) { return lastSync(ctx, db) }})
 	srv := &http.Server{
-		// Review tags are written through the one writer's gate, so the debounced rebuild
-		// after them counts them.
-		Handler: api.New(svc, api.Options{Logger: logger, Tokens: tokens, AlertmanagerIngest: hook, Live: writer,
-			Review: review.New(db, writer.Gate()), UserHeader: cfg.API.UserHeader,
-			QueryTimeout: o.queryTimeout, Generation: writer.Generation,
-			LastSync: func(ctx context.Context) (time.Time, error) { return lastSync(ctx, db) }}),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		// Reads and writes of a request are bounded; the long writes (an import, a
 		// build, a sync through the API) extend their own deadlines.
@@ -172,6 +173,7 @@ func serve(cmd *cobra.Command, g *globals, o serveOptions) error {
 	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { writer.Run(background) })
+	wg.Go(func() { handler.Run(background) })
 	state := "off"
 	if tokens.Enabled() {
 		state = "on"
