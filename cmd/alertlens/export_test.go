@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -47,6 +48,30 @@ func TestImportBuildExport(t *testing.T) {
 	out, _ = runCLI(t, "--db", db, "sql", "--format", "json", "select reporting_time_zone from cfg_settings")
 	if !strings.Contains(out, `"reporting_time_zone": "America/New_York"`) {
 		t.Errorf("after a rebuild without --config: %s", out)
+	}
+
+	// the intermediate models live only in the build, unless --keep-intermediate stores them
+	stored := func(table string) string {
+		out, _ := runCLI(t, "--db", db, "sql", "--format", "csv",
+			"select count(*) from duckdb_tables() where schema_name = 'main' and table_name = '"+table+"'")
+		return strings.TrimSpace(out)
+	}
+	if got := stored("local_times"); !strings.HasSuffix(got, "\n0") {
+		t.Errorf("local_times is stored after a build: %q", got)
+	}
+	out, _ = runCLI(t, "--db", db, "build", "--keep-intermediate", "-v")
+	if !regexp.MustCompile(`(?m)^  config +title_templates +[0-9]+ ms$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^  models +local_times +25 rows +[0-9]+ ms$`).MatchString(out) {
+		t.Errorf("build --keep-intermediate -v said:\n%s", out)
+	}
+	// 25 moments: 9 interruptions and the 16 incidents' creations
+	if out, _ := runCLI(t, "--db", db, "sql", "--format", "csv",
+		"select count(*) filter (where responder_id <> ''), count(*) from local_times"); !strings.HasSuffix(strings.TrimSpace(out), "\n9,25") {
+		t.Errorf("kept local_times: %q", out)
+	}
+	runCLI(t, "--db", db, "build")
+	if got := stored("local_times"); !strings.HasSuffix(got, "\n0") {
+		t.Errorf("a build without --keep-intermediate left the kept local_times: %q", got)
 	}
 
 	cmd := newRootCmd()
