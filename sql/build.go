@@ -27,10 +27,10 @@ var layers = []struct {
 type Model struct {
 	Name  string
 	Layer string
-	// Materialized is view, table, or temp: a step of the build that only later models
-	// read. A temp model is a temporary table of the build's connection, dropped when
-	// the build ends; writing a million wide rows to the file costs three times as much
-	// as keeping them in memory, and nothing reads these rows after the build.
+	// Materialized is view, table or temp. A temp model is a step that only later models
+	// read: a temporary table of the build's connection, dropped when the build ends (or
+	// rolled back with it). Writing a million wide rows to the file costs three times as
+	// much as keeping them in memory, and nothing reads these rows after the build.
 	Materialized string
 	Query        string
 	Deps         []string // models this one reads, by name
@@ -179,8 +179,8 @@ func Run(ctx context.Context, tx *sql.Tx, keepIntermediate bool) ([]ModelRun, er
 		start := time.Now()
 		kind := m.Materialized
 		if kind == "temp" {
-			// a table of this name from an older build, or from --keep-intermediate,
-			// would be read by nothing and shadowed by nothing: drop it
+			// A stored table of this name, from an older build or from
+			// --keep-intermediate, would go stale: nothing writes it any more.
 			if _, err := tx.ExecContext(ctx, "drop table if exists main."+m.Name); err != nil {
 				return runs, fmt.Errorf("drop the stored %s: %w", m.Name, err)
 			}
