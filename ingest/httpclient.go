@@ -105,6 +105,48 @@ func NewHTTPClient(header http.Header, secret string) *HTTPClient {
 	}
 }
 
+// DefaultTimeout bounds one request, its answer's body included, when a Transport has no
+// HTTPClient. A variable so that the server's fault tests, which reach the collectors
+// only through the config's sources, can make a hung API fail within a second.
+var DefaultTimeout = time.Minute
+
+// Transport is what every collector's options hold for reaching its API. Each part is
+// there for tests to replace; a zero part means the real thing (WithDefaults).
+type Transport struct {
+	HTTPClient *http.Client                                     // nil: one whose requests time out after DefaultTimeout
+	Now        func() time.Time                                 // nil: the real clock
+	Sleep      func(ctx context.Context, d time.Duration) error // nil: SleepContext
+	Limit      rate.Limit                                       // 0: the API's documented Pace; rate.Inf: none
+	Retries    int                                              // retries of a request after a server error or timeout; 0: the collector's default
+}
+
+// WithDefaults returns t with its unset parts filled in, retries being the collector's
+// default.
+func (t Transport) WithDefaults(retries int) Transport {
+	if t.HTTPClient == nil {
+		t.HTTPClient = &http.Client{Timeout: DefaultTimeout}
+	}
+	if t.Now == nil {
+		t.Now = time.Now
+	}
+	if t.Sleep == nil {
+		t.Sleep = SleepContext
+	}
+	if t.Retries <= 0 {
+		t.Retries = retries
+	}
+	return t
+}
+
+// Client returns the HTTPClient that sends header (which carries secret) through t,
+// paced by the API's pace. Call it on a Transport with its defaults.
+func (t Transport) Client(header http.Header, secret string, pace Pace) *HTTPClient {
+	c := NewHTTPClient(header, secret)
+	c.Client, c.Sleep, c.MaxRetries = t.HTTPClient, t.Sleep, t.Retries
+	c.Limiter, c.Now = pace.Limiter(t.Limit), t.Now
+	return c
+}
+
 // SleepContext waits for d, or returns ctx's error as soon as ctx ends.
 func SleepContext(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

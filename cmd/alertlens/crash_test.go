@@ -591,9 +591,9 @@ func logLine(logs, msg string) string {
 // window, having committed whole pages only; either way the next sync ends with the
 // rows of an uninterrupted run.
 func TestScheduledSyncThroughFaults(t *testing.T) {
-	timeout := pagerduty.DefaultTimeout
-	pagerduty.DefaultTimeout = 500 * time.Millisecond
-	t.Cleanup(func() { pagerduty.DefaultTimeout = timeout })
+	timeout := ingest.DefaultTimeout
+	ingest.DefaultTimeout = 500 * time.Millisecond
+	t.Cleanup(func() { ingest.DefaultTimeout = timeout })
 	// os.Setenv, not t.Setenv, which forbids the parallel subtests; no other test
 	// reads this variable.
 	os.Setenv("PD_FAULTS_TOKEN", crashToken)

@@ -29,12 +29,7 @@ func newClient(base *url.URL, o Options) *client {
 		// own API keys do not need it, and it does no harm beside them.
 		h.Set("X-Grafana-URL", o.GrafanaURL)
 	}
-	c := ingest.NewHTTPClient(h, o.Token)
-	c.Client = o.HTTPClient
-	c.Sleep = o.Sleep
-	c.MaxRetries = o.Retries
-	c.Limiter, c.Now = Pace.Limiter(o.Limit), o.Now
-	return &client{http: c, base: base}
+	return &client{http: o.Transport.Client(h, o.Token, Pace), base: base}
 }
 
 func (c *client) requests() int { return c.http.Requests }

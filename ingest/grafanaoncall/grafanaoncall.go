@@ -21,8 +21,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/alertlens/alertlens/ingest"
 )
 
@@ -32,9 +30,6 @@ const StreamAlertGroups = "alert_groups"
 // streamBackfill holds the first run's backfill start, so that a run that was stopped
 // before finishing its walk still starts there, whatever a later run's Since says.
 const streamBackfill = "backfill_since"
-
-// DefaultTimeout bounds one request, its body included, when Options.HTTPClient is nil.
-var DefaultTimeout = time.Minute
 
 // Options configure a Collector. APIURL, Token and Since are required.
 type Options struct {
@@ -56,14 +51,9 @@ type Options struct {
 	// Progress receives a line per list and window; nil discards them.
 	Progress io.Writer
 
-	// For tests: the HTTP client, the clock, how to wait, the retries a request
-	// failing with 5xx or a timeout gets (default 4) and the request rate (default
-	// Pace; rate.Inf for none).
-	HTTPClient *http.Client
-	Now        func() time.Time
-	Sleep      func(ctx context.Context, d time.Duration) error
-	Retries    int
-	Limit      rate.Limit
+	// For tests: the HTTP client, the clock, how to wait, the request rate (default
+	// Pace) and the retries (default 4).
+	ingest.Transport
 }
 
 // Pace keeps a sync within the 300 requests per 5 minutes per key that the public API's
@@ -103,18 +93,7 @@ func New(opts Options) (*Collector, error) {
 	if opts.Progress == nil {
 		opts.Progress = io.Discard
 	}
-	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: DefaultTimeout}
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Sleep == nil {
-		opts.Sleep = ingest.SleepContext
-	}
-	if opts.Retries <= 0 {
-		opts.Retries = 4
-	}
+	opts.Transport = opts.Transport.WithDefaults(4)
 	return &Collector{opts: opts, client: newClient(base, opts)}, nil
 }
 

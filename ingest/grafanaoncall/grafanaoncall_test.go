@@ -80,7 +80,8 @@ const firstRunRequests = 7 + 3 + 3
 func (h *harness) sync(ctx context.Context, t testing.TB, db *sql.DB) (ingest.Report, string, error) {
 	t.Helper()
 	var progress bytes.Buffer
-	o := Options{APIURL: h.url, Token: testToken, Since: jan1, Progress: &progress, Now: h.clock.Now, Sleep: h.clock.Sleep}
+	o := Options{APIURL: h.url, Token: testToken, Since: jan1, Progress: &progress,
+		Transport: ingest.Transport{Now: h.clock.Now, Sleep: h.clock.Sleep}}
 	if h.opts != nil {
 		h.opts(&o)
 	}

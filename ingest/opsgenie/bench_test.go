@@ -43,9 +43,10 @@ func BenchmarkBackfill(b *testing.B) {
 			for b.Loop() {
 				db := ingesttest.OpenDB(b)
 				c, err := New(Config{APIURL: srv.URL, Key: testKey, Since: time.Date(2017, 3, 20, 0, 0, 0, 0, time.UTC),
-					Overlap: time.Hour, Window: 7 * 24 * time.Hour, Now: func() time.Time { return time.Date(2025, 1, 20, 0, 0, 0, 0, time.UTC) },
-					// The benchmark measures the sync's own cost, not Opsgenie's pace.
-					Limit: rate.Inf})
+					Overlap: time.Hour, Window: 7 * 24 * time.Hour,
+					Transport: ingest.Transport{Now: func() time.Time { return time.Date(2025, 1, 20, 0, 0, 0, 0, time.UTC) },
+						// The benchmark measures the sync's own cost, not Opsgenie's pace.
+						Limit: rate.Inf}})
 				if err != nil {
 					b.Fatal(err)
 				}

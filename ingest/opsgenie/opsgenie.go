@@ -21,8 +21,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/alertlens/alertlens/ingest"
 )
 
@@ -52,11 +50,9 @@ type Config struct {
 	Schedules bool
 	// Progress receives a line per window; nil for none.
 	Progress io.Writer
-	// Now and Sleep default to the real clock; tests replace them. Limit replaces the
-	// documented pace (Pace; rate.Inf for none).
-	Now   func() time.Time
-	Sleep func(ctx context.Context, d time.Duration) error
-	Limit rate.Limit
+	// For tests: the HTTP client, the clock, how to wait, the request rate (default
+	// Pace) and the retries (default 5).
+	ingest.Transport
 }
 
 // Pace is the request rate a sync keeps to. Opsgenie's limits depend on the plan and
@@ -102,14 +98,8 @@ func New(cfg Config) (*Collector, error) {
 	if cfg.Overlap < 0 {
 		return nil, &ingest.OptionError{Kind: Kind, Option: "overlap", Problem: fmt.Sprintf("want zero or a positive duration, got %v", cfg.Overlap)}
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	c := ingest.NewHTTPClient(http.Header{"Authorization": {"GenieKey " + cfg.Key}}, cfg.Key)
-	if cfg.Sleep != nil {
-		c.Sleep = cfg.Sleep
-	}
-	c.Limiter, c.Now = Pace.Limiter(cfg.Limit), cfg.Now
+	cfg.Transport = cfg.Transport.WithDefaults(5)
+	c := cfg.Transport.Client(http.Header{"Authorization": {"GenieKey " + cfg.Key}}, cfg.Key, Pace)
 	return &Collector{cfg: cfg, base: strings.TrimRight(cfg.APIURL, "/"), http: c, offsetCap: offsetCap,
 		who: people{}, teamNames: map[string]string{}, known: map[string]bool{}}, nil
 }

@@ -73,15 +73,18 @@ func (h *harness) sync(ctx context.Context, db *sql.DB, now time.Time) (ingest.R
 	}
 	c, err := New(Config{
 		APIURL: h.srv.URL, Key: h.key, Since: since, Overlap: time.Hour, Window: 30 * 24 * time.Hour, Schedules: h.schedules,
-		Progress: &h.output, Now: func() time.Time { return now },
-		// The clock stands still here and every wait is counted as a rate-limit or
-		// retry wait: pacing has its own test (ingest's limiter test).
-		Limit: rate.Inf,
-		Sleep: func(_ context.Context, d time.Duration) error {
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			h.slept = append(h.slept, d)
-			return nil
+		Progress: &h.output,
+		Transport: ingest.Transport{
+			Now: func() time.Time { return now },
+			// The clock stands still here and every wait is counted as a rate-limit or
+			// retry wait: pacing has its own test (ingest's limiter test).
+			Limit: rate.Inf,
+			Sleep: func(_ context.Context, d time.Duration) error {
+				h.mu.Lock()
+				defer h.mu.Unlock()
+				h.slept = append(h.slept, d)
+				return nil
+			},
 		},
 	})
 	if err != nil {

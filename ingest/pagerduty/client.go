@@ -38,16 +38,13 @@ type client struct {
 }
 
 func newClient(base *url.URL, token string, o Options) *client {
-	h := ingest.NewHTTPClient(http.Header{"Authorization": {"Token token=" + token}}, token)
+	h := o.Transport.Client(http.Header{"Authorization": {"Token token=" + token}}, token, Pace)
 	// ingest.HTTPClient sets Accept: application/json on every request after its own
 	// headers, so the versioning header is set on the way out instead, on a copy of the
 	// caller's client. Content-Type too: the schema marks it required on GETs as well.
-	hc := *o.HTTPClient
+	hc := *h.Client
 	hc.Transport = versioned{next: hc.Transport}
 	h.Client = &hc
-	h.Sleep = o.Sleep
-	h.MaxRetries = o.Retries
-	h.Limiter, h.Now = Pace.Limiter(o.Limit), o.Now
 	return &client{http: h, base: base}
 }
 

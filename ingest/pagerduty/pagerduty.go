@@ -17,8 +17,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/alertlens/alertlens/ingest"
 )
 
@@ -43,11 +41,6 @@ const unmappedShown = 5
 // DefaultAPIURL is PagerDuty's REST API.
 const DefaultAPIURL = "https://api.pagerduty.com"
 
-// DefaultTimeout bounds one request, its answer's body included, when Options.HTTPClient
-// is nil. A variable so that the server's fault tests, which reach the collector only
-// through the config's sources, can make a hung API fail within a second.
-var DefaultTimeout = time.Minute
-
 // Options configure a Collector. Only Token and Since are required.
 type Options struct {
 	APIURL string // default DefaultAPIURL
@@ -71,13 +64,8 @@ type Options struct {
 	AccountTimeZone string
 
 	// For tests: the HTTP client, the clock, how to wait, the request rate (default
-	// Pace, PagerDuty's limit per token; rate.Inf for none) and the retries a request
-	// failing with 5xx or a timeout gets.
-	HTTPClient *http.Client
-	Now        func() time.Time
-	Sleep      func(ctx context.Context, d time.Duration) error
-	Limit      rate.Limit
-	Retries    int // default 4
+	// Pace, PagerDuty's limit per token) and the retries (default 4).
+	ingest.Transport
 }
 
 // Pace is the REST API's documented limit: 960 requests a minute per token. Pacing
@@ -119,18 +107,7 @@ func New(opts Options) (*Collector, error) {
 			return nil, &ingest.OptionError{Kind: Kind, Option: "account time zone", Problem: fmt.Sprintf("want an IANA name such as Europe/Dublin, got %q", opts.AccountTimeZone)}
 		}
 	}
-	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: DefaultTimeout}
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Sleep == nil {
-		opts.Sleep = ingest.SleepContext
-	}
-	if opts.Retries <= 0 {
-		opts.Retries = 4
-	}
+	opts.Transport = opts.Transport.WithDefaults(4)
 	return &Collector{opts: opts, client: newClient(base, opts.Token, opts)}, nil
 }
 

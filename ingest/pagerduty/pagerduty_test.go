@@ -81,7 +81,8 @@ func syncSince(ctx context.Context, t testing.TB, db *sql.DB, apiURL string, clo
 func syncOpts(ctx context.Context, t testing.TB, db *sql.DB, apiURL string, clock *fakeClock, since time.Time, edit func(*Options)) (ingest.Report, error, string) {
 	t.Helper()
 	var progress bytes.Buffer
-	opts := Options{APIURL: apiURL, Token: testToken, Since: since, Progress: &progress, Now: clock.Now, Sleep: clock.Sleep}
+	opts := Options{APIURL: apiURL, Token: testToken, Since: since, Progress: &progress,
+		Transport: ingest.Transport{Now: clock.Now, Sleep: clock.Sleep}}
 	if edit != nil {
 		edit(&opts)
 	}
