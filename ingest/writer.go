@@ -24,7 +24,7 @@ type table struct {
 var constant = map[string]bool{"source": true, "fetched_at": true}
 
 // jsonColumns are staged as text and cast to JSON by the merge.
-var jsonColumns = map[string]bool{"payload": true, "labels": true}
+var jsonColumns = map[string]bool{"labels": true}
 
 // staged is the staging table's select list over the table: every column a row brings.
 func (t table) staged() []string {
@@ -39,6 +39,18 @@ func (t table) staged() []string {
 		}
 	}
 	return out
+}
+
+// hasJSON tells whether the table has a JSON column. Those go through staging: the
+// Appender writes a Go value into a JSON column as json.Marshal renders it, which would
+// compact and re-escape the text that raw_records promises to keep as it came.
+func (t table) hasJSON() bool {
+	for _, c := range t.cols {
+		if jsonColumns[c] {
+			return true
+		}
+	}
+	return false
 }
 
 var tables = []table{
@@ -89,9 +101,14 @@ type Writer struct {
 	tx     *sql.Tx // Begin's transaction, while one is open
 	counts Counts  // what Begin's transaction has merged so far
 	// first marks the tables that held no rows of the source when Begin opened its
-	// transaction: their chunks are appended without looking for stored keys (there are
-	// none but the transaction's own), and duplicates are removed once, at commit.
+	// transaction: their rows are appended straight into the table, inside the
+	// transaction (direct), without staging or looking for stored keys (there are none
+	// but the transaction's own), and duplicates are removed once, at commit.
 	first map[int]bool
+	// direct holds, for a first table, an Appender on the table itself; fetched is the
+	// fetched_at of what it appends.
+	direct  []*duckdb.Appender
+	fetched time.Time
 }
 
 // NewWriter opens a writer for records of the named source.
@@ -140,6 +157,12 @@ func (w *Writer) Source() string { return w.source }
 
 func (w *Writer) append(t int, vals ...driver.Value) error {
 	w.pending[t]++
+	if a := w.directTo(t); a != nil {
+		if err := a.AppendRow(w.fullRow(t, vals)...); err != nil {
+			return fmt.Errorf("ingest: append to %s: %w", tables[t].name, err)
+		}
+		return nil
+	}
 	if err := w.appenders[t].AppendRow(vals...); err != nil {
 		return fmt.Errorf("ingest: stage %s: %w", tables[t].name, err)
 	}
@@ -206,6 +229,41 @@ func (w *Writer) Shift(s Shift) error {
 	return w.append(tShifts, s.ID, s.ResponderID, s.Rotation, int32(s.EscalationLevel), s.StartsAt.UTC(), s.EndsAt.UTC())
 }
 
+func (w *Writer) directTo(t int) *duckdb.Appender {
+	if w.direct == nil {
+		return nil
+	}
+	return w.direct[t]
+}
+
+// fullRow is a staged row with the constant columns put in their places.
+func (w *Writer) fullRow(t int, vals []driver.Value) []driver.Value {
+	row := make([]driver.Value, 0, len(tables[t].cols))
+	for _, c := range tables[t].cols {
+		switch c {
+		case "source":
+			row = append(row, w.source)
+		case "fetched_at":
+			row = append(row, w.fetched)
+		default:
+			row, vals = append(row, vals[0]), vals[1:]
+		}
+	}
+	return row
+}
+
+// closeDirect drops what the direct appenders hold unflushed and closes them: their
+// flushed rows belong to Begin's transaction, and its commit or rollback decides them.
+func (w *Writer) closeDirect() {
+	for _, a := range w.direct {
+		if a != nil {
+			a.Clear()
+			a.Close()
+		}
+	}
+	w.direct = nil
+}
+
 // Begin opens a transaction that the following Flushes write into and Commit ends: a
 // large file is merged chunk by chunk, so the staging tables (and memory) stay small,
 // and still lands whole or not at all. Without Begin, each Commit is a transaction of
@@ -227,6 +285,29 @@ func (w *Writer) Begin(ctx context.Context) error {
 			return fmt.Errorf("ingest: look at %s: %w", t.name, err)
 		}
 		w.first[i] = !held
+	}
+	// A table the source has no rows in yet takes the rows straight from an Appender:
+	// staging them and copying them over was most of a first import's time.
+	w.fetched = w.now().UTC()
+	w.direct = make([]*duckdb.Appender, len(tables))
+	err = w.conn.Raw(func(dc any) error {
+		for i, t := range tables {
+			if !w.first[i] || t.hasJSON() {
+				continue
+			}
+			a, err := duckdb.NewAppender(dc.(driver.Conn), "", "main", t.name)
+			if err != nil {
+				return fmt.Errorf("ingest: appender for %s: %w", t.name, err)
+			}
+			w.direct[i] = a
+		}
+		return nil
+	})
+	if err != nil {
+		w.closeDirect()
+		tx.Rollback()
+		w.tx = nil
+		return err
 	}
 	return nil
 }
@@ -250,6 +331,13 @@ func (w *Writer) flushAppenders() error {
 	for i, a := range w.appenders {
 		if err := a.Flush(); err != nil {
 			return fmt.Errorf("ingest: flush %s: %w", tables[i].name, err)
+		}
+	}
+	for i, a := range w.direct {
+		if a != nil {
+			if err := a.Flush(); err != nil {
+				return fmt.Errorf("ingest: append to %s: %w", tables[i].name, err)
+			}
 		}
 	}
 	return nil
@@ -296,6 +384,7 @@ func (w *Writer) commitOpen(ctx context.Context, cursors []Cursor) (Counts, erro
 	if err := w.Flush(ctx); err != nil {
 		return counts, err
 	}
+	w.closeDirect()
 	if err := w.dedupeFirst(ctx, counts); err != nil {
 		return counts, err
 	}
@@ -345,6 +434,11 @@ func (w *Writer) dedupeFirst(ctx context.Context, counts Counts) error {
 func (w *Writer) mergeInto(ctx context.Context, tx *sql.Tx, counts Counts) error {
 	for i, t := range tables {
 		if w.pending[i] == 0 {
+			continue
+		}
+		if w.directTo(i) != nil { // appended already, into the transaction
+			counts.Stored[t.name] += int64(w.pending[i])
+			counts.New[t.name] += int64(w.pending[i])
 			continue
 		}
 		if w.tx != nil && w.first[i] {
@@ -465,6 +559,7 @@ func merge(ctx context.Context, tx *sql.Tx, t table, source string, fetched time
 // Discard drops everything staged since the last Commit, and rolls back Begin's
 // transaction when one is open.
 func (w *Writer) Discard(ctx context.Context) error {
+	w.closeDirect() // before the rollback: closing flushes, and nothing may land after it
 	if w.tx != nil {
 		w.tx.Rollback()
 		w.tx = nil
@@ -483,6 +578,9 @@ func (w *Writer) clear(ctx context.Context) error {
 			continue
 		}
 		w.pending[i] = 0
+		if w.directTo(i) != nil {
+			continue // nothing staged
+		}
 		if _, err := w.conn.ExecContext(ctx, "delete from stage_"+t.name); err != nil {
 			return fmt.Errorf("ingest: clear stage %s: %w", t.name, err)
 		}
@@ -492,6 +590,7 @@ func (w *Writer) clear(ctx context.Context) error {
 
 // Close releases the writer's connection, dropping anything not committed.
 func (w *Writer) Close() error {
+	w.closeDirect()
 	if w.tx != nil {
 		w.tx.Rollback()
 		w.tx = nil

@@ -2,6 +2,7 @@ package file
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -50,5 +51,56 @@ func TestChunkedImportKeepsTheLastRecord(t *testing.T) {
 		if incidents != 2 || notifications != 1 || raw != 3 || title != "last" {
 			t.Errorf("run %d: %d incidents, %d notifications, %d raw records, i1 titled %q; want 2, 1, 3, last", run, incidents, notifications, raw, title)
 		}
+	}
+}
+
+// A first import appends its rows straight into the tables, inside the import's
+// transaction: a bad line after several chunks have been written leaves nothing of the
+// file stored, and the same writer then imports the good part whole.
+func TestBadLineAfterWrittenChunksStoresNothing(t *testing.T) {
+	prev := flushEvery
+	flushEvery = 2
+	t.Cleanup(func() { flushEvery = prev })
+	good := []string{
+		`{"type":"responder","id":"u1","name":"Ann","time_zone":"Europe/Dublin"}`,
+		`{"type":"incident","id":"i1","service":"web","title":"one","created_at":"2026-03-01T00:00:00Z","labels":{"team":"web"}}`,
+		`{"type":"notification","incident":"i1","responder":"u1","channel":"phone","at":"2026-03-01T00:01:00Z"}`,
+		`{"type":"incident","id":"i2","service":"web","title":"two","created_at":"2026-03-01T01:00:00Z"}`,
+		`{"type":"review","incident":"i1","tag":"no_action"}`,
+	}
+	db := ingesttest.OpenDB(t)
+	ctx := context.Background()
+	w, err := ingest.NewWriter(ctx, db, "file")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	bad := strings.Join(append(append([]string{}, good...), `{"type":"incident","id":"i3","service":"web","created_at":"soon"}`), "\n")
+	_, err = ImportJSONL(ctx, w, "b.jsonl", strings.NewReader(bad), Options{})
+	var le *LineError
+	if !errors.As(err, &le) || le.Line != 6 || le.Field != "created_at" {
+		t.Fatalf("want line 6's created_at refused, got %v", err)
+	}
+	total := func() (n int) {
+		for _, table := range []string{"raw_records", "responders", "incidents", "notifications", "reviews"} {
+			var c int
+			db.QueryRow("select count(*) from " + table).Scan(&c)
+			n += c
+		}
+		return n
+	}
+	if n := total(); n != 0 {
+		t.Fatalf("a refused file left %d rows", n)
+	}
+	res, err := ImportJSONL(ctx, w, "g.jsonl", strings.NewReader(strings.Join(good, "\n")), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var labels string
+	if err := db.QueryRow("select labels->>'team' from incidents where incident_id = 'i1'").Scan(&labels); err != nil {
+		t.Fatal(err)
+	}
+	if n := total(); n != 10 || res.Counts.New["incidents"] != 2 || labels != "web" {
+		t.Errorf("after the good part: %d rows (want 5 raw + 5), %d new incidents, i1's team label %q", n, res.Counts.New["incidents"], labels)
 	}
 }
