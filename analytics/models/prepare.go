@@ -248,29 +248,34 @@ func writeTitleTemplates(ctx context.Context, tx *sql.Tx, cfg *config.Config, _,
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if len(titles) == 0 {
-		return nil
-	}
-	// Templating is a few regular expressions a title, pure, and most of a build's Go
-	// work: spread over the cores.
-	templates := make([]string, len(titles))
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(titles); i += workers {
-				templates[i] = t.Template(titles[i])
-			}
-		})
-	}
-	wg.Wait()
-	// Two list parameters and one statement: rows of bound values cost far more to bind.
-	if _, err := tx.ExecContext(ctx, `insert into title_templates
-		select unnest(?::varchar[]), unnest(?::varchar[]), ?`, titles, templates, t.Fingerprint()); err != nil {
-		return fmt.Errorf("fill title_templates: %w", err)
+	// In chunks: two list parameters of millions of titles made a ten-million-incident
+	// first build hold gigabytes in the driver's list values.
+	for start := 0; start < len(titles); start += templateChunk {
+		chunk := titles[start:min(start+templateChunk, len(titles))]
+		// Templating is a few regular expressions a title, pure, and most of a build's
+		// Go work: spread over the cores.
+		templates := make([]string, len(chunk))
+		workers := runtime.GOMAXPROCS(0)
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				for i := w; i < len(chunk); i += workers {
+					templates[i] = t.Template(chunk[i])
+				}
+			})
+		}
+		wg.Wait()
+		// Two list parameters and one statement: rows of bound values cost far more to bind.
+		if _, err := tx.ExecContext(ctx, `insert into title_templates
+			select unnest(?::varchar[]), unnest(?::varchar[]), ?`, chunk, templates, t.Fingerprint()); err != nil {
+			return fmt.Errorf("fill title_templates: %w", err)
+		}
 	}
 	return nil
 }
+
+// templateChunk is how many titles are templated and written at a time.
+var templateChunk = 100_000
 
 // writeZonePeriods writes, for every zone the models may need, the spans of UTC time
 // with one UTC offset. Converting with a range join on this small table is about three

@@ -1,0 +1,76 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"testing"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/alertlens/alertlens/config"
+)
+
+// Title templates are written in chunks and kept between builds: a rebuild templates
+// only the titles it has not seen, a changed rewrite templates them all again, and no
+// title is stored twice (incident_rules joins on it).
+func TestTitleTemplatesAreKeptAndChunked(t *testing.T) {
+	prev := templateChunk
+	templateChunk = 3
+	t.Cleanup(func() { templateChunk = prev })
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	ctx := context.Background()
+	if _, err := db.Exec(`create table incidents (title varchar, rule varchar)`); err != nil {
+		t.Fatal(err)
+	}
+	addTitles := func(from, to int) {
+		for i := from; i < to; i++ {
+			if _, err := db.Exec(`insert into incidents values (?, '')`, fmt.Sprintf("[PROD] Disk %d%% full on db-%d", 50+i, i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	build := func(cfg *config.Config) {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := writeTitleTemplates(ctx, tx, cfg, 0, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(cfg *config.Config, wantRows int, wantTemplate string) {
+		t.Helper()
+		var rows, titles, templates int
+		var template, fp string
+		if err := db.QueryRow(`select count(*), count(distinct title), count(distinct template), any_value(template), any_value(templater)
+			from title_templates`).Scan(&rows, &titles, &templates, &template, &fp); err != nil {
+			t.Fatal(err)
+		}
+		if rows != wantRows || titles != wantRows || templates != 1 || template != wantTemplate || fp != NewTemplater(cfg).Fingerprint() {
+			t.Errorf("title_templates: %d rows, %d titles, %d templates (%q, templater %s); want %d, %d, 1 (%q, %s)",
+				rows, titles, templates, template, fp, wantRows, wantRows, wantTemplate, NewTemplater(cfg).Fingerprint())
+		}
+	}
+	plain := &config.Config{}
+	addTitles(0, 10)
+	build(plain) // four chunks
+	check(plain, 10, "[prod] disk <n>% full on <host>")
+	addTitles(10, 12)
+	build(plain)
+	check(plain, 12, "[prod] disk <n>% full on <host>")
+	rewritten, err := config.Parse([]byte("rules:\n  rewrites:\n    - {pattern: '^\\[PROD\\] ', replace: ''}\n"), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	build(rewritten)
+	check(rewritten, 12, "disk <n>% full on <host>")
+}
