@@ -4,13 +4,15 @@
 -- service pages (METRICS.md, "After-hours page"). Every later model reads incidents from
 -- here, so rule and owner are resolved once. A PagerDuty incident names its own team and
 -- escalation policy (labels.pagerduty), which win over its service's current ones: a
--- service moved to another team or policy does not rewrite its history.
+-- service moved to another team or policy does not rewrite its history. The labels are
+-- read here and left out: no later model needs them, and a source's labels can be the
+-- widest column of an incident, which every later step would carry.
 with incidents as (
     select * from stg_incidents
 ),
 final as (
     select
-        i.*,
+        i.* exclude (labels),
         r.rule_id,
         r.rule_name,
         r.rule_kind,
