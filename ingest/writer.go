@@ -41,9 +41,10 @@ func (t table) staged() []string {
 	return out
 }
 
-// hasJSON tells whether the table has a JSON column. Those go through staging: the
-// Appender writes a Go value into a JSON column as json.Marshal renders it, which would
-// compact and re-escape the text that raw_records promises to keep as it came.
+// hasJSON tells whether the table has a JSON column (incidents' labels). Those go
+// through staging and a cast: the Appender writes a Go value into a JSON column as
+// json.Marshal renders it, a text as a JSON string and raw JSON compacted and
+// re-escaped, where the labels must stay as the source sent them.
 func (t table) hasJSON() bool {
 	for _, c := range t.cols {
 		if jsonColumns[c] {
