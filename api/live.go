@@ -52,6 +52,15 @@ type BuildAnswer struct {
 	Incidents  int64        `json:"incidents"`
 	Pages      int64        `json:"pages"`
 	DurationMS float64      `json:"duration_ms"`
+	// Full is true when every incident was recomputed, and FullReason says why; an
+	// incremental build recomputed the Changed incidents (new, changed or gone since
+	// the last build) and the others of their alert rules (Recomputed in all), of
+	// which Touched had stored rows that changed.
+	Full       bool   `json:"full"`
+	FullReason string `json:"full_reason,omitempty"`
+	Changed    int64  `json:"changed"`
+	Recomputed int64  `json:"recomputed"`
+	Touched    int64  `json:"touched"`
 }
 
 // BuildModel is one model of a build.
@@ -60,13 +69,17 @@ type BuildModel struct {
 	Name       string  `json:"name"`
 	Rows       int64   `json:"rows"` // -1 for a view
 	DurationMS float64 `json:"duration_ms"`
+	// Scope tells, in an incremental build, what the model recomputed ("1204
+	// incidents", "month: 2026-11-01, 2026-12-01", "unchanged"); empty when in full.
+	Scope string `json:"scope,omitempty"`
 }
 
 // NewBuildAnswer is the wire form of a build report.
 func NewBuildAnswer(rep models.BuildReport) BuildAnswer {
-	a := BuildAnswer{Models: []BuildModel{}, Incidents: rep.Incidents, Pages: rep.Pages, DurationMS: ms(rep.Duration)}
+	a := BuildAnswer{Models: []BuildModel{}, Incidents: rep.Incidents, Pages: rep.Pages, DurationMS: ms(rep.Duration),
+		Full: rep.Full, FullReason: rep.FullReason, Changed: rep.Changed, Recomputed: rep.Recomputed, Touched: rep.Touched}
 	for _, m := range rep.Models {
-		a.Models = append(a.Models, BuildModel{Layer: m.Model.Layer, Name: m.Model.Name, Rows: m.Rows, DurationMS: ms(m.Duration)})
+		a.Models = append(a.Models, BuildModel{Layer: m.Model.Layer, Name: m.Model.Name, Rows: m.Rows, DurationMS: ms(m.Duration), Scope: m.Scope})
 	}
 	return a
 }

@@ -34,12 +34,36 @@ type Model struct {
 	Materialized string
 	Query        string
 	Deps         []string // models this one reads, by name
+	// Incremental marks a model whose rows are one incident's each and depend only on
+	// that incident's inputs (and, for flapping, on the other incidents of its alert
+	// rule): an incremental build computes it over the incidents it recomputes alone
+	// (incremental.go). Header: -- incremental: incident.
+	Incremental bool
+	// Partition names a mart's column whose every value's rows depend only on the
+	// incidents that have that value in a row of incident_facts or interruptions: an
+	// incremental build replaces only the rows of the values its changed incidents
+	// have, old or new. Header: -- partition: COLUMN.
+	Partition string
+	// Context widens an incremental model's rows to depend on other incidents too:
+	// those with the same value of Context.Column created up to Context.Within before
+	// the incident or at the same instant (incident_signals' flapping: the same
+	// rule_id, 24 hours). Header: -- context: COLUMN N hours.
+	Context *Context
+}
+
+// Context is an incremental model's dependence on other incidents (Model.Context).
+type Context struct {
+	Column string
+	Within string // a DuckDB interval: "24 hours"
 }
 
 var (
 	lineComment = regexp.MustCompile(`--[^\n]*`)
 	identifier  = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
 	materialize = regexp.MustCompile(`(?m)^--\s*materialized:\s*(view|table|temp)\s*$`)
+	incremental = regexp.MustCompile(`(?m)^--\s*incremental:\s*(\S+)\s*$`)
+	partition   = regexp.MustCompile(`(?m)^--\s*partition:\s*([a-z_][a-z0-9_]*)\s*$`)
+	contextLine = regexp.MustCompile(`(?m)^--\s*context:\s*([a-z_][a-z0-9_]*)\s+([0-9]+ (?:minutes|hours|days))\s*$`)
 )
 
 // Models returns every embedded model in an order that runs each after its
@@ -66,6 +90,24 @@ func Models() ([]Model, error) {
 			if mm := materialize.FindStringSubmatch(m.Query); mm != nil {
 				m.Materialized = mm[1]
 			}
+			if mm := incremental.FindStringSubmatch(m.Query); mm != nil {
+				if mm[1] != "incident" {
+					return nil, fmt.Errorf("%s: -- incremental: %s, want incident", name, mm[1])
+				}
+				m.Incremental = true
+			}
+			if mm := partition.FindStringSubmatch(m.Query); mm != nil {
+				if l.dir != "marts" {
+					return nil, fmt.Errorf("%s: only a mart has a partition", name)
+				}
+				m.Partition = mm[1]
+			}
+			if mm := contextLine.FindStringSubmatch(m.Query); mm != nil {
+				if !m.Incremental {
+					return nil, fmt.Errorf("%s: only an incremental model has a context", name)
+				}
+				m.Context = &Context{Column: mm[1], Within: mm[2]}
+			}
 			if _, dup := layerOf[m.Name]; dup {
 				return nil, fmt.Errorf("model %s is defined twice", m.Name)
 			}
@@ -74,8 +116,15 @@ func Models() ([]Model, error) {
 		}
 	}
 	temp := map[string]bool{}
+	// holdsAll: the model holds every incident's rows in an incremental build too,
+	// while it runs after it. Incident models of the models layer stored as tables are
+	// replaced in place for the recomputed incidents; the other incident models (temp
+	// steps and the staging views and tables, shadowed by temp tables of the recomputed
+	// incidents) hold only those.
+	holdsAll := map[string]bool{}
 	for _, m := range all {
 		temp[m.Name] = m.Materialized == "temp"
+		holdsAll[m.Name] = !m.Incremental || (m.Layer == "models" && m.Materialized == "table")
 	}
 	for i := range all {
 		refs := map[string]bool{}
@@ -88,6 +137,11 @@ func Models() ([]Model, error) {
 		for r := range refs {
 			if all[i].Materialized == "view" && temp[r] {
 				return nil, fmt.Errorf("view %s reads %s, a temp model that is gone after the build", all[i].Name, r)
+			}
+			// A temp step may read a partial one: oncall_quarters reads scope_settings'
+			// rows of people on call, which it always has in full.
+			if !all[i].Incremental && all[i].Materialized != "temp" && !holdsAll[r] {
+				return nil, fmt.Errorf("model %s reads %s, which an incremental build computes for the recomputed incidents only: read a stored model, or mark %s -- incremental: incident", all[i].Name, r, all[i].Name)
 			}
 			if layerOf[r] > layerOf[all[i].Name] {
 				return nil, fmt.Errorf("model %s (%s) reads %s from a later layer", all[i].Name, all[i].Layer, r)
@@ -147,68 +201,196 @@ type ModelRun struct {
 	Model    Model
 	Rows     int64 // rows in the result (tables only; -1 for views)
 	Duration time.Duration
+	// Scope tells, in an incremental build, what the model recomputed: "1204
+	// incidents", "month: 2026-11-01, 2026-12-01", or "unchanged". Empty when it was
+	// computed in full.
+	Scope string
+}
+
+// RunOptions change how Run stores its work and how much of it it redoes, never what
+// it computes.
+type RunOptions struct {
+	// KeepIntermediate writes the temp models to the file as tables too, to be read
+	// after the build (tests, and alertlens build --keep-intermediate for debugging).
+	// It makes a full build.
+	KeepIntermediate bool
+	// Full recomputes every incident even where an incremental build could.
+	Full bool
+	// Config fingerprints the build's inputs besides the history and this package's
+	// SQL: the config tables, the time-zone periods, the title templater. When it
+	// differs from the last build's, every incident is recomputed.
+	Config string
+}
+
+// RunReport tells what Run did.
+type RunReport struct {
+	Runs []ModelRun
+	// Full is true when every incident was recomputed; FullReason says why.
+	Full       bool
+	FullReason string
+	// Changed counts the incidents whose inputs changed since the last build (new,
+	// changed or gone), Recomputed those recomputed (the changed ones and every other
+	// incident of their alert rules), Touched those whose stored rows changed.
+	Changed, Recomputed, Touched int64
 }
 
 // Run builds every model inside tx, in dependency order. The caller commits; an error
-// leaves tx to be rolled back, so the previous results stay readable. With
-// keepIntermediate, temp models are written to the file as tables too, to be read
-// after the build (tests, and alertlens build --keep-intermediate for debugging).
-func Run(ctx context.Context, tx *sql.Tx, keepIntermediate bool) ([]ModelRun, error) {
+// leaves tx to be rolled back, so the previous results stay readable.
+//
+// When the SQL, the config and the dimensions (services, people, schedules, rule
+// definitions) are those of the last build, Run is incremental: it recomputes only the
+// incidents whose inputs changed and the other incidents of their alert rules, and
+// replaces only their marts' rows (incremental.go). Otherwise, and with opts.Full or
+// opts.KeepIntermediate, it recomputes everything.
+func Run(ctx context.Context, tx *sql.Tx, opts RunOptions) (RunReport, error) {
+	var rep RunReport
 	models, err := Models()
 	if err != nil {
-		return nil, err
+		return rep, err
 	}
 	macros, err := fs.Glob(files, "macros/*.sql")
 	if err != nil {
-		return nil, err
+		return rep, err
 	}
 	for _, name := range macros {
 		body, err := files.ReadFile(name)
 		if err != nil {
-			return nil, err
+			return rep, err
 		}
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			return nil, fmt.Errorf("create macro %s: %w", name, err)
+			return rep, fmt.Errorf("create macro %s: %w", name, err)
 		}
 	}
-	var (
-		runs  []ModelRun
-		temps []string
-	)
-	for _, m := range models {
-		start := time.Now()
-		kind := m.Materialized
-		if kind == "temp" {
-			// A stored table of this name, from an older build or from
-			// --keep-intermediate, would go stale: nothing writes it any more.
-			if _, err := tx.ExecContext(ctx, "drop table if exists main."+m.Name); err != nil {
-				return runs, fmt.Errorf("drop the stored %s: %w", m.Name, err)
-			}
-			if keepIntermediate {
-				kind = "table"
-			} else {
-				kind = "temp table"
-				temps = append(temps, m.Name)
-			}
+	b := &builder{ctx: ctx, tx: tx, keep: opts.KeepIntermediate}
+	// Staging always runs in full: views, and two small tables the incident inputs
+	// are read through.
+	rest := models
+	for len(rest) > 0 && rest[0].Layer == "staging" {
+		if err := b.full(rest[0]); err != nil {
+			return rep, err
 		}
-		stmt := fmt.Sprintf("create or replace %s %s as\n%s", kind, m.Name, m.Query)
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return runs, fmt.Errorf("build model %s (%s/%s.sql): %w", m.Name, m.Layer, m.Name, err)
-		}
-		run := ModelRun{Model: m, Rows: -1}
-		if m.Materialized != "view" {
-			if err := tx.QueryRowContext(ctx, "select count(*) from "+m.Name).Scan(&run.Rows); err != nil {
-				return runs, fmt.Errorf("count rows of %s: %w", m.Name, err)
-			}
-		}
-		run.Duration = time.Since(start)
-		runs = append(runs, run)
+		rest = rest[1:]
 	}
-	// The connection goes back to the pool after the build: free what it holds.
-	for _, name := range temps {
-		if _, err := tx.ExecContext(ctx, "drop table temp."+name); err != nil {
-			return runs, fmt.Errorf("drop temp model %s: %w", name, err)
+	if !opts.KeepIntermediate {
+		// A stored table of a temp model, from an older build or from
+		// --keep-intermediate, would go stale: nothing writes it any more.
+		for _, m := range rest {
+			if m.Materialized == "temp" {
+				if err := b.exec("drop table if exists main." + m.Name); err != nil {
+					return rep, fmt.Errorf("drop the stored %s: %w", m.Name, err)
+				}
+			}
 		}
 	}
-	return runs, createQueries(ctx, tx)
+	start := time.Now()
+	st, err := newState(ctx, tx, models, opts.Config)
+	if err != nil {
+		return rep, err
+	}
+	b.step("hash the incidents' inputs", start, -1)
+	reason := st.fullReason()
+	switch {
+	case opts.KeepIntermediate:
+		reason = "--keep-intermediate stores every step"
+	case opts.Full:
+		reason = "asked for"
+	}
+	if reason == "" {
+		inc, why, err := b.incremental(models, rest, &rep)
+		if err != nil {
+			return rep, err
+		}
+		if !inc {
+			reason = why
+		}
+	}
+	if reason != "" {
+		rep.Full, rep.FullReason = true, reason
+		for _, m := range rest {
+			if err := b.full(m); err != nil {
+				return rep, err
+			}
+		}
+		if err := b.dropTemps(); err != nil {
+			return rep, err
+		}
+	}
+	start = time.Now()
+	if err := st.save(ctx, tx, rep.Full); err != nil {
+		return rep, err
+	}
+	b.step("store the inputs for the next build", start, -1)
+	rep.Runs = b.runs
+	return rep, createQueries(ctx, tx)
+}
+
+// builder runs models inside one build's transaction.
+type builder struct {
+	ctx   context.Context
+	tx    *sql.Tx
+	keep  bool
+	runs  []ModelRun
+	temps []string // temp models to drop when the build ends
+}
+
+func (b *builder) exec(query string, args ...any) error {
+	_, err := b.tx.ExecContext(b.ctx, query, args...)
+	return err
+}
+
+func (b *builder) count(query string, args ...any) (int64, error) {
+	var n int64
+	err := b.tx.QueryRowContext(b.ctx, query, args...).Scan(&n)
+	return n, err
+}
+
+// full builds one model from all of the history.
+func (b *builder) full(m Model) error {
+	start := time.Now()
+	kind := m.Materialized
+	if kind == "temp" {
+		if b.keep {
+			kind = "table"
+		} else {
+			kind = "temp table"
+			b.temps = append(b.temps, m.Name)
+		}
+	}
+	if err := b.exec(fmt.Sprintf("create or replace %s %s as\n%s", kind, m.Name, m.Query)); err != nil {
+		return fmt.Errorf("build model %s (%s/%s.sql): %w", m.Name, m.Layer, m.Name, err)
+	}
+	return b.done(m, start, "")
+}
+
+// done records a model's run, with its rows.
+func (b *builder) done(m Model, start time.Time, scope string) error {
+	run := ModelRun{Model: m, Rows: -1, Scope: scope}
+	if m.Materialized != "view" {
+		n, err := b.count("select count(*) from " + m.Name)
+		if err != nil {
+			return fmt.Errorf("count rows of %s: %w", m.Name, err)
+		}
+		run.Rows = n
+	}
+	run.Duration = time.Since(start)
+	b.runs = append(b.runs, run)
+	return nil
+}
+
+// step records a step of the build's own (layer "state"): its bookkeeping for the next
+// incremental build.
+func (b *builder) step(name string, start time.Time, rows int64) {
+	b.runs = append(b.runs, ModelRun{Model: Model{Name: name, Layer: "state"}, Rows: rows, Duration: time.Since(start)})
+}
+
+// dropTemps frees what the temp models hold: the connection goes back to the pool
+// after the build.
+func (b *builder) dropTemps() error {
+	for _, name := range b.temps {
+		if err := b.exec("drop table if exists temp." + name); err != nil {
+			return fmt.Errorf("drop temp model %s: %w", name, err)
+		}
+	}
+	b.temps = nil
+	return nil
 }

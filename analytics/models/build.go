@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/alertlens/alertlens/config"
@@ -23,19 +24,31 @@ type BuildReport struct {
 	Incidents int64
 	Pages     int64
 	Duration  time.Duration
+	// Full is true when the build recomputed every incident, and FullReason says why
+	// (the first build, a changed config, service, person, schedule or rule
+	// definition, new SQL, or too many changed incidents). An incremental build
+	// recomputed only what changed since the last one: Changed incidents (new,
+	// changed or gone), Recomputed with the other incidents of their alert rules,
+	// Touched of which had stored rows that changed.
+	Full                         bool
+	FullReason                   string
+	Changed, Recomputed, Touched int64
 }
 
-// Options change how a build stores its work, never what it computes.
+// Options change how a build stores its work and how much it redoes, never what it
+// computes.
 type Options struct {
 	// KeepIntermediate writes the temp models (steps only later models read) to the
 	// file as tables, to be read after the build: golden tests, and debugging with
-	// alertlens sql. It makes a build slower.
+	// alertlens sql. It makes a build slower, and full.
 	KeepIntermediate bool
+	// Full recomputes every incident even where an incremental build could.
+	Full bool
 }
 
 // Build runs every model in one transaction, with the organisation's config written
 // into the cfg_* tables first: a failed build leaves the previous results readable and
-// unchanged.
+// unchanged. It is incremental when it can be (package sql's Run).
 func Build(ctx context.Context, db *sql.DB, cfg *config.Config) (BuildReport, error) {
 	return BuildWith(ctx, db, cfg, Options{})
 }
@@ -53,12 +66,18 @@ func BuildWith(ctx context.Context, db *sql.DB, cfg *config.Config, opts Options
 	if err != nil {
 		return rep, err
 	}
-	runs, err := sqlmodels.Run(ctx, tx, opts.KeepIntermediate)
+	fp, err := configFingerprint(ctx, tx, cfg)
 	if err != nil {
 		return rep, err
 	}
-	rep.Models = append(prepared, runs...)
-	if err := tx.QueryRowContext(ctx, `select (select count(*) from stg_incidents), (select count(*) from incident_facts where is_page)`).
+	run, err := sqlmodels.Run(ctx, tx, sqlmodels.RunOptions{KeepIntermediate: opts.KeepIntermediate, Full: opts.Full, Config: fp})
+	if err != nil {
+		return rep, err
+	}
+	rep.Models = append(prepared, run.Runs...)
+	rep.Full, rep.FullReason = run.Full, run.FullReason
+	rep.Changed, rep.Recomputed, rep.Touched = run.Changed, run.Recomputed, run.Touched
+	if err := tx.QueryRowContext(ctx, `select count(*), count(*) filter (where is_page) from incident_facts`).
 		Scan(&rep.Incidents, &rep.Pages); err != nil {
 		return rep, fmt.Errorf("count history: %w", err)
 	}
@@ -67,4 +86,42 @@ func BuildWith(ctx context.Context, db *sql.DB, cfg *config.Config, opts Options
 	}
 	rep.Duration = time.Since(start)
 	return rep, nil
+}
+
+// configFingerprint names what the config tables and the title templater hold: a
+// build whose fingerprint differs from the last one's recomputes every incident. The
+// build's time (cfg_settings.built_at) is left out; what depends on it (Alertmanager
+// episodes closed as stale) shows in the incidents' own inputs.
+func configFingerprint(ctx context.Context, tx *sql.Tx, cfg *config.Config) (string, error) {
+	rows, err := tx.QueryContext(ctx, `select table_name from duckdb_tables()
+		where schema_name = 'main' and (table_name like 'cfg\_%' escape '\' or table_name = 'tz_periods') order by table_name`)
+	if err != nil {
+		return "", err
+	}
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return "", err
+		}
+		tables = append(tables, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	parts := []string{"templater " + NewTemplater(cfg).Fingerprint()}
+	for _, t := range tables {
+		from := t
+		if t == "cfg_settings" {
+			from = "(select * exclude (built_at) from cfg_settings)"
+		}
+		var fp string
+		if err := tx.QueryRowContext(ctx, fmt.Sprintf("select coalesce(sum(hash(t)), 0)::varchar || '/' || count(*) from %s t", from)).Scan(&fp); err != nil {
+			return "", fmt.Errorf("fingerprint %s: %w", t, err)
+		}
+		parts = append(parts, t+" "+fp)
+	}
+	return strings.Join(parts, "; "), nil
 }

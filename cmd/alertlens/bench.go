@@ -48,7 +48,10 @@ process and --runs times (min and median printed):
             beside each import so that the two see the same machine (the ratio is
             paired run by run)
   build     alertlens build of the imported history: the first after each import
-            (it templates every title) and rebuilds (only new titles)
+            (it templates every title), then rebuilds: --full (every incident again,
+            only new titles templated), with nothing changed, and after importing
+            100 new incidents (incremental: what the live server does after a
+            webhook burst)
   serve     --clients concurrent clients on loopback for --duration per path:
             p50/p99 and requests/s, /healthz of the same server as the floor, and the
             server's peak memory
@@ -229,19 +232,45 @@ func bench(cmd *cobra.Command, o benchOptions) error {
 			}
 			firstWall, firstMem = append(firstWall, first.wall), append(firstMem, first.peakMB)
 		}
+		// Rebuilds: every incident again (--full; a binary given with --alertlens
+		// builds as it does), nothing changed, and after a burst of new incidents of
+		// the same company (what the live server builds after a webhook burst).
+		var sameWall, sameMem, burstWall, burstMem figure
 		for run := range o.runs {
-			fmt.Fprintf(progress, "bench: %d incidents, rebuild %d of %d\n", size, run+1, o.runs)
-			b, err := runBinary(ctx, o.binary, "--db", db, "build")
+			fmt.Fprintf(progress, "bench: %d incidents, rebuilds %d of %d\n", size, run+1, o.runs)
+			args := []string{"--db", db, "build", "--full"}
+			if o.binary != "" {
+				args = args[:3]
+			}
+			b, err := runBinary(ctx, o.binary, args...)
 			if err != nil {
 				return err
 			}
 			buildWall, buildMem = append(buildWall, b.wall), append(buildMem, b.peakMB)
+			if b, err = runBinary(ctx, o.binary, "--db", db, "build"); err != nil {
+				return err
+			}
+			sameWall, sameMem = append(sameWall, b.wall), append(sameMem, b.peakMB)
+			burst := filepath.Join(dir, fmt.Sprintf("burst-%d.jsonl", size))
+			if err := writeBurst(burst, run); err != nil {
+				return err
+			}
+			if _, err := runBinary(ctx, o.binary, "--db", db, "import", burst); err != nil {
+				return err
+			}
+			if b, err = runBinary(ctx, o.binary, "--db", db, "build"); err != nil {
+				return err
+			}
+			burstWall, burstMem = append(burstWall, b.wall), append(burstMem, b.peakMB)
+			os.Remove(burst)
 		}
 		fmt.Fprintf(out, "| `alertlens import` | %s | %s |\n", impWall, impMem)
 		fmt.Fprintf(out, "| DuckDB `read_json` of the same file into a database file | %s | %s |\n", dkWall, dkMem)
 		fmt.Fprintf(out, "| import speed ÷ DuckDB's, paired run by run | %s | |\n", ratio)
 		fmt.Fprintf(out, "| `alertlens build`, the first after the import | %s | %s |\n", firstWall, firstMem)
-		fmt.Fprintf(out, "| `alertlens build` again (a rebuild) | %s | %s |\n\n", buildWall, buildMem)
+		fmt.Fprintf(out, "| `alertlens build --full` (every incident again) | %s | %s |\n", buildWall, buildMem)
+		fmt.Fprintf(out, "| `alertlens build` with nothing changed | %s | %s |\n", sameWall, sameMem)
+		fmt.Fprintf(out, "| `alertlens build` after importing %d new incidents | %s | %s |\n\n", burstIncidents, burstWall, burstMem)
 
 		fmt.Fprintf(progress, "bench: %d incidents, serve under %d clients\n", size, o.clients)
 		if err := benchServe(ctx, out, db, o); err != nil {
@@ -373,4 +402,23 @@ func load(ctx context.Context, url string, clients int, d time.Duration) ([]time
 	}
 	wg.Wait()
 	return lat, errs
+}
+
+// burstIncidents is the size of the burst a rebuild is measured after.
+const burstIncidents = 100
+
+// writeBurst writes burstIncidents new incidents of the bench's company (the same
+// people, services and rules: the same seed) in the month after its history, with ids
+// of their own per run.
+func writeBurst(path string, run int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	_, err = synthetic.Write(f, synthetic.Options{Incidents: burstIncidents, Seed: 1,
+		Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Months: 1, IDPrefix: fmt.Sprintf("burst%d-", run)})
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

@@ -14,7 +14,7 @@ import (
 )
 
 func newBuildCmd(g *globals) *cobra.Command {
-	var verbose, keep bool
+	var verbose, keep, full bool
 	cmd := &cobra.Command{
 		Use:   "build",
 		Short: "Rebuild the metric models from the stored history",
@@ -22,16 +22,27 @@ func newBuildCmd(g *globals) *cobra.Command {
 dependency order and in one transaction: if any model fails, the previous results stay
 as they were. Run it after import or sync; demo and serve run it for you.
 
+A build is incremental when it can be: it recomputes only the incidents whose records
+changed since the last build (and the other incidents of their alert rules, for
+flapping), and only the months, people and rules of the marts that those incidents
+touch. A changed config, service, person, schedule or rule definition, or new
+alertlens SQL, recomputes everything; so does --full. -v shows which it was and what
+each model recomputed.
+
 The intermediate models (local_times, incident_pages and the other steps marked temp in
 docs/tables.md) live only while the build runs. --keep-intermediate writes them to the
-file as tables too, to read with alertlens sql; it makes the build slower.`,
+file as tables too, to read with alertlens sql; it makes the build slower, and full.`,
 		Example: `  alertlens build -v
+  alertlens build --full -v
   alertlens build --keep-intermediate && alertlens sql 'select * from local_times limit 5'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if r := g.server(cmd.Context()); r != nil {
 				if keep {
 					return fmt.Errorf("--keep-intermediate: the server at %s holds %s and builds without it; stop the server to build with it", r.info.URL, r.info.DB)
+				}
+				if full {
+					return fmt.Errorf("--full: the server at %s holds %s and builds what changed after each write; stop the server to build in full", r.info.URL, r.info.DB)
 				}
 				if g.configPath != "" {
 					return fmt.Errorf("--config: the server at %s holds %s and builds with its own config; "+
@@ -54,7 +65,7 @@ file as tables too, to read with alertlens sql; it makes the build slower.`,
 			if err != nil {
 				return err
 			}
-			rep, err := models.BuildWith(cmd.Context(), db, cfg, models.Options{KeepIntermediate: keep})
+			rep, err := models.BuildWith(cmd.Context(), db, cfg, models.Options{KeepIntermediate: keep, Full: full})
 			if err != nil {
 				return err
 			}
@@ -63,15 +74,18 @@ file as tables too, to read with alertlens sql; it makes the build slower.`,
 		},
 	}
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every step and model with its rows and time")
+	cmd.Flags().BoolVar(&full, "full", false, "recompute every incident, even where an incremental build could")
 	cmd.Flags().BoolVar(&keep, "keep-intermediate", false, "also store the temp models as tables, to read them after the build (slower)")
 	return cmd
 }
 
 // buildReportOf turns the server's answer back into the report printBuild prints.
 func buildReportOf(a api.BuildAnswer) models.BuildReport {
-	rep := models.BuildReport{Incidents: a.Incidents, Pages: a.Pages, Duration: msDuration(a.DurationMS)}
+	rep := models.BuildReport{Incidents: a.Incidents, Pages: a.Pages, Duration: msDuration(a.DurationMS),
+		Full: a.Full, FullReason: a.FullReason, Changed: a.Changed, Recomputed: a.Recomputed, Touched: a.Touched}
 	for _, m := range a.Models {
-		rep.Models = append(rep.Models, sqlmodels.ModelRun{Model: sqlmodels.Model{Name: m.Name, Layer: m.Layer}, Rows: m.Rows, Duration: msDuration(m.DurationMS)})
+		rep.Models = append(rep.Models, sqlmodels.ModelRun{Model: sqlmodels.Model{Name: m.Name, Layer: m.Layer}, Rows: m.Rows,
+			Duration: msDuration(m.DurationMS), Scope: m.Scope})
 	}
 	return rep
 }
@@ -81,7 +95,9 @@ func msDuration(ms float64) time.Duration { return time.Duration(ms * float64(ti
 func printBuild(w io.Writer, rep models.BuildReport, verbose bool) {
 	built := 0
 	for _, m := range rep.Models {
-		if m.Model.Layer != "config" {
+		switch m.Model.Layer {
+		case "config", "state":
+		default:
 			built++
 		}
 		if !verbose {
@@ -89,13 +105,35 @@ func printBuild(w io.Writer, rep models.BuildReport, verbose bool) {
 		}
 		rows := "view"
 		switch {
-		case m.Model.Layer == "config":
+		case m.Rows < 0 && (m.Model.Layer == "config" || m.Model.Layer == "state"):
 			rows = ""
 		case m.Rows >= 0:
 			rows = fmt.Sprintf("%d rows", m.Rows)
 		}
-		fmt.Fprintf(w, "  %-8s %-40s %12s %8.0f ms\n", m.Model.Layer, m.Model.Name, rows, float64(m.Duration.Microseconds())/1000)
+		if m.Scope == "unchanged" {
+			rows = "unchanged"
+		}
+		line := fmt.Sprintf("  %-8s %-40s %14s %8.0f ms", m.Model.Layer, m.Model.Name, rows, float64(m.Duration.Microseconds())/1000)
+		if m.Scope != "" && m.Scope != "unchanged" {
+			line += "  (" + m.Scope + ")"
+		}
+		fmt.Fprintln(w, line)
 	}
-	fmt.Fprintf(w, "built %d models over %d incidents (%d pages) in %.2f s\n",
-		built, rep.Incidents, rep.Pages, rep.Duration.Seconds())
+	fmt.Fprintf(w, "built %d models over %d incidents (%d pages) in %.2f s%s\n",
+		built, rep.Incidents, rep.Pages, rep.Duration.Seconds(), buildKind(rep, verbose))
+}
+
+// buildKind tells, with -v, how much the build redid. The short form leaves it out: it
+// is the line a demo prints, the same alone and beside a server (which builds after
+// each write of its own).
+func buildKind(rep models.BuildReport, verbose bool) string {
+	switch {
+	case !verbose:
+		return ""
+	case rep.Full:
+		return ": in full (" + rep.FullReason + ")"
+	case rep.Changed == 0:
+		return ": nothing changed since the last build"
+	}
+	return fmt.Sprintf(": %d incidents changed, %d recomputed with their alert rules' others", rep.Changed, rep.Recomputed)
 }

@@ -24,6 +24,9 @@ type Options struct {
 	Seed      uint64    // the same seed gives the same bytes
 	Start     time.Time // default 2024-01-01 UTC
 	Months    int       // default 24
+	// IDPrefix starts every incident id: a second history of the same company (the
+	// same people, services and rules) whose incidents are new to the first.
+	IDPrefix string
 }
 
 // Summary counts what was written.
@@ -123,7 +126,7 @@ func Write(w io.Writer, opts Options) (Summary, error) {
 		ru := rules[ri]
 		// incidents in time order, with jitter, so that windows and months fill evenly
 		created := opts.Start.Add(time.Duration((float64(n) + r.Float64()) / float64(opts.Incidents) * float64(span))).Truncate(time.Second)
-		id := fmt.Sprintf("i%d", n)
+		id := fmt.Sprintf("%si%d", opts.IDPrefix, n)
 		host := fmt.Sprintf("host-%d", r.IntN(40))
 		title := fmt.Sprintf(ru.title, host, 50+r.IntN(50), fmt.Sprintf("10.0.%d.%d", r.IntN(255), r.IntN(255)))
 		high := r.Float64() < 0.6

@@ -1,7 +1,8 @@
+-- partition: rule_id
 -- grain: one row per alert rule seen in the history, with its owner and runbook. A rule
 -- has a runbook when its most recently created incident did or its definition in a rule
 -- file does (incident_facts gives every incident of a defined rule its runbook).
-with facts as (
+with facts as not materialized (
     select * from incident_facts
 ),
 latest as (

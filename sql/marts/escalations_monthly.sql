@@ -1,3 +1,4 @@
+-- partition: month
 -- grain: one row per rotation per month (of the page) with a page that reached escalation
 -- level 2 or higher: escalated past the first level (by timeout or by hand), or
 -- interrupting someone whose only shift then was at level 2 or higher (the managers'
@@ -5,10 +6,9 @@
 -- rotation whose roster that month holds a level above 2 sends pages to more than two
 -- tiers, and is flagged.
 with pages as (
-    select p.source, p.incident_id, o.rotation, p.month, o.timeout_escalations, o.manual_escalations
-    from incident_pages p
-    join incident_owners o using (source, incident_id)
-    where p.is_page
+    select source, incident_id, rotation, month, timeout_escalations, manual_escalations
+    from incident_facts
+    where is_page
 ),
 reached as (
     select i.source, i.incident_id, i.responder_id, min(sh.escalation_level) as level

@@ -1,9 +1,8 @@
+-- partition: month
 -- grain: one row per owner (team and rotation) per month (reporting time zone) per local
 -- weekday (ISO, 1 = Monday) and hour of the person interrupted, with interruptions in it.
 with interrupted as (
-    select i.*, f.team
-    from interruptions i
-    join incident_owners f using (source, incident_id)
+    select * from interruptions
 ),
 final as (
     select

@@ -1,3 +1,4 @@
+-- partition: responder_id
 -- grain: one row per person per month (of the reporting zone) with time on call or an
 -- after-hours page: the rate card (cfg_compensation: the rotation's card, else the
 -- top-level one) applied part by part, each part beside the rule that produced it.

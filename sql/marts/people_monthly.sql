@@ -1,11 +1,12 @@
+-- partition: month
 -- grain: one row per person per alert rule per month (reporting time zone) in which the
 -- rule interrupted them. People paged, paged after hours and woken are distinct counts,
 -- which do not add up across months or scopes: a period or scope counts distinct
 -- responder_id over these rows, far fewer than the interruptions they stand for.
 with interrupted as (
-    select i.*, f.rule_id, f.team
+    select i.*, f.rule_id
     from interruptions i
-    join incident_owners f using (source, incident_id)
+    join incident_facts f using (source, incident_id)
 ),
 final as (
     select

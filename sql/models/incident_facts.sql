@@ -1,3 +1,4 @@
+-- incremental: incident
 -- grain: one row per incident: its rule and owner (incident_owners), page status and
 -- hour window (incident_pages), noise signals and runbook (incident_signals), and its
 -- response times: everything the marts aggregate, side by side.

@@ -1,4 +1,5 @@
 -- materialized: temp
+-- incremental: incident
 -- grain: one row per incident, with the alert rule it belongs to and its owner: the
 -- service's name, its team (after the config's team_map) and the one rotation that its
 -- service pages (METRICS.md, "After-hours page"). Every later model reads incidents from

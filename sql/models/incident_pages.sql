@@ -1,4 +1,5 @@
 -- materialized: temp
+-- incremental: incident
 -- grain: one row per incident: whether it is a page (METRICS.md, "Page"), when, and the
 -- hour window it was judged in, and the instant and month it is reported in. A page's
 -- time is its first interruption; an incident without any notification record is an

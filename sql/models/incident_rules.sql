@@ -1,4 +1,5 @@
 -- materialized: temp
+-- incremental: incident
 -- grain: one row per incident, naming the alert rule it belongs to (METRICS.md "Alert
 -- rule identity"): the source's explicit rule name (Alertmanager alertname; the service
 -- label is part of the key because the rule is keyed per service), else the service plus

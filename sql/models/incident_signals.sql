@@ -1,6 +1,10 @@
 -- materialized: temp
+-- incremental: incident
+-- context: rule_id 24 hours
 -- grain: one row per incident with its noise signals (METRICS.md, "Noise"), its review
--- and its runbook (METRICS.md, "Runbook coverage").
+-- and its runbook (METRICS.md, "Runbook coverage"). An incident's flapping depends on
+-- its rule's incidents created up to 24 hours before it or at the same instant: the
+-- context line tells an incremental build which others to read and to recompute.
 with incidents as (
     select * from incident_owners
 ),

@@ -1,3 +1,4 @@
+-- incremental: incident
 -- grain: one row per interruption (opened_interruptions), with the team and rotation paged, the
 -- local time and hour window of the person interrupted, and the reporting month: the
 -- rows of local_times for people (its responder_id '' rows are incident creations).

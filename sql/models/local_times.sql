@@ -1,4 +1,5 @@
 -- materialized: temp
+-- incremental: incident
 -- grain: one row per moment a metric places in time: each interruption, judged for the
 -- person interrupted, and each incident's creation, judged for its rotation (responder_id
 -- ''). It is the one place where a UTC instant becomes a local wall clock and an hour

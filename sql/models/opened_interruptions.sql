@@ -1,4 +1,5 @@
 -- materialized: temp
+-- incremental: incident
 -- grain: one row per interruption, in UTC: an interrupting notification (phone, SMS,
 -- push) to one person for one incident; notifications within 60 seconds of the one that
 -- opened an interruption fold into it (METRICS.md, "Interruption").

@@ -4,7 +4,7 @@
 -- its rotation and its team, so marts join their per-owner rows to it on (team, rotation)
 -- instead of copying incidents three times.
 with owners as (
-    select distinct team, rotation from incident_owners
+    select distinct team, rotation from incident_facts
 ),
 settings as (
     select * from cfg_settings

@@ -1,4 +1,5 @@
 -- materialized: temp
+-- incremental: incident
 -- grain: one row per rotation of the history (source and responder_id '') and per
 -- person interrupted for it or on call for it (oncall_shifts): the settings that judge an hour window there, each resolved
 -- person -> rotation -> organisation (METRICS.md, "Time"). A person's zone from their

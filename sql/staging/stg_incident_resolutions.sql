@@ -1,4 +1,5 @@
 -- materialized: table
+-- incremental: incident
 -- grain: one row per Alertmanager episode stored as open that has ended all the same,
 -- with when and how. The webhook stores an episode (fingerprint + startsAt) as open
 -- until its resolve arrives, and some never do (docs/sources.md, "Resolves that never

@@ -1,4 +1,5 @@
 -- materialized: table
+-- incremental: incident
 -- grain: one row per incident without a runbook link of its own that gets one from a
 -- configured runbook pattern or from its rule's definition in a rule file (METRICS.md,
 -- "Runbook coverage"). stg_incidents takes runbook_url from here after the incident's

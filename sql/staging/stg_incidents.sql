@@ -1,3 +1,4 @@
+-- incremental: incident
 -- grain: one row per incident per source.
 -- Acknowledgement and escalations come from the incident record or, for sources that
 -- report them as events (PagerDuty log entries, Opsgenie alert logs), from incident_events.

@@ -1,3 +1,4 @@
+-- incremental: incident
 -- grain: one row per notification (person, channel, time) per incident. A notification
 -- of a PagerDuty incident that was merged into another belongs to that one: the person
 -- was interrupted, for the trouble the other incident now stands for (stg_incidents

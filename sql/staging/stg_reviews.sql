@@ -1,3 +1,4 @@
+-- incremental: incident
 -- grain: one row per reviewed incident: its effective review. A tag from the review page
 -- (review_tags) overrides an imported review of the same incident, since the page is the
 -- newer word and the review meeting corrects what an import brought. This is a view

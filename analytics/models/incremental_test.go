@@ -1,0 +1,252 @@
+package models_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alertlens/alertlens/analytics/models"
+	"github.com/alertlens/alertlens/config"
+	"github.com/alertlens/alertlens/ingest/demo"
+	"github.com/alertlens/alertlens/ingest/ingesttest"
+	sqlmodels "github.com/alertlens/alertlens/sql"
+)
+
+// TestIncrementalBuildEqualsFullBuild changes the demo history at random, the way
+// syncs, webhooks and the review page do (new incidents beside a rule's others, late
+// notifications, acknowledgements, resolves, retitles that move an incident to another
+// rule, moved creation times, deletions, review tags), builds incrementally, and
+// checks that every stored model and mart holds exactly what a full build of the same
+// history holds.
+func TestIncrementalBuildEqualsFullBuild(t *testing.T) {
+	ctx := context.Background()
+	db, cfg := demoHistory(t)
+	if rep, err := models.Build(ctx, db, cfg); err != nil {
+		t.Fatal(err)
+	} else if !rep.Full {
+		t.Fatalf("the first build was incremental: %+v", rep)
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	for round := range 6 {
+		applied := mutate(t, db, rng, 2+round*4)
+		rep, err := models.Build(ctx, db, cfg)
+		if err != nil {
+			t.Fatalf("round %d (%s): %v", round, applied, err)
+		}
+		if rep.Full {
+			t.Fatalf("round %d (%s): a full build (%s) after a few changes", round, applied, rep.FullReason)
+		}
+		if rep.Changed == 0 || rep.Recomputed < rep.Changed || rep.Recomputed > rep.Incidents/4 {
+			t.Fatalf("round %d (%s): changed %d, recomputed %d of %d", round, applied, rep.Changed, rep.Recomputed, rep.Incidents)
+		}
+		snapshot(t, db)
+		if rep, err := models.BuildWith(ctx, db, cfg, models.Options{Full: true}); err != nil {
+			t.Fatal(err)
+		} else if !rep.Full || rep.FullReason != "asked for" {
+			t.Fatalf("Options.Full gave %+v", rep)
+		}
+		if diff := compareSnapshot(t, db); diff != "" {
+			t.Fatalf("round %d (%s): the incremental build differs from a full one:\n%s", round, applied, diff)
+		}
+		t.Logf("round %d: %s: %d changed, %d recomputed, %d touched", round, applied, rep.Changed, rep.Recomputed, rep.Touched)
+	}
+
+	// Nothing changed: nothing is recomputed and nothing moves.
+	snapshot(t, db)
+	rep, err := models.Build(ctx, db, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Full || rep.Changed != 0 || rep.Recomputed != 0 {
+		t.Fatalf("a build with nothing changed: %+v", rep)
+	}
+	if diff := compareSnapshot(t, db); diff != "" {
+		t.Fatalf("a build with nothing changed moved rows:\n%s", diff)
+	}
+}
+
+// TestIncrementalBuildFallsBackToFull: what the incidents' inputs do not show (the
+// config, a dimension) recomputes everything, and so does a change to most incidents.
+func TestIncrementalBuildFallsBackToFull(t *testing.T) {
+	ctx := context.Background()
+	db, cfg := demoHistory(t)
+	if _, err := models.Build(ctx, db, cfg); err != nil {
+		t.Fatal(err)
+	}
+	other, err := config.Parse(append(append([]byte{}, cfg.Source...), []byte("\n# another config\n")...), "other.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name   string
+		change string
+		cfg    *config.Config
+		reason string
+	}{
+		{"config", "", other, "config changed"},
+		{"services", "update services set team = team || '-moved' where service_id = (select min(service_id) from services)", other, "stg_services changed"},
+		{"people", "update responders set time_zone = 'Asia/Tokyo' where responder_id = (select min(responder_id) from responders)", other, "stg_responders changed"},
+		{"most incidents", "update incidents set urgency = case urgency when 'high' then 'low' else 'high' end", other, "incidents to recompute"},
+	} {
+		if c.change != "" {
+			if _, err := db.ExecContext(ctx, c.change); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rep, err := models.Build(ctx, db, c.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.Full || !strings.Contains(rep.FullReason, c.reason) {
+			t.Errorf("%s: full %v (%q), want a full build because %q", c.name, rep.Full, rep.FullReason, c.reason)
+		}
+	}
+}
+
+// demoHistory generates the demo history into a new file: its people are in three
+// zones, its rotations have schedules, a holiday calendar and compensation, and it
+// has reviews.
+func demoHistory(t *testing.T) (*sql.DB, *config.Config) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlmodels.Open(ctx, filepath.Join(t.TempDir(), "demo.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	cfg, err := config.Parse(demo.Config, "demo alertlens.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Generate(ctx, db, demo.Options{Seed: demo.DefaultSeed}); err != nil {
+		t.Fatal(err)
+	}
+	return db, cfg
+}
+
+// mutate applies n random changes to the stored history, straight to its tables, and
+// names them.
+func mutate(t *testing.T, db *sql.DB, rng *rand.Rand, n int) string {
+	t.Helper()
+	var incidents, responders []string
+	for _, r := range ingesttest.Rows(t, db, "select incident_id from incidents order by 1") {
+		incidents = append(incidents, r[0].(string))
+	}
+	for _, r := range ingesttest.Rows(t, db, "select responder_id from responders order by 1") {
+		responders = append(responders, r[0].(string))
+	}
+	pick := func() string { return incidents[rng.IntN(len(incidents))] }
+	// Offsets that fall either side of the flapping windows (60 minutes, 24 hours) and
+	// of month ends.
+	offsets := []time.Duration{0, time.Minute, 59 * time.Minute, 61 * time.Minute, 23 * time.Hour, 24 * time.Hour,
+		25 * time.Hour, -30 * time.Minute, -23 * time.Hour, -25 * time.Hour, 40 * 24 * time.Hour}
+	offset := func() string { return fmt.Sprintf("to_seconds(%d)", int(offsets[rng.IntN(len(offsets))].Seconds())) }
+	var names []string
+	for i := range n {
+		id := pick()
+		var stmts []string
+		kind := rng.IntN(9)
+		switch kind {
+		case 0, 1: // a new incident of the same rule, beside it, with a page
+			nid := fmt.Sprintf("inc-new-%d-%d", rng.Uint32(), i)
+			stmts = []string{
+				fmt.Sprintf(`insert into incidents select * replace ('%s' as incident_id, created_at + %s as created_at,
+					acknowledged_at + %[2]s as acknowledged_at, resolved_at + %[2]s as resolved_at) from incidents where incident_id = '%s'`, nid, offset(), id),
+				fmt.Sprintf(`insert into notifications select source, '%s', responder_id, channel, notified_at + %s from notifications where incident_id = '%s'`, nid, offset(), id),
+			}
+		case 2: // a late notification, by phone, to someone else
+			stmts = []string{fmt.Sprintf(`insert into notifications select source, incident_id, '%s', 'phone', created_at + %s from incidents where incident_id = '%s'`,
+				responders[rng.IntN(len(responders))], offset(), id)}
+		case 3: // acknowledged, or resolved by a human
+			stmts = []string{fmt.Sprintf(`update incidents set acknowledged_at = created_at + interval 3 minute, resolved_at = coalesce(resolved_at, created_at + interval 2 hour), resolved_by = 'human' where incident_id = '%s'`, id)}
+		case 4: // retitled as another incident: another rule
+			stmts = []string{fmt.Sprintf(`update incidents set title = (select title from incidents where incident_id = '%s'), service_id = (select service_id from incidents where incident_id = '%[1]s') where incident_id = '%s'`, pick(), id)}
+		case 5: // created at another time (another month, maybe)
+			stmts = []string{fmt.Sprintf(`update incidents set created_at = created_at + %s where incident_id = '%s'`, offset(), id)}
+		case 6: // gone
+			stmts = []string{
+				fmt.Sprintf(`delete from notifications where incident_id = '%s'`, id),
+				fmt.Sprintf(`delete from incidents where incident_id = '%s'`, id),
+			}
+		case 7: // tagged on the review page
+			tag := []string{"no_action", "action_taken"}[rng.IntN(2)]
+			stmts = []string{
+				fmt.Sprintf(`delete from review_tags where incident_id = '%s'`, id),
+				fmt.Sprintf(`insert into review_tags select source, incident_id, '%s', '', '', '', '', 'tester', now()::timestamp, 1 from incidents where incident_id = '%s'`, tag, id),
+			}
+		case 8: // its notifications gone (a page no more)
+			stmts = []string{fmt.Sprintf(`delete from notifications where incident_id = '%s'`, id)}
+		}
+		for _, s := range stmts {
+			if _, err := db.Exec(s); err != nil {
+				t.Fatalf("%s: %v", s, err)
+			}
+		}
+		names = append(names, fmt.Sprintf("%s:%d", id, kind))
+	}
+	return strings.Join(names, " ")
+}
+
+// storedTables are the tables a build leaves in the file: the stored models and marts.
+func storedTables(t *testing.T) []string {
+	t.Helper()
+	all, err := sqlmodels.Models()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range all {
+		if m.Materialized == "table" {
+			out = append(out, m.Name)
+		}
+	}
+	return out
+}
+
+// snapshot copies every stored table into schema snap.
+func snapshot(t *testing.T, db *sql.DB) {
+	t.Helper()
+	if _, err := db.Exec("drop schema if exists snap cascade; create schema snap"); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range storedTables(t) {
+		if _, err := db.Exec(fmt.Sprintf("create table snap.%s as select * from main.%s", name, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// compareSnapshot lists the rows that differ between schema snap and the stored
+// tables, with floating-point columns rounded to 6 places (sums in another order).
+func compareSnapshot(t *testing.T, db *sql.DB) string {
+	t.Helper()
+	var diffs []string
+	for _, name := range storedTables(t) {
+		var cols []string
+		for _, r := range ingesttest.Rows(t, db, `select column_name, data_type from duckdb_columns()
+			where schema_name = 'main' and table_name = ? order by column_index`, name) {
+			c := r[0].(string)
+			if typ := r[1].(string); typ == "DOUBLE" || typ == "FLOAT" {
+				c = fmt.Sprintf("round(%s, 6) as %s", c, c)
+			}
+			cols = append(cols, c)
+		}
+		sel := strings.Join(cols, ", ")
+		for _, dir := range [][2]string{{"snap", "main"}, {"main", "snap"}} {
+			label := "only after the incremental build"
+			if dir[0] == "main" {
+				label = "only after the full build"
+			}
+			q := fmt.Sprintf("select %s from %s.%s except all select %s from %s.%s limit 3", sel, dir[0], name, sel, dir[1], name)
+			for _, vals := range ingesttest.Rows(t, db, q) {
+				diffs = append(diffs, fmt.Sprintf("%s, %s: %v", name, label, vals))
+			}
+		}
+	}
+	return strings.Join(diffs, "\n")
+}

@@ -1,0 +1,558 @@
+package sql
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"time"
+)
+
+// An incremental build.
+//
+// Every incident's inputs are its rows in the staging models marked incremental
+// (stg_incidents, stg_notifications, stg_reviews and the two tables they read):
+// build_inputs keeps a hash of them per incident from the last build. A build compares
+// them with the stored ones; the incidents whose hash changed, appeared or went are the
+// changed ones. What else the models read (the config, the time-zone periods, the
+// services, people, schedules and rule definitions, and this package's SQL) is
+// fingerprinted in build_state; when any of it changed, everything is recomputed.
+//
+// The incident models are then computed over the changed incidents and every other
+// incident of their alert rules, old and new (flapping is counted between a rule's
+// incidents), by shadowing the incident staging models with temp tables of those
+// incidents' rows: the models' SQL is the same in both kinds of build. The stored
+// incident models (incident_facts, interruptions) have those incidents' rows replaced.
+// A mart with a partition column has the rows replaced of the values that the
+// incidents whose stored rows changed have, before and after; the other models, small
+// ones over the stored tables and dimensions, are rebuilt in full.
+//
+// Whether the two kinds of build agree is tested over random changes to a history
+// (TestIncrementalBuildEqualsFullBuild in package analytics/models).
+
+// incrementalVersion is part of the models' fingerprint: raise it when the way Run
+// stores its state changes.
+const incrementalVersion = 1
+
+// rulesModel assigns each incident its alert rule, contextBy: the one column a model's
+// context may name (incident_signals': flapping is counted between a rule's incidents),
+// and contextTime the instant its span is counted from (an incident's creation, in
+// stg_incidents and incident_facts).
+const (
+	rulesModel  = "incident_rules"
+	contextBy   = "rule_id"
+	contextTime = "created_at"
+)
+
+// maxShare: an incremental build recomputing more than this share of the incidents
+// is slower than a full one (deletes, replacements and partial marts).
+const maxShare = 0.25
+
+// state is what the last build was built from, and what this one is.
+type state struct {
+	stored, now map[string]string // part -> fingerprint
+	inputs      string            // build_inputs_now: this build's inputs hash per incident
+}
+
+// newState fingerprints this build's inputs besides the incidents and hashes every
+// incident's inputs into build_inputs_now; it reads the last build's fingerprints.
+func newState(ctx context.Context, tx *sql.Tx, models []Model, config string) (*state, error) {
+	st := &state{stored: map[string]string{}, now: map[string]string{}, inputs: "build_inputs_now"}
+	h := sha256.New()
+	fmt.Fprintf(h, "incremental %d\n", incrementalVersion)
+	var version string
+	if err := tx.QueryRowContext(ctx, "select version()").Scan(&version); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(h, "duckdb %s\n", version) // hash() may change between versions
+	names, err := fs.Glob(files, "*/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		if strings.HasPrefix(name, "queries/") || strings.HasPrefix(name, "schema/") {
+			continue // created anew each build / migrations: neither changes a model's rows
+		}
+		body, err := files.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(h, "%s %d\n%s\n", name, len(body), body)
+	}
+	st.now["models"] = hex.EncodeToString(h.Sum(nil))
+	st.now["config"] = config
+	var parts []string
+	for _, m := range models {
+		if m.Layer != "staging" {
+			continue
+		}
+		if !m.Incremental {
+			var fp string
+			if err := tx.QueryRowContext(ctx, fmt.Sprintf("select coalesce(sum(hash(t)), 0)::varchar || '/' || count(*) from %s t", m.Name)).Scan(&fp); err != nil {
+				return nil, fmt.Errorf("fingerprint %s: %w", m.Name, err)
+			}
+			st.now[m.Name] = fp
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("select %d as part, source, incident_id, hash(t) as h from %s t", len(parts), m.Name))
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`create or replace temp table %s as
+		select source, incident_id, sum(hash(part, h)) as input_hash from (%s) group by all`,
+		st.inputs, strings.Join(parts, "\nunion all "))); err != nil {
+		return nil, fmt.Errorf("hash the incidents' inputs: %w", err)
+	}
+	var exists bool
+	if err := tx.QueryRowContext(ctx, `select count(*) = 2 from duckdb_tables()
+		where schema_name = 'main' and table_name in ('build_state', 'build_inputs')`).Scan(&exists); err != nil {
+		return nil, err
+	}
+	if exists {
+		rows, err := tx.QueryContext(ctx, "select part, fingerprint from main.build_state")
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var part, fp string
+			if err := rows.Scan(&part, &fp); err != nil {
+				return nil, err
+			}
+			st.stored[part] = fp
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// fullReason says why this build cannot be incremental, or "".
+func (st *state) fullReason() string {
+	if len(st.stored) == 0 {
+		return "no earlier build to start from"
+	}
+	var changed []string
+	for part, fp := range st.now {
+		if st.stored[part] != fp {
+			changed = append(changed, part)
+		}
+	}
+	for part := range st.stored {
+		if _, ok := st.now[part]; !ok {
+			changed = append(changed, part)
+		}
+	}
+	if len(changed) == 0 {
+		return ""
+	}
+	sort.Strings(changed)
+	return strings.Join(changed, ", ") + " changed"
+}
+
+// save stores this build's fingerprints and inputs for the next build.
+func (st *state) save(ctx context.Context, tx *sql.Tx, full bool) error {
+	stmts := []string{"create or replace table main.build_state (part varchar, fingerprint varchar)"}
+	if full {
+		stmts = append(stmts, "create or replace table main.build_inputs as select * from "+st.inputs)
+	} else {
+		stmts = append(stmts,
+			"delete from main.build_inputs t using build_changed c where t.source = c.source and t.incident_id = c.incident_id",
+			"insert into main.build_inputs select * from "+st.inputs+" semi join build_changed using (source, incident_id)")
+	}
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("store the build's state: %w", err)
+		}
+	}
+	for part, fp := range st.now {
+		if _, err := tx.ExecContext(ctx, "insert into main.build_state values (?, ?)", part, fp); err != nil {
+			return fmt.Errorf("store the build's state: %w", err)
+		}
+	}
+	for _, t := range []string{st.inputs, "build_changed", "build_selected", "build_context", "build_touched"} {
+		if _, err := tx.ExecContext(ctx, "drop table if exists temp."+t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// incremental builds rest (every model after staging) for the changed incidents. It
+// reports false, with why, when a full build is the better one; it then leaves
+// nothing behind for the full build to trip over.
+func (b *builder) incremental(models, rest []Model, rep *RunReport) (bool, string, error) {
+	start := time.Now()
+	if err := b.exec(`create or replace temp table build_changed as
+		select source, incident_id
+		from build_inputs_now n full join main.build_inputs o using (source, incident_id)
+		where n.input_hash is distinct from o.input_hash`); err != nil {
+		return false, "", fmt.Errorf("find the changed incidents: %w", err)
+	}
+	changed, err := b.count("select count(*) from build_changed")
+	if err != nil {
+		return false, "", err
+	}
+	total, err := b.count("select count(*) from main.build_inputs")
+	if err != nil {
+		return false, "", err
+	}
+	rep.Changed = changed
+	b.step("find the changed incidents", start, changed)
+	if changed == 0 {
+		for _, m := range rest {
+			b.runs = append(b.runs, ModelRun{Model: m, Rows: -1, Scope: "unchanged"})
+		}
+		return true, "", nil
+	}
+	byName := map[string]Model{}
+	var shadowed []Model
+	for _, m := range rest {
+		byName[m.Name] = m
+	}
+	for _, m := range models {
+		if m.Layer == "staging" && m.Incremental {
+			shadowed = append(shadowed, m)
+		}
+	}
+	rules, ok := byName[rulesModel]
+	if !ok || !rules.Incremental {
+		return false, "", fmt.Errorf("incremental build: no incremental model %s assigns the alert rules", rulesModel)
+	}
+	var within string
+	for _, m := range rest {
+		if m.Context == nil {
+			continue
+		}
+		if m.Context.Column != contextBy || (within != "" && within != m.Context.Within) {
+			return false, "", fmt.Errorf("model %s: -- context: %s %s; an incremental build knows one context, %s over one span",
+				m.Name, m.Context.Column, m.Context.Within, contextBy)
+		}
+		within = m.Context.Within
+	}
+	start = time.Now()
+	if err := b.selectIncidents(shadowed, rules, within); err != nil {
+		return false, "", err
+	}
+	selected, err := b.count("select count(*) from build_selected")
+	if err != nil {
+		return false, "", err
+	}
+	context, err := b.count("select count(*) from build_context")
+	if err != nil {
+		return false, "", err
+	}
+	if float64(context) > maxShare*float64(total) {
+		if err := b.exec("drop table temp.build_selected; drop table temp.build_context"); err != nil {
+			return false, "", err
+		}
+		return false, fmt.Sprintf("%d of %d incidents to recompute", context, total), nil
+	}
+	rep.Recomputed = selected
+	b.step("select the incidents to recompute", start, selected)
+
+	if err := b.shadow(shadowed, "build_context"); err != nil {
+		return false, "", err
+	}
+	if err := b.exec("create or replace temp table build_touched (source varchar, incident_id varchar)"); err != nil {
+		return false, "", err
+	}
+	last := -1
+	for i, m := range rest {
+		if m.Incremental {
+			last = i
+		}
+	}
+	var (
+		replaced   []Model // stored incident models whose old and new rows are kept until the marts
+		partitions map[string][]*string
+		scope      = fmt.Sprintf("%d incidents", selected)
+	)
+	for i, m := range rest {
+		start := time.Now()
+		switch {
+		case m.Incremental && m.Materialized == "temp":
+			if err := b.full(m); err != nil {
+				return false, "", err
+			}
+			b.runs[len(b.runs)-1].Scope = scope
+		case m.Incremental:
+			if err := b.replaceIncidents(m); err != nil {
+				return false, "", err
+			}
+			replaced = append(replaced, m)
+			if err := b.done(m, start, scope); err != nil {
+				return false, "", err
+			}
+			// The later incident models read its recomputed incidents' rows alone too.
+			if i < last {
+				if err := b.shadow([]Model{m}, "build_context"); err != nil {
+					return false, "", err
+				}
+				shadowed = append(shadowed, m)
+			}
+		case m.Partition != "":
+			if partitions == nil {
+				return false, "", fmt.Errorf("mart %s runs before the incident models it partitions", m.Name)
+			}
+			if err := b.replacePartition(m, partitions[m.Partition]); err != nil {
+				return false, "", err
+			}
+		default:
+			if err := b.full(m); err != nil {
+				return false, "", err
+			}
+		}
+		if i == last {
+			// Every incident model is done: the marts read the stored ones in full.
+			if err := b.unshadow(shadowed); err != nil {
+				return false, "", err
+			}
+			if partitions, err = b.touched(rest, replaced, rep); err != nil {
+				return false, "", err
+			}
+		}
+	}
+	return true, "", b.dropTemps()
+}
+
+// shadow creates, for each incident staging model, a temp table of the same name with
+// the rows of the incidents in keys: the models read it instead (DuckDB resolves a
+// name to the temp schema first, in a view too).
+func (b *builder) shadow(staging []Model, keys string) error {
+	for _, m := range staging {
+		if err := b.exec(fmt.Sprintf("create or replace temp table %s as select * from main.%s semi join %s using (source, incident_id)",
+			m.Name, m.Name, keys)); err != nil {
+			return fmt.Errorf("select %s's rows of the incidents to recompute: %w", m.Name, err)
+		}
+	}
+	return nil
+}
+
+func (b *builder) unshadow(staging []Model) error {
+	for _, m := range staging {
+		if err := b.exec("drop table if exists temp." + m.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// selectIncidents finds the incidents to recompute (build_selected) and those to read
+// while doing so (build_context). Both are the changed ones, and with a context of
+// span W (flapping: a rule's incidents of the 24 hours before), the other incidents of
+// a changed one's rule, old or new, created from its creation up to W after it
+// (selected: their own context changed) and from W before it (context: what the
+// selected ones' own context reads). The rule of a changed incident is computed with
+// the rules model over its new inputs, and read from incident_facts for the old.
+func (b *builder) selectIncidents(shadowed []Model, rules Model, within string) error {
+	if within == "" {
+		return b.exec("create or replace temp table build_selected as select * from build_changed; create or replace temp table build_context as select * from build_changed")
+	}
+	if err := b.shadow(shadowed, "build_changed"); err != nil {
+		return err
+	}
+	stmts := []string{fmt.Sprintf(`create or replace temp table build_versions as
+		select r.%[1]s as key, i.%[2]s as t from (%[3]s) r join stg_incidents i using (source, incident_id)
+		union all
+		select %[1]s, %[2]s from main.incident_facts semi join build_changed using (source, incident_id)`, contextBy, contextTime, rules.Query)}
+	for _, set := range []struct{ name, from string }{
+		{"build_selected", "t"},
+		{"build_context", "t - interval '" + within + "'"},
+	} {
+		// the spans, merged where they overlap, so that a burst of a rule's incidents
+		// is one range to join the history with
+		stmts = append(stmts, fmt.Sprintf(`create or replace temp table %[1]s as
+			with spans as (
+				select key, %[2]s as lo, t + interval '%[3]s' as hi from build_versions
+			),
+			marked as (
+				select *, coalesce(lo > max(hi) over (partition by key order by lo, hi rows between unbounded preceding and 1 preceding), true) as opens
+				from spans
+			),
+			numbered as (
+				select *, sum(opens::integer) over (partition by key order by lo, hi rows unbounded preceding) as span_no from marked
+			),
+			merged as (
+				select key, min(lo) as lo, max(hi) as hi from numbered group by key, span_no
+			)
+			select source, incident_id from build_changed
+			union
+			select f.source, f.incident_id
+			from main.incident_facts f
+			join merged m on f.%[4]s = m.key and f.%[5]s between m.lo and m.hi`, set.name, set.from, within, contextBy, contextTime))
+	}
+	stmts = append(stmts, "drop table temp.build_versions")
+	for _, s := range stmts {
+		if err := b.exec(s); err != nil {
+			return fmt.Errorf("select the incidents to recompute: %w", err)
+		}
+	}
+	return b.unshadow(shadowed)
+}
+
+// replaceIncidents computes a stored incident model for the selected incidents,
+// notes which of them have rows that changed, and replaces their rows. The old and new
+// rows stay, as build_old_NAME and build_new_NAME, until touched has read them.
+func (b *builder) replaceIncidents(m Model) error {
+	old, fresh := "build_old_"+m.Name, "build_new_"+m.Name
+	stmts := []string{
+		fmt.Sprintf("create or replace temp table %s as select * from (\n%s\n) semi join build_selected using (source, incident_id)", fresh, m.Query),
+		fmt.Sprintf("create or replace temp table %s as select * from main.%s semi join build_selected using (source, incident_id)", old, m.Name),
+		fmt.Sprintf(`insert into build_touched select source, incident_id from (
+			(select * from %[1]s except all select * from %[2]s) union all (select * from %[2]s except all select * from %[1]s))`, old, fresh),
+		fmt.Sprintf("delete from main.%s t using build_selected s where t.source = s.source and t.incident_id = s.incident_id", m.Name),
+		fmt.Sprintf("insert into main.%s by name select * from %s", m.Name, fresh),
+	}
+	for _, s := range stmts {
+		if err := b.exec(s); err != nil {
+			return fmt.Errorf("build model %s (%s/%s.sql) for the recomputed incidents: %w", m.Name, m.Layer, m.Name, err)
+		}
+	}
+	return nil
+}
+
+// touched counts the incidents whose stored rows changed and collects, for each
+// partition column a mart uses, the values their rows have before and after (nil for
+// NULL). It drops the old and new rows.
+func (b *builder) touched(rest []Model, replaced []Model, rep *RunReport) (map[string][]*string, error) {
+	n, err := b.count("select count(distinct (source, incident_id)) from build_touched")
+	if err != nil {
+		return nil, err
+	}
+	rep.Touched = n
+	partitions := map[string][]*string{}
+	for _, m := range rest {
+		if m.Partition == "" {
+			continue
+		}
+		if _, done := partitions[m.Partition]; done {
+			continue
+		}
+		var parts []string
+		for _, r := range replaced {
+			cols, err := b.columns("build_new_" + r.Name)
+			if err != nil {
+				return nil, err
+			}
+			if !cols[m.Partition] {
+				continue
+			}
+			for _, t := range []string{"build_old_", "build_new_"} {
+				parts = append(parts, fmt.Sprintf("select %s::varchar as v from %s%s semi join build_touched using (source, incident_id)", m.Partition, t, r.Name))
+			}
+		}
+		if len(parts) == 0 {
+			return nil, fmt.Errorf("mart %s partitions by %s, a column of no stored incident model", m.Name, m.Partition)
+		}
+		rows, err := b.tx.QueryContext(b.ctx, "select distinct v from ("+strings.Join(parts, " union all ")+") order by v nulls first")
+		if err != nil {
+			return nil, fmt.Errorf("partitions of %s: %w", m.Name, err)
+		}
+		vals := []*string{}
+		for rows.Next() {
+			var v sql.NullString
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if v.Valid {
+				s := v.String
+				vals = append(vals, &s)
+			} else {
+				vals = append(vals, nil)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		partitions[m.Partition] = vals
+	}
+	for _, r := range replaced {
+		for _, t := range []string{"build_old_", "build_new_"} {
+			if err := b.exec("drop table temp." + t + r.Name); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return partitions, nil
+}
+
+// columns names a table's columns.
+func (b *builder) columns(table string) (map[string]bool, error) {
+	rows, err := b.tx.QueryContext(b.ctx, "select * from "+table+" limit 0")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	names, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	cols := map[string]bool{}
+	for _, c := range names {
+		cols[c] = true
+	}
+	return cols, nil
+}
+
+// replacePartition rebuilds a partitioned mart's rows of the given values. The values
+// go into the statement as literals: DuckDB pushes a constant IN list down through the
+// mart's grouping to its scans, where an IN over a subquery or bound parameters
+// computes the whole mart first (1.6 s instead of 4 ms for rest_breaches_monthly at a
+// million incidents).
+func (b *builder) replacePartition(m Model, vals []*string) error {
+	start := time.Now()
+	if len(vals) == 0 {
+		b.runs = append(b.runs, ModelRun{Model: m, Rows: -1, Scope: "unchanged"})
+		n, err := b.count("select count(*) from main." + m.Name)
+		if err != nil {
+			return err
+		}
+		b.runs[len(b.runs)-1].Rows = n
+		b.runs[len(b.runs)-1].Duration = time.Since(start)
+		return nil
+	}
+	var (
+		lits  []string
+		shown []string
+		null  bool
+	)
+	for _, v := range vals {
+		if v == nil {
+			null = true
+			shown = append(shown, "NULL")
+			continue
+		}
+		lits = append(lits, quote(*v))
+		shown = append(shown, *v)
+	}
+	var conds []string
+	if len(lits) > 0 {
+		conds = append(conds, fmt.Sprintf("%s in (%s)", m.Partition, strings.Join(lits, ", ")))
+	}
+	if null {
+		conds = append(conds, m.Partition+" is null")
+	}
+	pred := strings.Join(conds, " or ")
+	for _, s := range []string{
+		fmt.Sprintf("delete from main.%s where %s", m.Name, pred),
+		fmt.Sprintf("insert into main.%s by name select * from (\n%s\n) where %s", m.Name, m.Query, pred),
+	} {
+		if err := b.exec(s); err != nil {
+			return fmt.Errorf("build model %s (%s/%s.sql) for %s %s: %w", m.Name, m.Layer, m.Name, m.Partition, strings.Join(shown, ", "), err)
+		}
+	}
+	scope := m.Partition + ": " + strings.Join(shown, ", ")
+	if len(shown) > 6 {
+		scope = fmt.Sprintf("%s: %d values, %s … %s", m.Partition, len(shown), shown[0], shown[len(shown)-1])
+	}
+	return b.done(m, start, scope)
+}
+
+// quote is a SQL string literal.
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
