@@ -74,3 +74,46 @@ func TestTitleTemplatesAreKeptAndChunked(t *testing.T) {
 	build(rewritten)
 	check(rewritten, 12, "disk <n>% full on <host>")
 }
+
+// runbook_pattern_match gives what the first pattern by text that matches a value
+// matches, with the patterns as SQL string constants (a quote in one included).
+func TestRunbookPatternMatch(t *testing.T) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	ctx := context.Background()
+	for _, c := range []struct {
+		yaml  string
+		value string
+		want  sql.NullString
+	}{
+		{"runbook_patterns: []", "https://r.example/x", sql.NullString{}},
+		{`runbook_patterns: ['https://r\.example/\S+', 'https://r\.example/[a-z]']`, "see https://r.example/xy now", sql.NullString{String: "https://r.example/x", Valid: true}},
+		{`runbook_patterns: ['https://r\.example/\S+']`, "see https://r.example/xy now", sql.NullString{String: "https://r.example/xy", Valid: true}},
+		{`runbook_patterns: ["https://o'brien\\.example/\\S+"]`, "https://o'brien.example/run", sql.NullString{String: "https://o'brien.example/run", Valid: true}},
+		{`runbook_patterns: ['https://r\.example/\S+']`, "no link here", sql.NullString{}},
+	} {
+		cfg, err := config.Parse([]byte(c.yaml), "test.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := writeRunbookPatterns(ctx, tx, cfg, 0, 0); err != nil {
+			t.Fatal(err)
+		}
+		var got sql.NullString
+		if err := tx.QueryRow(`select runbook_pattern_match(?)`, c.value).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		tx.Rollback()
+		if got != c.want {
+			t.Errorf("%s: runbook_pattern_match(%q) = %v, want %v", c.yaml, c.value, got, c.want)
+		}
+	}
+}

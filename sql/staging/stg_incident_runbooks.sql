@@ -15,21 +15,21 @@ with own as (
     from incidents
     where runbook_url = ''
 ),
-patterns as (
-    select row_number() over (order by pattern) as pattern_no, pattern from cfg_runbook_patterns
-),
 -- Each string value of the labels document on its own, in document order (for an
 -- Alertmanager alert: annotations, then labels): a pattern run over the document's
--- JSON text would run on across quotes and keys ("https://r/x"},"labels":{...).
+-- JSON text would run on across quotes and keys ("https://r/x"},"labels":{...). The
+-- first value that a configured pattern matches gives the link: the part the first of
+-- the patterns (in cfg_runbook_patterns' order) that match it matches
+-- (runbook_pattern_match, written with cfg_runbook_patterns).
 pattern_runbooks as (
-    select
-        o.source,
-        o.incident_id,
-        arg_min(regexp_extract(t.value->>'$', p.pattern), [t.id, p.pattern_no]) as runbook_url
-    from own o
-    cross join json_tree(o.labels) t
-    join patterns p on regexp_matches(t.value->>'$', p.pattern)
-    where t.type = 'VARCHAR'
+    select source, incident_id, arg_min(runbook_url, value_no) as runbook_url
+    from (
+        select o.source, o.incident_id, t.id as value_no, runbook_pattern_match(t.value->>'$') as runbook_url
+        from own o
+        cross join json_tree(o.labels) t
+        where t.type = 'VARCHAR'
+    )
+    where runbook_url is not null
     group by all
 ),
 definitions as (
