@@ -39,11 +39,16 @@ type Model struct {
 	// rule): an incremental build computes it over the incidents it recomputes alone
 	// (incremental.go). Header: -- incremental: incident.
 	Incremental bool
-	// Partition names a mart's column whose every value's rows depend only on the
-	// incidents that have that value in a row of incident_facts or interruptions: an
-	// incremental build replaces only the rows of the values its changed incidents
-	// have, old or new. Header: -- partition: COLUMN.
-	Partition string
+	// Partition names a mart's columns (month, responder_id, rule_id) whose every
+	// combination of values has rows that depend only on the incidents with those
+	// values in their rows of incident_facts or interruptions: an incremental build
+	// replaces only the rows whose values the changed incidents have, old or new.
+	// MonthsAround widens the months by one either side, for a mart whose month's rows
+	// also read the next month's or the last one's (rest breaches: the 11 hours after
+	// a sleep interruption). Header: -- partition: COLUMN[, COLUMN...][, with a month
+	// either side].
+	Partition    []string
+	MonthsAround bool
 	// Context widens an incremental model's rows to depend on other incidents too:
 	// those with the same value of Context.Column created up to Context.Within before
 	// the incident or at the same instant (incident_signals' flapping: the same
@@ -62,7 +67,7 @@ var (
 	identifier  = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
 	materialize = regexp.MustCompile(`(?m)^--\s*materialized:\s*(view|table|temp)\s*$`)
 	incremental = regexp.MustCompile(`(?m)^--\s*incremental:\s*(\S+)\s*$`)
-	partition   = regexp.MustCompile(`(?m)^--\s*partition:\s*([a-z_][a-z0-9_]*)\s*$`)
+	partition   = regexp.MustCompile(`(?m)^--\s*partition:\s*([a-z_][a-z0-9_]*(?:,\s*[a-z_][a-z0-9_]*)*)(,\s*with a month either side)?\s*$`)
 	contextLine = regexp.MustCompile(`(?m)^--\s*context:\s*([a-z_][a-z0-9_]*)\s+([0-9]+ (?:minutes|hours|days))\s*$`)
 )
 
@@ -100,7 +105,10 @@ func Models() ([]Model, error) {
 				if l.dir != "marts" {
 					return nil, fmt.Errorf("%s: only a mart has a partition", name)
 				}
-				m.Partition = mm[1]
+				for _, c := range strings.Split(mm[1], ",") {
+					m.Partition = append(m.Partition, strings.TrimSpace(c))
+				}
+				m.MonthsAround = mm[2] != ""
 			}
 			if mm := contextLine.FindStringSubmatch(m.Query); mm != nil {
 				if !m.Incremental {
@@ -220,6 +228,10 @@ type RunOptions struct {
 	// SQL: the config tables, the time-zone periods, the title templater. When it
 	// differs from the last build's, every incident is recomputed.
 	Config string
+	// Titles writes title_templates (incident_rules reads it) for the incidents whose
+	// keys the table within holds, or for every incident when within is "". Run calls
+	// it once it knows which incidents it recomputes.
+	Titles func(ctx context.Context, tx *sql.Tx, within string) error
 }
 
 // RunReport tells what Run did.
@@ -261,7 +273,7 @@ func Run(ctx context.Context, tx *sql.Tx, opts RunOptions) (RunReport, error) {
 			return rep, fmt.Errorf("create macro %s: %w", name, err)
 		}
 	}
-	b := &builder{ctx: ctx, tx: tx, keep: opts.KeepIntermediate}
+	b := &builder{ctx: ctx, tx: tx, keep: opts.KeepIntermediate, titlesFn: opts.Titles}
 	// Staging always runs in full: views, and two small tables the incident inputs
 	// are read through.
 	rest := models
@@ -306,6 +318,9 @@ func Run(ctx context.Context, tx *sql.Tx, opts RunOptions) (RunReport, error) {
 	}
 	if reason != "" {
 		rep.Full, rep.FullReason = true, reason
+		if err := b.titles(opts.Titles, ""); err != nil {
+			return rep, err
+		}
 		for _, m := range rest {
 			if err := b.full(m); err != nil {
 				return rep, err
@@ -320,17 +335,39 @@ func Run(ctx context.Context, tx *sql.Tx, opts RunOptions) (RunReport, error) {
 		return rep, err
 	}
 	b.step("store the inputs for the next build", start, -1)
+	// The period queries are stored macros: made again when they or the models changed.
+	if rep.Full || st.stored["queries"] != st.now["queries"] {
+		start = time.Now()
+		if err := createQueries(ctx, tx); err != nil {
+			return rep, err
+		}
+		b.step("create the period queries", start, -1)
+	}
 	rep.Runs = b.runs
-	return rep, createQueries(ctx, tx)
+	return rep, nil
+}
+
+// titles runs RunOptions.Titles, as a step of layer "config".
+func (b *builder) titles(write func(context.Context, *sql.Tx, string) error, within string) error {
+	if write == nil {
+		return nil
+	}
+	start := time.Now()
+	if err := write(b.ctx, b.tx, within); err != nil {
+		return err
+	}
+	b.runs = append(b.runs, ModelRun{Model: Model{Name: "title_templates", Layer: "config"}, Rows: -1, Duration: time.Since(start)})
+	return nil
 }
 
 // builder runs models inside one build's transaction.
 type builder struct {
-	ctx   context.Context
-	tx    *sql.Tx
-	keep  bool
-	runs  []ModelRun
-	temps []string // temp models to drop when the build ends
+	ctx      context.Context
+	tx       *sql.Tx
+	keep     bool
+	runs     []ModelRun
+	temps    []string // temp models to drop when the build ends
+	titlesFn func(context.Context, *sql.Tx, string) error
 }
 
 func (b *builder) exec(query string, args ...any) error {

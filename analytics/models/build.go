@@ -70,7 +70,10 @@ func BuildWith(ctx context.Context, db *sql.DB, cfg *config.Config, opts Options
 	if err != nil {
 		return rep, err
 	}
-	run, err := sqlmodels.Run(ctx, tx, sqlmodels.RunOptions{KeepIntermediate: opts.KeepIntermediate, Full: opts.Full, Config: fp})
+	run, err := sqlmodels.Run(ctx, tx, sqlmodels.RunOptions{KeepIntermediate: opts.KeepIntermediate, Full: opts.Full, Config: fp,
+		Titles: func(ctx context.Context, tx *sql.Tx, within string) error {
+			return writeTitleTemplates(ctx, tx, cfg, within)
+		}})
 	if err != nil {
 		return rep, err
 	}

@@ -34,6 +34,9 @@ func TestIncrementalBuildEqualsFullBuild(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	for round := range 6 {
 		applied := mutate(t, db, rng, 2+round*4)
+		if round == 0 {
+			applied += " " + breachAcrossMonths(t, db)
+		}
 		rep, err := models.Build(ctx, db, cfg)
 		if err != nil {
 			t.Fatalf("round %d (%s): %v", round, applied, err)
@@ -190,6 +193,34 @@ func mutate(t *testing.T, db *sql.DB, rng *rand.Rand, n int) string {
 		names = append(names, fmt.Sprintf("%s:%d", id, kind))
 	}
 	return strings.Join(names, " ")
+}
+
+// breachAcrossMonths pages someone 10 hours after a sleep interruption of theirs late on
+// a month's last day (Dublin, the demo's reporting zone, is UTC or an hour ahead): a
+// rest breach of that month, caused by an incident of the next.
+func breachAcrossMonths(t *testing.T, db *sql.DB) string {
+	t.Helper()
+	rows := ingesttest.Rows(t, db, `select i.incident_id, i.responder_id, i.interrupted_at::varchar
+		from interruptions i
+		where i.hour_window = 'sleep'
+		  and date_trunc('month', i.interrupted_at + interval 10 hour) > date_trunc('month', i.interrupted_at + interval 2 hour)
+		  and not exists (select 1 from interruptions o where o.source = i.source and o.responder_id = i.responder_id
+		                  and o.interrupted_at > i.interrupted_at and o.interrupted_at < i.interrupted_at + interval 11 hour)
+		order by i.interrupted_at limit 1`)
+	if len(rows) == 0 {
+		t.Fatal("the demo history has no sleep interruption late on a month's last day")
+	}
+	id, person, at := rows[0][0].(string), rows[0][1].(string), rows[0][2].(string)
+	for _, s := range []string{
+		fmt.Sprintf(`insert into incidents select * replace ('inc-breach' as incident_id, '%s'::timestamp + interval 10 hour as created_at,
+			null as acknowledged_at, null as resolved_at) from incidents where incident_id = '%s'`, at, id),
+		fmt.Sprintf(`insert into notifications select source, 'inc-breach', '%s', 'phone', '%s'::timestamp + interval 10 hour from incidents where incident_id = '%s'`, person, at, id),
+	} {
+		if _, err := db.Exec(s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	return fmt.Sprintf("breach of %s at %s by inc-breach", person, at)
 }
 
 // storedTables are the tables a build leaves in the file: the stored models and marts.

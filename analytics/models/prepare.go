@@ -20,7 +20,8 @@ import (
 )
 
 // prepare writes, inside the build's transaction, the tables the models read besides
-// the history: the config (cfg_*), the title templates and the time-zone periods. It
+// the history: the config (cfg_*) and the time-zone periods (the title templates come
+// later: writeTitleTemplates). It
 // reports each step's time, as a model run of layer "config".
 func prepare(ctx context.Context, tx *sql.Tx, cfg *config.Config) ([]sqlmodels.ModelRun, error) {
 	fromYear, toYear, err := historyYears(ctx, tx)
@@ -33,7 +34,7 @@ func prepare(ctx context.Context, tx *sql.Tx, cfg *config.Config) ([]sqlmodels.M
 	}{
 		{"cfg_settings", writeSettings}, {"cfg_scopes", writeScopes}, {"cfg_goals", writeGoals},
 		{"cfg_team_map", writeTeamMap}, {"cfg_runbook_patterns", writeRunbookPatterns},
-		{"title_templates", writeTitleTemplates}, {"tz_periods", writeZonePeriods},
+		{"tz_periods", writeZonePeriods},
 		{"cfg_compensation", writeCompensation},
 	}
 	var runs []sqlmodels.ModelRun
@@ -241,7 +242,10 @@ func writeRunbookPatterns(ctx context.Context, tx *sql.Tx, cfg *config.Config, _
 // that are new since: a history can hold a million distinct titles, a few seconds of
 // work, and the live server rebuilds after every webhook burst. A change of templater
 // drops every stored template.
-func writeTitleTemplates(ctx context.Context, tx *sql.Tx, cfg *config.Config, _, _ int) error {
+//
+// Package sql's Run calls it (RunOptions.Titles) once it knows which incidents a build
+// recomputes: within names a table of their keys, or is "" for every incident.
+func writeTitleTemplates(ctx context.Context, tx *sql.Tx, cfg *config.Config, within string) error {
 	t := NewTemplater(cfg)
 	var cached int
 	if err := tx.QueryRowContext(ctx, `select count(*) from duckdb_columns()
@@ -256,7 +260,11 @@ func writeTitleTemplates(ctx context.Context, tx *sql.Tx, cfg *config.Config, _,
 	if _, err := tx.ExecContext(ctx, `delete from title_templates where templater <> ?`, t.Fingerprint()); err != nil {
 		return fmt.Errorf("drop stale title templates: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, `select distinct title from incidents i where rule = ''
+	from := "incidents"
+	if within != "" {
+		from = "(select * from incidents semi join " + within + " using (source, incident_id))"
+	}
+	rows, err := tx.QueryContext(ctx, `select distinct title from `+from+` i where rule = ''
 		and not exists (select 1 from title_templates t where t.title = i.title)`)
 	if err != nil {
 		return fmt.Errorf("read titles: %w", err)

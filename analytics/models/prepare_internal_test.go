@@ -40,7 +40,7 @@ func TestTitleTemplatesAreKeptAndChunked(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := writeTitleTemplates(ctx, tx, cfg, 0, 0); err != nil {
+		if err := writeTitleTemplates(ctx, tx, cfg, ""); err != nil {
 			t.Fatal(err)
 		}
 		if err := tx.Commit(); err != nil {

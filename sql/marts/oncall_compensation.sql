@@ -1,4 +1,4 @@
--- partition: responder_id
+-- partition: responder_id, month, with a month either side
 -- grain: one row per person per month (of the reporting zone) with time on call or an
 -- after-hours page: the rate card (cfg_compensation: the rotation's card, else the
 -- top-level one) applied part by part, each part beside the rule that produced it.

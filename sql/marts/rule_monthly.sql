@@ -1,4 +1,4 @@
--- partition: month
+-- partition: rule_id, month
 -- grain: one row per alert rule per month (reporting time zone) in which it raised an
 -- incident. Counts add up across months; people woken does not, so queries over a
 -- period count it from people_monthly.
