@@ -23,35 +23,15 @@ type table struct {
 // given to the merge (the source name, and when the raw records were fetched).
 var constant = map[string]bool{"source": true, "fetched_at": true}
 
-// jsonColumns are staged as text and cast to JSON by the merge.
-var jsonColumns = map[string]bool{"labels": true}
-
 // staged is the staging table's select list over the table: every column a row brings.
 func (t table) staged() []string {
 	var out []string
 	for _, c := range t.cols {
-		switch {
-		case constant[c]:
-		case jsonColumns[c]:
-			out = append(out, c+"::varchar as "+c)
-		default:
+		if !constant[c] {
 			out = append(out, c)
 		}
 	}
 	return out
-}
-
-// hasJSON tells whether the table has a JSON column (incidents' labels). Those go
-// through staging and a cast: the Appender writes a Go value into a JSON column as
-// json.Marshal renders it, a text as a JSON string and raw JSON compacted and
-// re-escaped, where the labels must stay as the source sent them.
-func (t table) hasJSON() bool {
-	for _, c := range t.cols {
-		if jsonColumns[c] {
-			return true
-		}
-	}
-	return false
 }
 
 var tables = []table{
@@ -178,9 +158,8 @@ func nullTime(t time.Time) driver.Value {
 	return t.UTC()
 }
 
-// nullJSON stores an empty document as NULL. JSON columns are staged as text and cast
-// to JSON by the merge, which checks them in DuckDB (in parallel, and without the
-// Appender re-encoding every document through encoding/json).
+// nullJSON stores an empty document as NULL, and a document as its text: JSON that a
+// collector or the import reader parsed already, kept byte for byte (migration 007).
 func nullJSON(b []byte) driver.Value {
 	if len(b) == 0 {
 		return nil
@@ -293,7 +272,7 @@ func (w *Writer) Begin(ctx context.Context) error {
 	w.direct = make([]*duckdb.Appender, len(tables))
 	err = w.conn.Raw(func(dc any) error {
 		for i, t := range tables {
-			if !w.first[i] || t.hasJSON() {
+			if !w.first[i] {
 				continue
 			}
 			a, err := duckdb.NewAppender(dc.(driver.Conn), "", "main", t.name)
@@ -442,15 +421,6 @@ func (w *Writer) mergeInto(ctx context.Context, tx *sql.Tx, counts Counts) error
 			counts.New[t.name] += int64(w.pending[i])
 			continue
 		}
-		if w.tx != nil && w.first[i] {
-			n, err := appendStaged(ctx, tx, t, w.source, w.now().UTC())
-			if err != nil {
-				return fmt.Errorf("ingest: merge %s: %w", t.name, err)
-			}
-			counts.Stored[t.name] += n
-			counts.New[t.name] += n
-			continue
-		}
 		stored, fresh, err := merge(ctx, tx, t, w.source, w.now().UTC())
 		if err != nil {
 			return fmt.Errorf("ingest: merge %s: %w", t.name, err)
@@ -472,17 +442,6 @@ func (w *Writer) saveCursors(ctx context.Context, tx *sql.Tx, cursors []Cursor) 
 	return nil
 }
 
-// appendStaged inserts every staged row into the table, in staging order (see first).
-func appendStaged(ctx context.Context, tx *sql.Tx, t table, source string, fetched time.Time) (int64, error) {
-	sel, args := selectList(t, source, fetched)
-	res, err := tx.ExecContext(ctx, fmt.Sprintf("insert into %s (%s) select %s from stage_%s s order by s.rowid",
-		t.name, strings.Join(t.cols, ", "), strings.Join(sel, ", "), t.name), args...)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
-}
-
 // selectList is the staged rows' select list for the table's columns, with the
 // constant columns as arguments.
 func selectList(t table, source string, fetched time.Time) (sel []string, args []any) {
@@ -494,8 +453,6 @@ func selectList(t table, source string, fetched time.Time) (sel []string, args [
 		case c == "fetched_at":
 			sel = append(sel, "?::timestamp")
 			args = append(args, fetched)
-		case jsonColumns[c]:
-			sel = append(sel, "s."+c+"::json")
 		default:
 			sel = append(sel, "s."+c)
 		}

@@ -105,3 +105,39 @@ func BenchmarkCommitPage(b *testing.B) {
 		}
 	}
 }
+
+// Labels and raw payloads are stored as the source sent them, byte for byte, whether a
+// first import appends them straight into the table (Begin) or a later commit merges
+// them, and the JSON functions read them.
+func TestLabelsAndPayloadsAreKeptAsSent(t *testing.T) {
+	ctx := context.Background()
+	db := ingesttest.OpenDB(t)
+	labels := `{ "team" : "Pay\u00e9ments",  "n": 12345678901234567890123, "nested": {"k": [1, 2.50, "a\"b"]} }`
+	for _, begin := range []bool{true, false} {
+		w, err := ingest.NewWriter(ctx, db, fmt.Sprintf("src-%v", begin))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if begin {
+			if err := w.Begin(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		i := incident("a", "x")
+		i.Labels = []byte(labels)
+		w.Incident(i)
+		w.Raw(ingest.Raw{Kind: "incident", ID: "a", Payload: []byte(labels)})
+		if _, err := w.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		var gotLabels, gotPayload, team string
+		if err := db.QueryRow(`select i.labels, r.payload, i.labels->>'team' from incidents i join raw_records r using (source)
+			where i.source = ?`, fmt.Sprintf("src-%v", begin)).Scan(&gotLabels, &gotPayload, &team); err != nil {
+			t.Fatal(err)
+		}
+		if gotLabels != labels || gotPayload != labels || team != "Payéments" {
+			t.Errorf("begin %v: labels %q, payload %q, team %q; want %q twice and Payéments", begin, gotLabels, gotPayload, team, labels)
+		}
+	}
+}

@@ -262,15 +262,15 @@ func (b *builder) incremental(models, rest []Model, rep *RunReport) (bool, strin
 	if err != nil {
 		return false, "", err
 	}
-	context, err := b.count("select count(*) from build_context")
+	read, err := b.count("select count(*) from build_context")
 	if err != nil {
 		return false, "", err
 	}
-	if float64(context) > maxShare*float64(total) {
+	if float64(read) > maxShare*float64(total) {
 		if err := b.exec("drop table temp.build_selected; drop table temp.build_context"); err != nil {
 			return false, "", err
 		}
-		return false, fmt.Sprintf("%d of %d incidents to recompute", context, total), nil
+		return false, fmt.Sprintf("%d of %d incidents to recompute", read, total), nil
 	}
 	rep.Recomputed = selected
 	b.step("select the incidents to recompute", start, selected)
@@ -323,6 +323,15 @@ func (b *builder) incremental(models, rest []Model, rep *RunReport) (bool, strin
 				return false, "", err
 			}
 		default:
+			if i < last {
+				for _, d := range m.Deps {
+					for _, sh := range shadowed {
+						if sh.Name == d {
+							return false, "", fmt.Errorf("model %s runs before the last incident model and reads %s, which holds only the recomputed incidents then", m.Name, d)
+						}
+					}
+				}
+			}
 			if err := b.full(m); err != nil {
 				return false, "", err
 			}

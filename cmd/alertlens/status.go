@@ -77,6 +77,13 @@ func printStatus(w io.Writer, db string, st live.Status) {
 	line := "build:    served build from " + stamp(st.BuiltAt)
 	if b := st.Build; b != nil {
 		line += fmt.Sprintf("; %d builds since start, last took %.2f s over %d incidents (%d pages)", b.Builds, b.Duration.Seconds(), b.Incidents, b.Pages)
+		switch {
+		case b.Builds == 0:
+		case b.Full:
+			line += ", in full (" + b.FullReason + ")"
+		default:
+			line += fmt.Sprintf(", recomputing %d incidents around %d changed", b.Recomputed, b.Changed)
+		}
 		if b.Building {
 			line += "; building now"
 		}

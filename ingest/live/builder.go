@@ -25,9 +25,15 @@ type BuildStatus struct {
 	Duration    time.Duration `json:"duration_ns"`           // of the last good build
 	Incidents   int64         `json:"incidents"`             // history size at the last good build
 	Pages       int64         `json:"pages"`
-	Builds      int64         `json:"builds"` // good builds since the server started
-	LastError   string        `json:"last_error,omitempty"`
-	LastErrorAt time.Time     `json:"last_error_at,omitzero"`
+	// Full tells whether the last good build recomputed every incident (FullReason:
+	// why) or only the Recomputed ones, around the Changed ones.
+	Full        bool      `json:"full"`
+	FullReason  string    `json:"full_reason,omitempty"`
+	Changed     int64     `json:"changed"`
+	Recomputed  int64     `json:"recomputed"`
+	Builds      int64     `json:"builds"` // good builds since the server started
+	LastError   string    `json:"last_error,omitempty"`
+	LastErrorAt time.Time `json:"last_error_at,omitzero"`
 	// Pending is when the oldest change not yet in a build arrived; zero when the
 	// models are current.
 	Pending time.Time `json:"pending,omitzero"`
@@ -179,6 +185,8 @@ func (b *Builder) runOnce(ctx context.Context) {
 	} else {
 		b.status.LastSuccess, b.status.Duration = time.Now().UTC(), rep.Duration
 		b.status.Incidents, b.status.Pages = rep.Incidents, rep.Pages
+		b.status.Full, b.status.FullReason = rep.Full, rep.FullReason
+		b.status.Changed, b.status.Recomputed = rep.Changed, rep.Recomputed
 		b.status.Builds++
 		b.status.LastError, b.status.LastErrorAt = "", time.Time{}
 	}
@@ -192,7 +200,8 @@ func (b *Builder) runOnce(ctx context.Context) {
 	case err != nil:
 		b.log.Error("build: failed; the last complete build stays", "error", err.Error())
 	default:
-		b.log.Info("build: done", "incidents", rep.Incidents, "pages", rep.Pages, "ms", rep.Duration.Milliseconds())
+		b.log.Info("build: done", "incidents", rep.Incidents, "pages", rep.Pages, "ms", rep.Duration.Milliseconds(),
+			"full", rep.Full, "full_reason", rep.FullReason, "changed", rep.Changed, "recomputed", rep.Recomputed)
 	}
 }
 
