@@ -49,6 +49,12 @@ type Model struct {
 	// either side].
 	Partition    []string
 	MonthsAround bool
+	// PartitionReads names the tables (stored models or marts) of which the mart's
+	// rows of some values read only the rows with those values: an incremental build
+	// shadows them with just those rows while it recomputes the mart, which DuckDB's
+	// pushdown of the mart's filter does not always reach (through a join's other
+	// side, or a window). Header: -- partition reads: TABLE[, TABLE...].
+	PartitionReads []string
 	// Context widens an incremental model's rows to depend on other incidents too:
 	// those with the same value of Context.Column created up to Context.Within before
 	// the incident or at the same instant (incident_signals' flapping: the same
@@ -63,12 +69,13 @@ type Context struct {
 }
 
 var (
-	lineComment = regexp.MustCompile(`--[^\n]*`)
-	identifier  = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
-	materialize = regexp.MustCompile(`(?m)^--\s*materialized:\s*(view|table|temp)\s*$`)
-	incremental = regexp.MustCompile(`(?m)^--\s*incremental:\s*(\S+)\s*$`)
-	partition   = regexp.MustCompile(`(?m)^--\s*partition:\s*([a-z_][a-z0-9_]*(?:,\s*[a-z_][a-z0-9_]*)*)(,\s*with a month either side)?\s*$`)
-	contextLine = regexp.MustCompile(`(?m)^--\s*context:\s*([a-z_][a-z0-9_]*)\s+([0-9]+ (?:minutes|hours|days))\s*$`)
+	lineComment    = regexp.MustCompile(`--[^\n]*`)
+	identifier     = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
+	materialize    = regexp.MustCompile(`(?m)^--\s*materialized:\s*(view|table|temp)\s*$`)
+	incremental    = regexp.MustCompile(`(?m)^--\s*incremental:\s*(\S+)\s*$`)
+	partition      = regexp.MustCompile(`(?m)^--\s*partition:\s*([a-z_][a-z0-9_]*(?:,\s*[a-z_][a-z0-9_]*)*)(,\s*with a month either side)?\s*$`)
+	partitionReads = regexp.MustCompile(`(?m)^--\s*partition reads:\s*([a-z_][a-z0-9_]*(?:,\s*[a-z_][a-z0-9_]*)*)\s*$`)
+	contextLine    = regexp.MustCompile(`(?m)^--\s*context:\s*([a-z_][a-z0-9_]*)\s+([0-9]+ (?:minutes|hours|days))\s*$`)
 )
 
 // Models returns every embedded model in an order that runs each after its
@@ -109,6 +116,14 @@ func Models() ([]Model, error) {
 					m.Partition = append(m.Partition, strings.TrimSpace(c))
 				}
 				m.MonthsAround = mm[2] != ""
+			}
+			if mm := partitionReads.FindStringSubmatch(m.Query); mm != nil {
+				if len(m.Partition) == 0 || m.MonthsAround {
+					return nil, fmt.Errorf("%s: partition reads needs a partition without months either side (those read beyond their own months)", name)
+				}
+				for _, t := range strings.Split(mm[1], ",") {
+					m.PartitionReads = append(m.PartitionReads, strings.TrimSpace(t))
+				}
 			}
 			if mm := contextLine.FindStringSubmatch(m.Query); mm != nil {
 				if !m.Incremental {
@@ -299,7 +314,7 @@ func Run(ctx context.Context, tx *sql.Tx, opts RunOptions) (RunReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	b.step("hash the incidents' inputs", start, -1)
+	b.step("fingerprint the config, dimensions and SQL", start, -1)
 	reason := st.fullReason()
 	switch {
 	case opts.KeepIntermediate:
@@ -308,7 +323,7 @@ func Run(ctx context.Context, tx *sql.Tx, opts RunOptions) (RunReport, error) {
 		reason = "asked for"
 	}
 	if reason == "" {
-		inc, why, err := b.incremental(models, rest, &rep)
+		inc, why, err := b.incremental(st, models, rest, &rep)
 		if err != nil {
 			return rep, err
 		}

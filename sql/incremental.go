@@ -55,13 +55,15 @@ const maxShare = 0.25
 // state is what the last build was built from, and what this one is.
 type state struct {
 	stored, now map[string]string // part -> fingerprint
-	inputs      string            // build_inputs_now: this build's inputs hash per incident
+	// inputs hashes every incident's inputs: a query of (source, incident_id,
+	// input_hash), run over the staging models while nothing shadows them.
+	inputs string
 }
 
-// newState fingerprints this build's inputs besides the incidents and hashes every
-// incident's inputs into build_inputs_now; it reads the last build's fingerprints.
+// newState fingerprints this build's inputs besides the incidents, writes the query
+// that hashes every incident's inputs, and reads the last build's fingerprints.
 func newState(ctx context.Context, tx *sql.Tx, models []Model, config string) (*state, error) {
-	st := &state{stored: map[string]string{}, now: map[string]string{}, inputs: "build_inputs_now"}
+	st := &state{stored: map[string]string{}, now: map[string]string{}}
 	h := sha256.New()
 	fmt.Fprintf(h, "incremental %d\n", incrementalVersion)
 	var version string
@@ -115,11 +117,8 @@ func newState(ctx context.Context, tx *sql.Tx, models []Model, config string) (*
 		}
 		parts = append(parts, fmt.Sprintf("select %d as part, source, incident_id, hash(t) as h from %s t", len(parts), m.Name))
 	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`create or replace temp table %s as
-		select source, incident_id, sum(hash(part, h)) as input_hash from (%s) group by all`,
-		st.inputs, strings.Join(parts, "\nunion all "))); err != nil {
-		return nil, fmt.Errorf("hash the incidents' inputs: %w", err)
-	}
+	st.inputs = fmt.Sprintf("select source, incident_id, sum(hash(part, h)) as input_hash from (%s) group by all",
+		strings.Join(parts, "\nunion all "))
 	var exists bool
 	if err := tx.QueryRowContext(ctx, `select count(*) = 2 from duckdb_tables()
 		where schema_name = 'main' and table_name in ('build_state', 'build_inputs')`).Scan(&exists); err != nil {
@@ -175,11 +174,11 @@ func (st *state) fullReason() string {
 func (st *state) save(ctx context.Context, tx *sql.Tx, full bool) error {
 	stmts := []string{"create or replace table main.build_state (part varchar, fingerprint varchar)"}
 	if full {
-		stmts = append(stmts, "create or replace table main.build_inputs as select * from "+st.inputs)
+		stmts = append(stmts, "create or replace table main.build_inputs as "+st.inputs)
 	} else {
 		stmts = append(stmts,
 			"delete from main.build_inputs t using build_changed c where t.source = c.source and t.incident_id = c.incident_id",
-			"insert into main.build_inputs select * from "+st.inputs+" semi join build_changed using (source, incident_id)")
+			"insert into main.build_inputs select source, incident_id, input_hash from build_changed where input_hash is not null")
 	}
 	for _, s := range stmts {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
@@ -191,7 +190,7 @@ func (st *state) save(ctx context.Context, tx *sql.Tx, full bool) error {
 			return fmt.Errorf("store the build's state: %w", err)
 		}
 	}
-	for _, t := range []string{st.inputs, "build_changed", "build_selected", "build_context", "build_touched"} {
+	for _, t := range []string{"build_changed", "build_selected", "build_context", "build_touched"} {
 		if _, err := tx.ExecContext(ctx, "drop table if exists temp."+t); err != nil {
 			return err
 		}
@@ -202,11 +201,12 @@ func (st *state) save(ctx context.Context, tx *sql.Tx, full bool) error {
 // incremental builds rest (every model after staging) for the changed incidents. It
 // reports false, with why, when a full build is the better one; it then leaves
 // nothing behind for the full build to trip over.
-func (b *builder) incremental(models, rest []Model, rep *RunReport) (bool, string, error) {
+func (b *builder) incremental(st *state, models, rest []Model, rep *RunReport) (bool, string, error) {
 	start := time.Now()
+	// The new hash of each changed incident is kept, for build_inputs (state.save).
 	if err := b.exec(`create or replace temp table build_changed as
-		select source, incident_id
-		from build_inputs_now n full join main.build_inputs o using (source, incident_id)
+		select source, incident_id, n.input_hash
+		from (` + st.inputs + `) n full join main.build_inputs o using (source, incident_id)
 		where n.input_hash is distinct from o.input_hash`); err != nil {
 		return false, "", fmt.Errorf("find the changed incidents: %w", err)
 	}
@@ -380,7 +380,7 @@ func (b *builder) unshadow(staging []Model) error {
 // the rules model over its new inputs, and read from incident_facts for the old.
 func (b *builder) selectIncidents(shadowed []Model, rules Model, within string) error {
 	if within == "" {
-		return b.exec("create or replace temp table build_selected as select * from build_changed; create or replace temp table build_context as select * from build_changed")
+		return b.exec("create or replace temp table build_selected as select source, incident_id from build_changed; create or replace temp table build_context as select source, incident_id from build_changed")
 	}
 	if err := b.shadow(shadowed, "build_changed"); err != nil {
 		return err
@@ -578,10 +578,17 @@ func (b *builder) replacePartition(m Model, partitions map[string][]*string) err
 		return nil
 	}
 	pred := strings.Join(conds, " and ")
-	for _, s := range []string{
+	var stmts []string
+	for _, t := range m.PartitionReads {
+		stmts = append(stmts, fmt.Sprintf("create or replace temp table %s as select * from main.%s where %s", t, t, pred))
+	}
+	stmts = append(stmts,
 		fmt.Sprintf("delete from main.%s where %s", m.Name, pred),
-		fmt.Sprintf("insert into main.%s by name select * from (\n%s\n) where %s", m.Name, m.Query, pred),
-	} {
+		fmt.Sprintf("insert into main.%s by name select * from (\n%s\n) where %s", m.Name, m.Query, pred))
+	for _, t := range m.PartitionReads {
+		stmts = append(stmts, "drop table temp."+t)
+	}
+	for _, s := range stmts {
 		if err := b.exec(s); err != nil {
 			return fmt.Errorf("build model %s (%s/%s.sql) for %s: %w", m.Name, m.Layer, m.Name, strings.Join(shown, "; "), err)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/alertlens/alertlens/analytics/models"
 	"github.com/alertlens/alertlens/config"
+	"github.com/alertlens/alertlens/ingest"
 	"github.com/alertlens/alertlens/ingest/demo"
 	"github.com/alertlens/alertlens/ingest/ingesttest"
 	sqlmodels "github.com/alertlens/alertlens/sql"
@@ -30,6 +31,11 @@ func TestIncrementalBuildEqualsFullBuild(t *testing.T) {
 		t.Fatal(err)
 	} else if !rep.Full {
 		t.Fatalf("the first build was incremental: %+v", rep)
+	}
+	// The schedules reach the on-call marts, so that they are compared too.
+	if rows := ingesttest.Rows(t, db, `select (select count(*) from oncall_compensation where hours_on_call > 0),
+		(select count(*) from escalations_monthly where people_reached <> ''), (select count(*) from oncall_roster_monthly)`); rows[0][0].(int64) == 0 || rows[0][1].(int64) == 0 || rows[0][2].(int64) == 0 {
+		t.Fatalf("on-call marts without rows (compensation with hours, escalations reaching people, roster): %v", rows[0])
 	}
 	rng := rand.New(rand.NewPCG(7, 11))
 	for round := range 6 {
@@ -129,7 +135,48 @@ func demoHistory(t *testing.T) (*sql.DB, *config.Config) {
 	if _, err := demo.Generate(ctx, db, demo.Options{Seed: demo.DefaultSeed}); err != nil {
 		t.Fatal(err)
 	}
+	addSchedules(t, db)
 	return db, cfg
+}
+
+// addSchedules gives each rotation of the demo a weekly schedule (its first two people
+// by id at level 1, turn about, and a third at level 2, the managers' tier), so that the
+// on-call models and marts (hours, compensation, the roster, escalations to managers)
+// have rows to compare.
+func addSchedules(t *testing.T, db *sql.DB) {
+	t.Helper()
+	ctx := context.Background()
+	people := map[string][]string{}
+	for _, r := range ingesttest.Rows(t, db, `select rotation, list(distinct n.responder_id order by n.responder_id)
+		from incidents i join services s using (source, service_id) join notifications n using (source, incident_id)
+		group by all order by 1`) {
+		for _, p := range r[1].([]any) {
+			people[r[0].(string)] = append(people[r[0].(string)], p.(string))
+		}
+	}
+	w, err := ingest.NewWriter(ctx, db, "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	start := time.Date(2025, 10, 27, 9, 0, 0, 0, time.UTC) // a Monday before the history
+	for rotation, ps := range people {
+		if len(ps) < 3 {
+			continue
+		}
+		for week := range 56 {
+			from := start.AddDate(0, 0, 7*week)
+			for level, p := range map[int]string{1: ps[week%2], 2: ps[2]} {
+				if err := w.Shift(ingest.Shift{ID: fmt.Sprintf("%s-%d-%d", rotation, week, level), ResponderID: p, Rotation: rotation,
+					EscalationLevel: level, StartsAt: from, EndsAt: from.AddDate(0, 0, 7)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	if _, err := w.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // mutate applies n random changes to the stored history, straight to its tables, and
@@ -162,9 +209,15 @@ func mutate(t *testing.T, db *sql.DB, rng *rand.Rand, n int) string {
 					acknowledged_at + %[2]s as acknowledged_at, resolved_at + %[2]s as resolved_at) from incidents where incident_id = '%s'`, nid, offset(), id),
 				fmt.Sprintf(`insert into notifications select source, '%s', responder_id, channel, notified_at + %s from notifications where incident_id = '%s'`, nid, offset(), id),
 			}
-		case 2: // a late notification, by phone, to someone else
-			stmts = []string{fmt.Sprintf(`insert into notifications select source, incident_id, '%s', 'phone', created_at + %s from incidents where incident_id = '%s'`,
-				responders[rng.IntN(len(responders))], offset(), id)}
+		case 2: // a late notification, by phone, to someone else, or to the manager on call then
+			person, late := fmt.Sprintf("'%s'", responders[rng.IntN(len(responders))]), offset()
+			if rng.IntN(2) == 0 {
+				person = fmt.Sprintf(`coalesce((select min(sh.responder_id) from oncall_shifts sh join services s on s.rotation = sh.rotation
+					where s.service_id = i.service_id and sh.escalation_level = 2
+					  and i.created_at + %[1]s >= sh.starts_at and i.created_at + %[1]s < sh.ends_at), %[2]s)`, late, person)
+			}
+			stmts = []string{fmt.Sprintf(`insert into notifications select source, incident_id, %s, 'phone', created_at + %s from incidents i where incident_id = '%s'`,
+				person, late, id)}
 		case 3: // acknowledged, or resolved by a human
 			stmts = []string{fmt.Sprintf(`update incidents set acknowledged_at = created_at + interval 3 minute, resolved_at = coalesce(resolved_at, created_at + interval 2 hour), resolved_by = 'human' where incident_id = '%s'`, id)}
 		case 4: // retitled as another incident: another rule

@@ -1,4 +1,5 @@
 -- partition: month
+-- partition reads: incident_facts
 -- grain: one row per rotation per month (of the page) with a page that reached escalation
 -- level 2 or higher: escalated past the first level (by timeout or by hand), or
 -- interrupting someone whose only shift then was at level 2 or higher (the managers'

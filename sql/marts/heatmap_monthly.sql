@@ -1,4 +1,5 @@
 -- partition: month
+-- partition reads: interruptions
 -- grain: one row per owner (team and rotation) per month (reporting time zone) per local
 -- weekday (ISO, 1 = Monday) and hour of the person interrupted, with interruptions in it.
 with interrupted as (

@@ -1,4 +1,5 @@
 -- partition: month
+-- partition reads: interruptions
 -- grain: one row per rotation per month with anyone on call: the size of the group on
 -- call beside the people the rotation paged, and fairness over the real roster: the
 -- ratio of the most- to the median-paged person among everyone on call that month, a

@@ -1,4 +1,5 @@
 -- partition: month
+-- partition reads: incident_facts
 -- grain: one row per owner (team and rotation) per month (reporting time zone) in which
 -- it had an incident: the page counts that add up across months and owners, for the goal,
 -- the hour windows, runbook coverage and the overview.

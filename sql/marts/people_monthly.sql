@@ -1,4 +1,5 @@
 -- partition: responder_id, month
+-- partition reads: interruptions
 -- grain: one row per person per alert rule per month (reporting time zone) in which the
 -- rule interrupted them. People paged, paged after hours and woken are distinct counts,
 -- which do not add up across months or scopes: a period or scope counts distinct

@@ -1,4 +1,5 @@
 -- partition: responder_id, month
+-- partition reads: interruptions
 -- grain: one row per person per month (reporting time zone) in which they were
 -- interrupted. A shift is a 12-hour half of the person's local day (00-12, 12-24): the
 -- history holds no schedules, so this stands in for the SRE book's 12-hour shift.

@@ -1,4 +1,5 @@
 -- partition: rule_id, month
+-- partition reads: incident_facts, people_monthly
 -- grain: one row per alert rule per month (reporting time zone) in which it raised an
 -- incident. Counts add up across months; people woken does not, so queries over a
 -- period count it from people_monthly.
