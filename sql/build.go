@@ -53,8 +53,11 @@ type Model struct {
 	// rows of some values read only the rows with those values: an incremental build
 	// shadows them with just those rows while it recomputes the mart, which DuckDB's
 	// pushdown of the mart's filter does not always reach (through a join's other
-	// side, or a window). Header: -- partition reads: TABLE[, TABLE...].
-	PartitionReads []string
+	// side, or a window). ReadsMonthAfter widens the shadows' months by the month
+	// after each, for a mart whose month's rows read into the next (rest breaches).
+	// Header: -- partition reads: TABLE[, TABLE...][, with the month after].
+	PartitionReads  []string
+	ReadsMonthAfter bool
 	// Context widens an incremental model's rows to depend on other incidents too:
 	// those with the same value of Context.Column created up to Context.Within before
 	// the incident or at the same instant (incident_signals' flapping: the same
@@ -74,7 +77,7 @@ var (
 	materialize    = regexp.MustCompile(`(?m)^--\s*materialized:\s*(view|table|temp)\s*$`)
 	incremental    = regexp.MustCompile(`(?m)^--\s*incremental:\s*(\S+)\s*$`)
 	partition      = regexp.MustCompile(`(?m)^--\s*partition:\s*([a-z_][a-z0-9_]*(?:,\s*[a-z_][a-z0-9_]*)*)(,\s*with a month either side)?\s*$`)
-	partitionReads = regexp.MustCompile(`(?m)^--\s*partition reads:\s*([a-z_][a-z0-9_]*(?:,\s*[a-z_][a-z0-9_]*)*)\s*$`)
+	partitionReads = regexp.MustCompile(`(?m)^--\s*partition reads:\s*([a-z_][a-z0-9_]*(?:,\s*[a-z_][a-z0-9_]*)*)(,\s*with the month after)?\s*$`)
 	contextLine    = regexp.MustCompile(`(?m)^--\s*context:\s*([a-z_][a-z0-9_]*)\s+([0-9]+ (?:minutes|hours|days))\s*$`)
 )
 
@@ -118,12 +121,13 @@ func Models() ([]Model, error) {
 				m.MonthsAround = mm[2] != ""
 			}
 			if mm := partitionReads.FindStringSubmatch(m.Query); mm != nil {
-				if len(m.Partition) == 0 || m.MonthsAround {
-					return nil, fmt.Errorf("%s: partition reads needs a partition without months either side (those read beyond their own months)", name)
+				if len(m.Partition) == 0 {
+					return nil, fmt.Errorf("%s: partition reads needs a partition", name)
 				}
 				for _, t := range strings.Split(mm[1], ",") {
 					m.PartitionReads = append(m.PartitionReads, strings.TrimSpace(t))
 				}
+				m.ReadsMonthAfter = mm[2] != ""
 			}
 			if mm := contextLine.FindStringSubmatch(m.Query); mm != nil {
 				if !m.Incremental {

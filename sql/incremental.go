@@ -549,14 +549,14 @@ func (b *builder) columns(table string) (map[string]bool, error) {
 func (b *builder) replacePartition(m Model, partitions map[string][]*string) error {
 	start := time.Now()
 	var (
-		conds, shown []string
-		none         bool
+		conds, readConds, shown []string
+		none                    bool
 	)
 	for _, col := range m.Partition {
 		vals := partitions[col]
 		if col == "month" && m.MonthsAround {
 			var err error
-			if vals, err = monthsAround(vals); err != nil {
+			if vals, err = widenMonths(vals, -1, 1); err != nil {
 				return fmt.Errorf("mart %s: %w", m.Name, err)
 			}
 		}
@@ -566,6 +566,14 @@ func (b *builder) replacePartition(m Model, partitions map[string][]*string) err
 		}
 		cond, show := inList(col, vals)
 		conds, shown = append(conds, cond), append(shown, show)
+		if col == "month" && m.ReadsMonthAfter {
+			read, err := widenMonths(vals, 0, 1)
+			if err != nil {
+				return fmt.Errorf("mart %s: %w", m.Name, err)
+			}
+			cond, _ = inList(col, read)
+		}
+		readConds = append(readConds, cond)
 	}
 	if none {
 		b.runs = append(b.runs, ModelRun{Model: m, Rows: -1, Scope: "unchanged"})
@@ -580,7 +588,7 @@ func (b *builder) replacePartition(m Model, partitions map[string][]*string) err
 	pred := strings.Join(conds, " and ")
 	var stmts []string
 	for _, t := range m.PartitionReads {
-		stmts = append(stmts, fmt.Sprintf("create or replace temp table %s as select * from main.%s where %s", t, t, pred))
+		stmts = append(stmts, fmt.Sprintf("create or replace temp table %s as select * from main.%s where %s", t, t, strings.Join(readConds, " and ")))
 	}
 	stmts = append(stmts,
 		fmt.Sprintf("delete from main.%s where %s", m.Name, pred),
@@ -622,8 +630,9 @@ func inList(col string, vals []*string) (cond, shown string) {
 	return "(" + strings.Join(conds, " or ") + ")", shown
 }
 
-// monthsAround adds to months (first days, YYYY-MM-DD) the month before and after each.
-func monthsAround(months []*string) ([]*string, error) {
+// widenMonths adds to months (first days, YYYY-MM-DD) the months from before to after
+// each (-1, 1: the month before and the month after).
+func widenMonths(months []*string, before, after int) ([]*string, error) {
 	seen := map[string]bool{}
 	var out []*string
 	for _, v := range months {
@@ -635,7 +644,7 @@ func monthsAround(months []*string) ([]*string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("month %q: %w", *v, err)
 		}
-		for _, d := range []int{-1, 0, 1} {
+		for d := before; d <= after; d++ {
 			s := m.AddDate(0, d, 0).Format(time.DateOnly)
 			if !seen[s] {
 				seen[s] = true

@@ -39,9 +39,14 @@ func TestIncrementalBuildEqualsFullBuild(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(7, 11))
 	for round := range 6 {
-		applied := mutate(t, db, rng, 2+round*4)
-		if round == 0 {
-			applied += " " + breachAcrossMonths(t, db)
+		var applied string
+		switch round {
+		case 0:
+			applied = mutate(t, db, rng, 2) + " " + breachAcrossMonths(t, db)
+		case 1: // alone, so that no other change widens the months recomputed
+			applied = pageMonthBeforeBreach(t, db)
+		default:
+			applied = mutate(t, db, rng, 2+round*4)
 		}
 		rep, err := models.Build(ctx, db, cfg)
 		if err != nil {
@@ -274,6 +279,32 @@ func breachAcrossMonths(t *testing.T, db *sql.DB) string {
 		}
 	}
 	return fmt.Sprintf("breach of %s at %s by inc-breach", person, at)
+}
+
+// pageMonthBeforeBreach pages someone with a rest breach across a month's end (from
+// breachAcrossMonths) in the month before it: the build then recomputes their rows of
+// that month and the two either side, and the last of those reads the next month too.
+func pageMonthBeforeBreach(t *testing.T, db *sql.DB) string {
+	t.Helper()
+	rows := ingesttest.Rows(t, db, `select i.incident_id, i.responder_id, (i.month - interval 15 day)::varchar
+		from interruptions i join interruptions o
+		  on o.source = i.source and o.responder_id = i.responder_id and o.incident_id <> i.incident_id
+		 and o.interrupted_at > i.interrupted_at and o.interrupted_at < i.interrupted_at + interval 11 hour and o.month > i.month
+		where i.hour_window = 'sleep' order by i.interrupted_at limit 1`)
+	if len(rows) == 0 {
+		t.Fatal("no rest breach across a month's end")
+	}
+	id, person, at := rows[0][0].(string), rows[0][1].(string), rows[0][2].(string)
+	for _, s := range []string{
+		fmt.Sprintf(`insert into incidents select * replace ('inc-before-breach' as incident_id, '%s'::timestamp as created_at,
+			null as acknowledged_at, null as resolved_at) from incidents where incident_id = '%s'`, at, id),
+		fmt.Sprintf(`insert into notifications select source, 'inc-before-breach', '%s', 'phone', '%s'::timestamp from incidents where incident_id = '%s'`, person, at, id),
+	} {
+		if _, err := db.Exec(s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	return fmt.Sprintf("page of %s at %s, the month before a breach", person, at)
 }
 
 // storedTables are the tables a build leaves in the file: the stored models and marts.

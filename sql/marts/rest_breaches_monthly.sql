@@ -1,4 +1,5 @@
 -- partition: responder_id, month, with a month either side
+-- partition reads: interruptions, with the month after
 -- grain: one row per person per month (of the sleep interruption) with a rest breach: an
 -- interruption in sleep hours followed, less than 11 hours later (the EU Working Time
 -- Directive's daily rest), by an interruption for another incident, or by the start of
