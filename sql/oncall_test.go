@@ -62,22 +62,8 @@ func buildRoster(t *testing.T) *sql.DB {
 // rows renders a query's rows as "a b c" lines.
 func rows(t *testing.T, db *sql.DB, q string) string {
 	t.Helper()
-	r, err := db.Query(q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer r.Close()
-	cols, _ := r.Columns()
 	var out []string
-	for r.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := r.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
+	for _, vals := range ingesttest.Rows(t, db, q) {
 		var cells []string
 		for _, v := range vals {
 			cells = append(cells, fmt.Sprint(v))

@@ -344,23 +344,9 @@ func snapshot(tb testing.TB, db *sql.DB) string {
 		`select count(*) from notifications`,
 		`select count(*) from incident_events`,
 	} {
-		rows, err := db.Query(q)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				tb.Fatal(err)
-			}
+		for _, vals := range ingesttest.Rows(tb, db, q) {
 			fmt.Fprintln(&b, vals...)
 		}
-		rows.Close()
 	}
 	return b.String()
 }

@@ -153,23 +153,9 @@ func dump(t *testing.T, db *sql.DB) map[string][]string {
 		"raw_records": `select kind, record_id, payload::varchar from raw_records order by kind, record_id`,
 		"sync_state":  `select stream, cursor from sync_state order by stream`,
 	} {
-		rows, err := db.Query(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
+		for _, vals := range ingesttest.Rows(t, db, q) {
 			out[name] = append(out[name], fmt.Sprint(vals...))
 		}
-		rows.Close()
 	}
 	return out
 }

@@ -123,23 +123,9 @@ func dump(t testing.TB, db *sql.DB) map[string][]string {
 	}
 	out := map[string][]string{}
 	for table, q := range queries {
-		rows, err := db.Query(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
+		for _, vals := range ingesttest.Rows(t, db, q) {
 			out[table] = append(out[table], fmt.Sprint(vals...))
 		}
-		rows.Close()
 		slices.Sort(out[table])
 	}
 	return out

@@ -342,22 +342,8 @@ func TestSyncUpdatesIncidentsThatChanged(t *testing.T) {
 // dump reads a table's rows, sorted, as text, to compare two stores.
 func dump(t *testing.T, db *sql.DB, query string) []string {
 	t.Helper()
-	rows, err := db.Query(query)
-	if err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
 	var out []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
+	for _, vals := range ingesttest.Rows(t, db, query) {
 		out = append(out, fmt.Sprint(vals...))
 	}
 	return out
