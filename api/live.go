@@ -54,8 +54,8 @@ type BuildAnswer struct {
 	DurationMS float64      `json:"duration_ms"`
 	// Full is true when every incident was recomputed, and FullReason says why; an
 	// incremental build recomputed the Changed incidents (new, changed or gone since
-	// the last build) and the others of their alert rules (Recomputed in all), of
-	// which Touched had stored rows that changed.
+	// the last build) and their alert rules' incidents of the 24 hours after them
+	// (Recomputed in all), of which Touched had stored rows that changed.
 	Full       bool   `json:"full"`
 	FullReason string `json:"full_reason,omitempty"`
 	Changed    int64  `json:"changed"`

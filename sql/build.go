@@ -260,8 +260,9 @@ type RunReport struct {
 	Full       bool
 	FullReason string
 	// Changed counts the incidents whose inputs changed since the last build (new,
-	// changed or gone), Recomputed those recomputed (the changed ones and every other
-	// incident of their alert rules), Touched those whose stored rows changed.
+	// changed or gone), Recomputed those recomputed (the changed ones and their alert
+	// rules' incidents of the 24 hours after them), Touched those whose stored rows
+	// changed.
 	Changed, Recomputed, Touched int64
 }
 
@@ -270,8 +271,8 @@ type RunReport struct {
 //
 // When the SQL, the config and the dimensions (services, people, schedules, rule
 // definitions) are those of the last build, Run is incremental: it recomputes only the
-// incidents whose inputs changed and the other incidents of their alert rules, and
-// replaces only their marts' rows (incremental.go). Otherwise, and with opts.Full or
+// incidents whose inputs changed and their alert rules' incidents of the 24 hours
+// after them, and replaces only their marts' rows (incremental.go). Otherwise, and with opts.Full or
 // opts.KeepIntermediate, it recomputes everything.
 func Run(ctx context.Context, tx *sql.Tx, opts RunOptions) (RunReport, error) {
 	var rep RunReport
@@ -337,7 +338,7 @@ func Run(ctx context.Context, tx *sql.Tx, opts RunOptions) (RunReport, error) {
 	}
 	if reason != "" {
 		rep.Full, rep.FullReason = true, reason
-		if err := b.titles(opts.Titles, ""); err != nil {
+		if err := b.titles(""); err != nil {
 			return rep, err
 		}
 		for _, m := range rest {
@@ -367,12 +368,12 @@ func Run(ctx context.Context, tx *sql.Tx, opts RunOptions) (RunReport, error) {
 }
 
 // titles runs RunOptions.Titles, as a step of layer "config".
-func (b *builder) titles(write func(context.Context, *sql.Tx, string) error, within string) error {
-	if write == nil {
+func (b *builder) titles(within string) error {
+	if b.titlesFn == nil {
 		return nil
 	}
 	start := time.Now()
-	if err := write(b.ctx, b.tx, within); err != nil {
+	if err := b.titlesFn(b.ctx, b.tx, within); err != nil {
 		return err
 	}
 	b.runs = append(b.runs, ModelRun{Model: Model{Name: "title_templates", Layer: "config"}, Rows: -1, Duration: time.Since(start)})

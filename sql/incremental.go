@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"io/fs"
 	"sort"
 	"strings"
@@ -22,14 +23,15 @@ import (
 // services, people, schedules and rule definitions, and this package's SQL) is
 // fingerprinted in build_state; when any of it changed, everything is recomputed.
 //
-// The incident models are then computed over the changed incidents and every other
-// incident of their alert rules, old and new (flapping is counted between a rule's
-// incidents), by shadowing the incident staging models with temp tables of those
-// incidents' rows: the models' SQL is the same in both kinds of build. The stored
-// incident models (incident_facts, interruptions) have those incidents' rows replaced.
-// A mart with a partition column has the rows replaced of the values that the
-// incidents whose stored rows changed have, before and after; the other models, small
-// ones over the stored tables and dimensions, are rebuilt in full.
+// The incident models are then computed over the changed incidents and the other
+// incidents of their alert rules, old and new, created in the 24 hours after them
+// (flapping is counted between a rule's incidents: a model's -- context line), by
+// shadowing the incident staging models with temp tables of those incidents' rows: the
+// models' SQL is the same in both kinds of build. The stored incident models
+// (incident_facts, interruptions) have those incidents' rows replaced. A mart with
+// partition columns has the rows replaced of the values that the incidents whose
+// stored rows changed have, before and after; the other models, small ones over the
+// stored tables and dimensions, are rebuilt in full.
 //
 // Whether the two kinds of build agree is tested over random changes to a history
 // (TestIncrementalBuildEqualsFullBuild in package analytics/models).
@@ -71,34 +73,19 @@ func newState(ctx context.Context, tx *sql.Tx, models []Model, config string) (*
 		return nil, err
 	}
 	fmt.Fprintf(h, "duckdb %s\n", version) // hash() may change between versions
-	names, err := fs.Glob(files, "*/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	for _, name := range names {
-		if strings.HasPrefix(name, "queries/") || strings.HasPrefix(name, "schema/") {
-			continue // created anew each build / migrations: neither changes a model's rows
-		}
-		body, err := files.ReadFile(name)
-		if err != nil {
+	// The period queries are created anew each build and the migrations change no
+	// model's rows: the models' SQL is the rest.
+	for _, dir := range []string{"macros", "staging", "models", "marts"} {
+		if err := hashFiles(h, dir+"/*.sql"); err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(h, "%s %d\n%s\n", name, len(body), body)
 	}
 	st.now["models"] = hex.EncodeToString(h.Sum(nil))
 	q := sha256.New()
 	// The models' fingerprint too: a query macro is bound to the tables it reads.
 	fmt.Fprintf(q, "models %s\n", st.now["models"])
-	queries, err := fs.Glob(files, "queries/*.sql")
-	if err != nil {
+	if err := hashFiles(q, "queries/*.sql"); err != nil {
 		return nil, err
-	}
-	for _, name := range queries {
-		body, err := files.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(q, "%s %d\n%s\n", name, len(body), body)
 	}
 	st.now["queries"] = hex.EncodeToString(q.Sum(nil))
 	st.now["config"] = config
@@ -108,9 +95,9 @@ func newState(ctx context.Context, tx *sql.Tx, models []Model, config string) (*
 			continue
 		}
 		if !m.Incremental {
-			var fp string
-			if err := tx.QueryRowContext(ctx, fmt.Sprintf("select coalesce(sum(hash(t)), 0)::varchar || '/' || count(*) from %s t", m.Name)).Scan(&fp); err != nil {
-				return nil, fmt.Errorf("fingerprint %s: %w", m.Name, err)
+			fp, err := Fingerprint(ctx, tx, m.Name)
+			if err != nil {
+				return nil, err
 			}
 			st.now[m.Name] = fp
 			continue
@@ -142,6 +129,33 @@ func newState(ctx context.Context, tx *sql.Tx, models []Model, config string) (*
 		}
 	}
 	return st, nil
+}
+
+// hashFiles writes the embedded files matching pattern, with their names, to h.
+func hashFiles(h io.Writer, pattern string) error {
+	names, err := fs.Glob(files, pattern)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		body, err := files.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s %d\n%s\n", name, len(body), body)
+	}
+	return nil
+}
+
+// Fingerprint names what a table (or a parenthesised query) holds, in any row order:
+// the sum of its rows' hashes and their count. A build compares it with the last
+// build's to tell whether what its models read besides the incidents changed.
+func Fingerprint(ctx context.Context, tx *sql.Tx, relation string) (string, error) {
+	var fp string
+	if err := tx.QueryRowContext(ctx, fmt.Sprintf("select coalesce(sum(hash(t)), 0)::varchar || '/' || count(*) from %s t", relation)).Scan(&fp); err != nil {
+		return "", fmt.Errorf("fingerprint %s: %w", relation, err)
+	}
+	return fp, nil
 }
 
 // fullReason says why this build cannot be incremental, or "".
@@ -226,21 +240,24 @@ func (b *builder) incremental(st *state, models, rest []Model, rep *RunReport) (
 		}
 		return true, "", nil
 	}
-	byName := map[string]Model{}
-	var shadowed []Model
+	var (
+		shadowed []Model
+		rules    Model
+	)
 	for _, m := range rest {
-		byName[m.Name] = m
+		if m.Name == rulesModel {
+			rules = m
+		}
 	}
 	for _, m := range models {
 		if m.Layer == "staging" && m.Incremental {
 			shadowed = append(shadowed, m)
 		}
 	}
-	if err := b.titles(b.titlesFn, "build_changed"); err != nil {
+	if err := b.titles("build_changed"); err != nil {
 		return false, "", err
 	}
-	rules, ok := byName[rulesModel]
-	if !ok || !rules.Incremental {
+	if !rules.Incremental {
 		return false, "", fmt.Errorf("incremental build: no incremental model %s assigns the alert rules", rulesModel)
 	}
 	var within string

@@ -28,8 +28,8 @@ type BuildReport struct {
 	// (the first build, a changed config, service, person, schedule or rule
 	// definition, new SQL, or too many changed incidents). An incremental build
 	// recomputed only what changed since the last one: Changed incidents (new,
-	// changed or gone), Recomputed with the other incidents of their alert rules,
-	// Touched of which had stored rows that changed.
+	// changed or gone), Recomputed with their alert rules' incidents of the 24 hours
+	// after them, Touched of which had stored rows that changed.
 	Full                         bool
 	FullReason                   string
 	Changed, Recomputed, Touched int64
@@ -120,9 +120,9 @@ func configFingerprint(ctx context.Context, tx *sql.Tx, cfg *config.Config) (str
 		if t == "cfg_settings" {
 			from = "(select * exclude (built_at) from cfg_settings)"
 		}
-		var fp string
-		if err := tx.QueryRowContext(ctx, fmt.Sprintf("select coalesce(sum(hash(t)), 0)::varchar || '/' || count(*) from %s t", from)).Scan(&fp); err != nil {
-			return "", fmt.Errorf("fingerprint %s: %w", t, err)
+		fp, err := sqlmodels.Fingerprint(ctx, tx, from)
+		if err != nil {
+			return "", err
 		}
 		parts = append(parts, t+" "+fp)
 	}

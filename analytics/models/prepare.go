@@ -21,8 +21,8 @@ import (
 
 // prepare writes, inside the build's transaction, the tables the models read besides
 // the history: the config (cfg_*) and the time-zone periods (the title templates come
-// later: writeTitleTemplates). It
-// reports each step's time, as a model run of layer "config".
+// later: writeTitleTemplates). It reports each step's time, as a model run of layer
+// "config".
 func prepare(ctx context.Context, tx *sql.Tx, cfg *config.Config) ([]sqlmodels.ModelRun, error) {
 	fromYear, toYear, err := historyYears(ctx, tx)
 	if err != nil {

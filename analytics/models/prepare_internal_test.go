@@ -18,12 +18,7 @@ func TestTitleTemplatesAreKeptAndChunked(t *testing.T) {
 	prev := templateChunk
 	templateChunk = 3
 	t.Cleanup(func() { templateChunk = prev })
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
+	db := memoryDB(t)
 	ctx := context.Background()
 	if _, err := db.Exec(`create table incidents (title varchar, rule varchar)`); err != nil {
 		t.Fatal(err)
@@ -78,12 +73,7 @@ func TestTitleTemplatesAreKeptAndChunked(t *testing.T) {
 // runbook_pattern_match gives what the first pattern by text that matches a value
 // matches, with the patterns as SQL string constants (a quote in one included).
 func TestRunbookPatternMatch(t *testing.T) {
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
+	db := memoryDB(t)
 	ctx := context.Background()
 	for _, c := range []struct {
 		yaml  string
@@ -116,4 +106,17 @@ func TestRunbookPatternMatch(t *testing.T) {
 			t.Errorf("%s: runbook_pattern_match(%q) = %v, want %v", c.yaml, c.value, got, c.want)
 		}
 	}
+}
+
+// memoryDB is an in-memory DuckDB on one connection (its temp tables and macros live on
+// it), closed when the test ends.
+func memoryDB(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	db.SetMaxOpenConns(1)
+	return db
 }

@@ -23,9 +23,9 @@ dependency order and in one transaction: if any model fails, the previous result
 as they were. Run it after import or sync; demo and serve run it for you.
 
 A build is incremental when it can be: it recomputes only the incidents whose records
-changed since the last build (and the other incidents of their alert rules, for
-flapping), and only the months, people and rules of the marts that those incidents
-touch. A changed config, service, person, schedule or rule definition, or new
+changed since the last build (and their alert rules' incidents of the 24 hours after
+them, for flapping), and only the months, people and rules of the marts that those
+incidents touch. A changed config, service, person, schedule or rule definition, or new
 alertlens SQL, recomputes everything; so does --full. -v shows which it was and what
 each model recomputed.
 
