@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,17 +80,12 @@ type Writer struct {
 	now       func() time.Time
 	gate      *Gate // nil: the writer holds the database alone
 
-	tx     *sql.Tx // Begin's transaction, while one is open
-	counts Counts  // what Begin's transaction has merged so far
+	tx *sql.Tx // Begin's transaction, while one is open
 	// first marks the tables that held no rows of the source when Begin opened its
-	// transaction: their rows are appended straight into the table, inside the
-	// transaction (direct), without staging or looking for stored keys (there are none
-	// but the transaction's own), and duplicates are removed once, at commit.
-	first map[int]bool
-	// direct holds, for a first table, an Appender on the table itself; fetched is the
-	// fetched_at of what it appends.
-	direct  []*duckdb.Appender
-	fetched time.Time
+	// transaction: StageSelect inserts their rows straight into the table, without
+	// staging them or looking for stored keys (there are none); direct counts them.
+	first  map[int]bool
+	direct map[int]int
 }
 
 // NewWriter opens a writer for records of the named source.
@@ -138,12 +134,6 @@ func (w *Writer) Source() string { return w.source }
 
 func (w *Writer) append(t int, vals ...driver.Value) error {
 	w.pending[t]++
-	if a := w.directTo(t); a != nil {
-		if err := a.AppendRow(w.fullRow(t, vals)...); err != nil {
-			return fmt.Errorf("ingest: append to %s: %w", tables[t].name, err)
-		}
-		return nil
-	}
 	if err := w.appenders[t].AppendRow(vals...); err != nil {
 		return fmt.Errorf("ingest: stage %s: %w", tables[t].name, err)
 	}
@@ -209,45 +199,9 @@ func (w *Writer) Shift(s Shift) error {
 	return w.append(tShifts, s.ID, s.ResponderID, s.Rotation, int32(s.EscalationLevel), s.StartsAt.UTC(), s.EndsAt.UTC())
 }
 
-func (w *Writer) directTo(t int) *duckdb.Appender {
-	if w.direct == nil {
-		return nil
-	}
-	return w.direct[t]
-}
-
-// fullRow is a staged row with the constant columns put in their places.
-func (w *Writer) fullRow(t int, vals []driver.Value) []driver.Value {
-	row := make([]driver.Value, 0, len(tables[t].cols))
-	for _, c := range tables[t].cols {
-		switch c {
-		case "source":
-			row = append(row, w.source)
-		case "fetched_at":
-			row = append(row, w.fetched)
-		default:
-			row, vals = append(row, vals[0]), vals[1:]
-		}
-	}
-	return row
-}
-
-// closeDirect drops what the direct appenders hold unflushed and closes them: their
-// flushed rows belong to Begin's transaction, and its commit or rollback decides them.
-func (w *Writer) closeDirect() {
-	for _, a := range w.direct {
-		if a != nil {
-			a.Clear()
-			a.Close()
-		}
-	}
-	w.direct = nil
-}
-
-// Begin opens a transaction that the following Flushes write into and Commit ends: a
-// large file is merged chunk by chunk, so the staging tables (and memory) stay small,
-// and still lands whole or not at all. Without Begin, each Commit is a transaction of
-// its own.
+// Begin opens a transaction that StageSelect writes into and Commit ends, so that what
+// a reader stores set by set lands whole or not at all. Without Begin, each Commit is
+// a transaction of its own.
 func (w *Writer) Begin(ctx context.Context) error {
 	if w.tx != nil {
 		return fmt.Errorf("ingest: a transaction is open already")
@@ -256,7 +210,7 @@ func (w *Writer) Begin(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	w.tx, w.counts, w.first = tx, Counts{Stored: map[string]int64{}, New: map[string]int64{}}, map[int]bool{}
+	w.tx, w.first, w.direct = tx, map[int]bool{}, map[int]int{}
 	for i, t := range tables {
 		var held bool
 		if err := tx.QueryRowContext(ctx, "select exists (select 1 from "+t.name+" where source = ?)", w.source).Scan(&held); err != nil {
@@ -266,58 +220,81 @@ func (w *Writer) Begin(ctx context.Context) error {
 		}
 		w.first[i] = !held
 	}
-	// A table the source has no rows in yet takes the rows straight from an Appender:
-	// staging them and copying them over was most of a first import's time.
-	w.fetched = w.now().UTC()
-	w.direct = make([]*duckdb.Appender, len(tables))
-	err = w.conn.Raw(func(dc any) error {
-		for i, t := range tables {
-			if !w.first[i] {
-				continue
-			}
-			a, err := duckdb.NewAppender(dc.(driver.Conn), "", "main", t.name)
-			if err != nil {
-				return fmt.Errorf("ingest: appender for %s: %w", t.name, err)
-			}
-			w.direct[i] = a
+	return nil
+}
+
+// StageSelect stages the rows of a query inside Begin's transaction, for a reader that
+// reads and checks its records in SQL (the import format). The query's columns are
+// named as the table's (but source and fetched_at), plus latest: of the rows with the
+// same key, the one with the greatest latest is kept, as the last record of a key wins
+// in a merge. args are the query's own parameters ($1, $2, ...). A table the source has
+// no rows in yet takes the rows straight in, without staging.
+func (w *Writer) StageSelect(ctx context.Context, name, query, latest string, args ...any) error {
+	if w.tx == nil {
+		return fmt.Errorf("ingest: StageSelect without Begin")
+	}
+	ti := slices.IndexFunc(tables, func(t table) bool { return t.name == name })
+	if ti < 0 {
+		return fmt.Errorf("ingest: no table %q", name)
+	}
+	t := tables[ti]
+	var key []string
+	for _, k := range t.key {
+		if k != "source" {
+			key = append(key, k)
 		}
-		return nil
-	})
+	}
+	rows := fmt.Sprintf("select * exclude (%s) from (%s) qualify row_number() over (partition by %s order by %s desc) = 1",
+		latest, query, strings.Join(key, ", "), latest)
+	stmt := "insert into stage_" + t.name + " by name " + rows
+	direct := w.first[ti] && w.pending[ti] == 0 && w.direct[ti] == 0
+	if direct {
+		var sel []string
+		for _, c := range t.cols {
+			switch c {
+			case "source":
+				sel = append(sel, fmt.Sprintf("$%d::varchar as source", len(args)+1))
+				args = append(args, w.source)
+			case "fetched_at":
+				sel = append(sel, fmt.Sprintf("$%d::timestamp as fetched_at", len(args)+1))
+				args = append(args, w.now().UTC())
+			}
+		}
+		stmt = fmt.Sprintf("insert into %s by name select %s, r.* from (%s) r", t.name, strings.Join(sel, ", "), rows)
+	}
+	res, err := w.tx.ExecContext(ctx, stmt, args...)
 	if err != nil {
-		w.closeDirect()
-		tx.Rollback()
-		w.tx = nil
+		return fmt.Errorf("ingest: stage %s: %w", t.name, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
 		return err
+	}
+	if direct {
+		w.direct[ti] += int(n)
+	} else {
+		w.pending[ti] += int(n)
 	}
 	return nil
 }
 
-// Flush merges what is staged into the transaction that Begin opened, and empties the
-// staging tables. A key merged by an earlier Flush and staged again counts as updated.
-func (w *Writer) Flush(ctx context.Context) error {
-	if w.tx == nil {
-		return fmt.Errorf("ingest: Flush without Begin")
-	}
-	if err := w.flushAppenders(); err != nil {
-		return err
-	}
-	if err := w.mergeInto(ctx, w.tx, w.counts); err != nil {
-		return err
-	}
-	return w.clear(ctx)
+// Exec runs a statement on the writer's connection, outside any transaction: for what
+// a reader sets up on it (temporary macros and tables).
+func (w *Writer) Exec(ctx context.Context, stmt string, args ...any) error {
+	_, err := w.conn.ExecContext(ctx, stmt, args...)
+	return err
+}
+
+// Query runs a query on the writer's connection, where a reader's temporary macros
+// and tables are.
+func (w *Writer) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return w.conn.QueryContext(ctx, query, args...)
 }
 
 func (w *Writer) flushAppenders() error {
 	for i, a := range w.appenders {
 		if err := a.Flush(); err != nil {
 			return fmt.Errorf("ingest: flush %s: %w", tables[i].name, err)
-		}
-	}
-	for i, a := range w.direct {
-		if a != nil {
-			if err := a.Flush(); err != nil {
-				return fmt.Errorf("ingest: append to %s: %w", tables[i].name, err)
-			}
 		}
 	}
 	return nil
@@ -357,15 +334,14 @@ func (w *Writer) Commit(ctx context.Context, cursors ...Cursor) (Counts, error) 
 	return counts, w.clear(ctx)
 }
 
-// commitOpen ends Begin's transaction: the last chunk is merged outside the gate (its
+// commitOpen ends Begin's transaction: what is staged is merged outside the gate (its
 // rows are the writer's source's own), and only the commit itself waits for it.
 func (w *Writer) commitOpen(ctx context.Context, cursors []Cursor) (Counts, error) {
-	counts := w.counts
-	if err := w.Flush(ctx); err != nil {
+	counts := Counts{Stored: map[string]int64{}, New: map[string]int64{}}
+	if err := w.flushAppenders(); err != nil {
 		return counts, err
 	}
-	w.closeDirect()
-	if err := w.dedupeFirst(ctx, counts); err != nil {
+	if err := w.mergeInto(ctx, w.tx, counts); err != nil {
 		return counts, err
 	}
 	if err := w.saveCursors(ctx, w.tx, cursors); err != nil {
@@ -381,44 +357,19 @@ func (w *Writer) commitOpen(ctx context.Context, cursors []Cursor) (Counts, erro
 	})
 	if err != nil {
 		tx.Rollback()
+		return counts, err
 	}
-	return counts, err
-}
-
-// dedupeFirst removes, from the tables the source had no rows in at Begin, the rows of a
-// key that a later row of the same key replaces (the last in the file wins, as in a
-// merge): one pass over the import's rows instead of a search of the growing table per
-// chunk.
-func (w *Writer) dedupeFirst(ctx context.Context, counts Counts) error {
-	for i, t := range tables {
-		if !w.first[i] || counts.Stored[t.name] == 0 {
-			continue
-		}
-		res, err := w.tx.ExecContext(ctx, fmt.Sprintf(`delete from %s where rowid in (
-			select rowid from (select rowid, row_number() over (partition by %s order by rowid desc) as n from %s where source = ?)
-			where n > 1)`, t.name, strings.Join(t.key, ", "), t.name), w.source)
-		if err != nil {
-			return fmt.Errorf("ingest: drop replaced rows of %s: %w", t.name, err)
-		}
-		removed, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		counts.Stored[t.name] -= removed
-		counts.New[t.name] -= removed
-	}
-	return nil
+	return counts, w.clear(ctx)
 }
 
 // mergeInto merges every table with staged rows inside tx, adding to counts.
 func (w *Writer) mergeInto(ctx context.Context, tx *sql.Tx, counts Counts) error {
 	for i, t := range tables {
-		if w.pending[i] == 0 {
-			continue
+		if n := w.direct[i]; n > 0 { // inserted already, into the transaction
+			counts.Stored[t.name] += int64(n)
+			counts.New[t.name] += int64(n)
 		}
-		if w.directTo(i) != nil { // appended already, into the transaction
-			counts.Stored[t.name] += int64(w.pending[i])
-			counts.New[t.name] += int64(w.pending[i])
+		if w.pending[i] == 0 {
 			continue
 		}
 		stored, fresh, err := merge(ctx, tx, t, w.source, w.now().UTC())
@@ -517,7 +468,6 @@ func merge(ctx context.Context, tx *sql.Tx, t table, source string, fetched time
 // Discard drops everything staged since the last Commit, and rolls back Begin's
 // transaction when one is open.
 func (w *Writer) Discard(ctx context.Context) error {
-	w.closeDirect() // before the rollback: closing flushes, and nothing may land after it
 	if w.tx != nil {
 		w.tx.Rollback()
 		w.tx = nil
@@ -531,14 +481,12 @@ func (w *Writer) Discard(ctx context.Context) error {
 }
 
 func (w *Writer) clear(ctx context.Context) error {
+	w.direct = nil
 	for i, t := range tables {
 		if w.pending[i] == 0 {
 			continue
 		}
 		w.pending[i] = 0
-		if w.directTo(i) != nil {
-			continue // nothing staged
-		}
 		if _, err := w.conn.ExecContext(ctx, "delete from stage_"+t.name); err != nil {
 			return fmt.Errorf("ingest: clear stage %s: %w", t.name, err)
 		}
@@ -548,7 +496,6 @@ func (w *Writer) clear(ctx context.Context) error {
 
 // Close releases the writer's connection, dropping anything not committed.
 func (w *Writer) Close() error {
-	w.closeDirect()
 	if w.tx != nil {
 		w.tx.Rollback()
 		w.tx = nil

@@ -57,9 +57,20 @@ func OpenReadOnly(ctx context.Context, dbPath string) (*sql.DB, error) {
 }
 
 // LockDown turns off DuckDB's access to other files and the network for the rest of
-// db's life. A server that answers ad-hoc queries calls it: nothing it does itself
-// needs files beside its database.
-func LockDown(ctx context.Context, db *sql.DB) error {
+// db's life, but for the folders in allowed. A server that answers ad-hoc queries
+// calls it: what it does itself needs no files beside its database, but for the
+// imports it spools to a folder of its own.
+func LockDown(ctx context.Context, db *sql.DB, allowed ...string) error {
+	if len(allowed) > 0 {
+		var dirs []string
+		for _, d := range allowed {
+			dirs = append(dirs, "'"+strings.ReplaceAll(strings.TrimSuffix(d, "/")+"/", "'", "''")+"'")
+		}
+		// only while external access is on can the folders be set
+		if _, err := db.ExecContext(ctx, "set allowed_directories = ["+strings.Join(dirs, ", ")+"]"); err != nil {
+			return fmt.Errorf("allow %v: %w", allowed, err)
+		}
+	}
 	if _, err := db.ExecContext(ctx, "set enable_external_access = false"); err != nil {
 		return fmt.Errorf("turn off external access: %w", err)
 	}

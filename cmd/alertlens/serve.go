@@ -103,7 +103,13 @@ func serve(cmd *cobra.Command, g *globals, o serveOptions) error {
 		return err
 	}
 	defer db.Close()
-	if err := sqlmodels.LockDown(ctx, db); err != nil {
+	// imports are spooled here for DuckDB to read: the one folder it may read besides its file
+	spoolDir, err := os.MkdirTemp("", "alertlens-serve-")
+	if err != nil {
+		return fmt.Errorf("a folder for imports: %w", err)
+	}
+	defer os.RemoveAll(spoolDir)
+	if err := sqlmodels.LockDown(ctx, db, spoolDir); err != nil {
 		return err
 	}
 	cfg, err := g.buildConfig(ctx, db)
@@ -132,7 +138,7 @@ func serve(cmd *cobra.Command, g *globals, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	writer := live.New(live.Options{DB: db, DBPath: g.absDB(), Jobs: jobs, Logger: logger,
+	writer := live.New(live.Options{DB: db, DBPath: g.absDB(), SpoolDir: spoolDir, Jobs: jobs, Logger: logger,
 		Quiet: o.buildQuiet, MaxWait: o.buildMaxWait,
 		Build: func(ctx context.Context) (models.BuildReport, error) { return models.Build(ctx, db, cfg) }})
 	writer.Scheduler().FirstDelay = o.firstSync

@@ -20,10 +20,13 @@ var csvColumns = []string{"id", "service", "title", "urgency", "priority", "crea
 	"resolved_at", "resolved_by", "rule", "runbook_url", "escalations", "manual_escalations", "labels"}
 
 // ImportCSV reads incidents from a CSV file with a header row (docs/import-format.md)
-// and commits them through w as one transaction, like ImportJSONL.
+// and commits them through w as one transaction, like ImportJSONL. Go reads the CSV
+// (quotes, the header, the number of columns); each row then becomes an incident line
+// of the JSON form, checked by the same SQL.
 func ImportCSV(ctx context.Context, w *ingest.Writer, name string, r io.Reader, opts Options) (Result, error) {
 	res := Result{ByType: map[string]int{}}
-	cr := csv.NewReader(r)
+	d := newDigest()
+	cr := csv.NewReader(io.TeeReader(r, d))
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err != nil {
@@ -42,6 +45,12 @@ func ImportCSV(ctx context.Context, w *ingest.Writer, name string, r io.Reader, 
 			return res, headerErr(name, "the header has no %q column, which is required", need)
 		}
 	}
+	s, err := newSpool(opts.SpoolDir)
+	if err != nil {
+		return res, err
+	}
+	defer s.remove()
+	sw := &spoolWorker{s: s, name: name, files: map[string]*workerFile{}}
 	for {
 		row, err := cr.Read()
 		if err == io.EOF {
@@ -50,100 +59,74 @@ func ImportCSV(ctx context.Context, w *ingest.Writer, name string, r io.Reader, 
 		if err != nil {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
-				w.Discard(ctx)
 				return res, fmt.Errorf("read %s: %w", name, err) // the reader failed, not the file
 			}
-			le := &LineError{File: name, Line: pe.Line, Msg: err.Error()}
-			if !opts.SkipInvalid {
-				w.Discard(ctx)
-				return res, fmt.Errorf("%w (nothing from %s was imported)", le, name)
-			}
-			res.Invalid = append(res.Invalid, le)
+			sw.bad = append(sw.bad, &LineError{File: name, Line: pe.Line, Msg: err.Error()})
 			continue
 		}
 		// Only after a good read: a record that failed to parse may have no fields,
 		// and FieldPos panics then.
 		line, _ := cr.FieldPos(0)
-		if err := stageCSVRow(w, header, index, row); err != nil {
-			var le *LineError
-			if !errors.As(err, &le) {
-				w.Discard(ctx)
-				return res, err
-			}
-			le.File, le.Line = name, line
-			if !opts.SkipInvalid {
-				w.Discard(ctx)
-				return res, fmt.Errorf("%w (nothing from %s was imported; --skip-invalid stores the good rows)", le, name)
-			}
-			res.Invalid = append(res.Invalid, le)
+		s.lines = line
+		rec, msg, field := csvRecord(header, index, row)
+		if msg != "" {
+			sw.bad = append(sw.bad, &LineError{File: name, Line: line, Field: field, Msg: msg})
 			continue
 		}
-		res.Records++
-		res.ByType["incident"]++
+		if sw.write("incident", line, rec); sw.err != nil {
+			break
+		}
 	}
-	return commit(ctx, w, res)
+	d.sum(s)
+	if err := s.collect([]*spoolWorker{sw}); err != nil {
+		return res, err
+	}
+	return importSpool(ctx, w, name, s, opts, "nothing from %s was imported; --skip-invalid stores the good rows")
 }
 
 // headerErr is a problem in the header row: a *LineError like any other, so that a
 // caller finds the line to fix the same way for every refused file.
 func headerErr(name, format string, args ...any) *LineError {
-	le := lineErr("", format, args...)
-	le.File, le.Line = name, 1
-	return le
+	return &LineError{File: name, Line: 1, Msg: fmt.Sprintf(format, args...)}
 }
 
-func stageCSVRow(w *ingest.Writer, header []string, index map[string]int, row []string) error {
+// csvRecord is a row as an incident line of the JSON form. Only what the CSV itself
+// gets wrong is refused here (a row of the wrong width, text that is not UTF-8); a
+// cell is passed on as text, or as a number or a JSON object where the column holds
+// one and the cell reads as one, for SQL to check like any incident.
+func csvRecord(header []string, index map[string]int, row []string) (rec []byte, msg, field string) {
 	if len(row) != len(header) {
-		return lineErr("", "want %d columns as in the header, got %d", len(header), len(row))
+		return nil, fmt.Sprintf("want %d columns as in the header, got %d", len(header), len(row)), ""
 	}
-	// The store refuses text that is not UTF-8, at commit and without naming the row.
+	obj := map[string]any{"type": "incident"}
 	for _, col := range csvColumns {
-		if i, ok := index[col]; ok && !utf8.ValidString(row[i]) {
-			return lineErr(col, "not valid UTF-8")
+		i, ok := index[col]
+		if !ok {
+			continue
 		}
-	}
-	get := func(col string) string {
-		if i, ok := index[col]; ok {
-			return strings.TrimSpace(row[i])
+		v := strings.TrimSpace(row[i])
+		if !utf8.ValidString(v) {
+			return nil, "not valid UTF-8", col
 		}
-		return ""
-	}
-	atoi := func(col string) (int, error) {
-		v := get(col)
-		if v == "" {
-			return 0, nil
+		switch {
+		case v == "" && col != "id" && col != "service" && col != "created_at":
+			continue
+		case col == "escalations" || col == "manual_escalations":
+			if n, err := strconv.Atoi(v); err == nil {
+				obj[col] = n
+				continue
+			}
+		case col == "labels":
+			if json.Valid([]byte(v)) {
+				obj[col] = json.RawMessage(v)
+				continue
+			}
 		}
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return 0, lineErr(col, "want a whole number, got %q", v)
-		}
-		return n, nil
+		obj[col] = v
 	}
-	rec := IncidentRecord{
-		Type: "incident", ID: get("id"), Service: get("service"), Title: get("title"), Urgency: get("urgency"),
-		Priority: get("priority"), CreatedAt: get("created_at"), AcknowledgedAt: get("acknowledged_at"),
-		ResolvedAt: get("resolved_at"), ResolvedBy: get("resolved_by"), Rule: get("rule"), RunbookURL: get("runbook_url"),
-	}
-	var err error
-	if rec.Escalations, err = atoi("escalations"); err != nil {
-		return err
-	}
-	if rec.ManualEscalations, err = atoi("manual_escalations"); err != nil {
-		return err
-	}
-	if l := get("labels"); l != "" {
-		rec.Labels = json.RawMessage(l)
-	}
-	inc, err := rec.Incident()
+	b, err := json.Marshal(obj)
 	if err != nil {
-		return err
+		return nil, err.Error(), ""
 	}
-	payload, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	if err := w.Raw(ingest.Raw{Kind: "incident", ID: rec.ID, Payload: payload}); err != nil {
-		return err
-	}
-	return w.Incident(inc)
+	return b, "", ""
 }

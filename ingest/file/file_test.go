@@ -2,7 +2,9 @@ package file_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -59,7 +61,8 @@ func TestImportIsIdempotent(t *testing.T) {
 		t.Fatalf("first import: %+v", res)
 	}
 	first := counts(t, db)
-	want := map[string]int{"responders": 1, "services": 1, "incidents": 1, "notifications": 1, "reviews": 1, "raw_records": 5}
+	// the raw layer keeps the file itself, by its digest: the records are in the tables
+	want := map[string]int{"responders": 1, "services": 1, "incidents": 1, "notifications": 1, "reviews": 1, "raw_records": 1}
 	for k, v := range want {
 		if first[k] != v {
 			t.Errorf("%s = %d after one import, want %d", k, first[k], v)
@@ -77,8 +80,15 @@ func TestImportIsIdempotent(t *testing.T) {
 	if res.Counts.New["incidents"] != 0 || res.Counts.Stored["incidents"] != 1 {
 		t.Errorf("re-import counted %+v, want 0 new and 1 stored incident", res.Counts)
 	}
-	if again := counts(t, db); again["incidents"] != 1 || again["notifications"] != 1 || again["raw_records"] != 5 {
-		t.Errorf("after re-imports: %v, want the same rows as after one", again)
+	if again := counts(t, db); again["incidents"] != 1 || again["notifications"] != 1 || again["raw_records"] != 2 {
+		t.Errorf("after re-imports: %v, want the same rows as after one, and two files in raw_records", again)
+	}
+	var payload string
+	if err := db.QueryRow(`select payload from raw_records where kind = 'file' order by fetched_at limit 1`).Scan(&payload); err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf(`{"name":"h.jsonl","bytes":%d,"lines":6,"sha256":"%x"}`, len(history), sha256.Sum256([]byte(history))); payload != want {
+		t.Errorf("the file's raw record = %s, want %s", payload, want)
 	}
 	var title string
 	var acked sql.NullTime
@@ -125,7 +135,24 @@ func TestLineErrors(t *testing.T) {
 	cases := []struct{ line, want string }{
 		{`{"type":"incident","id":"x","service":"s","created_at":"yesterday"}`, `x.jsonl:1: field "created_at": want an RFC 3339 time`},
 		{`{"type":"incident","id":"x","service":"s","created_at":"2026-01-01T00:00:00Z","runbook":"u"}`, `x.jsonl:1: field "runbook": unknown field`},
-		{`{"type":"incident","id":"x","service":"s","created_at":"2026-01-01T00:00:00Z","escalations":"two"}`, `x.jsonl:1: field "escalations": want a int`},
+		{`{"type":"incident","id":"x","service":"s","created_at":"2026-01-01T00:00:00Z","escalations":"two"}`, `x.jsonl:1: field "escalations": want a whole number, got "two"`},
+		{`{"type":"incident","id":"x","service":"s","created_at":"2026-01-01T00:00:00Z","escalations":1.5}`, `x.jsonl:1: field "escalations": want a whole number, got 1.5`},
+		{`{"type":"incident","id":"x","service":"s","created_at":"2026-01-01T24:00:00Z"}`, `x.jsonl:1: field "created_at": want an RFC 3339 time`},
+		{`{"type":"incident","id":"x","service":"s","created_at":"2026-01-01 00:00:00Z"}`, `x.jsonl:1: field "created_at": want an RFC 3339 time`},
+		{`{"type":"incident","id":"x","service":"s","created_at":"2026-01-01T00:00:00"}`, `x.jsonl:1: field "created_at": want an RFC 3339 time`},
+		{`{"type":"incident","id":" ","service":"s","created_at":"2026-01-01T00:00:00Z"}`, `x.jsonl:1: field "id": required, and missing or empty`},
+		{`{"type":"incident","id":"x","service":"s","created_at":"2026-01-01T00:00:00Z","labels":[1]}`, `x.jsonl:1: field "labels": want a JSON object`},
+		{`{"type":"incident","id":"x","service":"s","created_at":"2026-01-01T00:00:00Z","priority":"P9"}`, `x.jsonl:1: field "priority": want P1 to P5 or empty, got "P9"`},
+		{`{"type":"notification","incident":"i","responder":"u","channel":"phone","at":"2026-01-01T00:00:00Z","tag":"no_action"}`, `x.jsonl:1: field "tag": unknown field`},
+		{`{"type":"oncall_shift","responder":"u","rotation":"r","starts_at":"2026-01-01T00:00:00Z","ends_at":"2026-03-01T00:00:00Z"}`, `x.jsonl:1: field "ends_at": the shift lasts 1416h0m0s, over the 31 days`},
+		{`{"type":"oncall_shift","responder":"u","rotation":"r","escalation_level":0,"starts_at":"2026-01-01T00:00:00Z","ends_at":"2026-01-02T00:00:00Z"}`, `x.jsonl:1: field "escalation_level": want 1 (the first tier) to 20, got 0`},
+		{`{"type":3}`, `x.jsonl:1: field "type": want a string, got 3`},
+		{`{"id":"x","labels":{"type":"incident"}}`, `x.jsonl:1: field "type": missing`},
+		{`{"type":"incident","type":"review","incident":"i","tag":"no_action"}`, `x.jsonl:1: field "type": given more than once`},
+		{`[1, 2]`, `x.jsonl:1: not a JSON object`},
+		{"{\"type\":\"review\",\"incident\":\"i\xff\",\"tag\":\"no_action\"}", `x.jsonl:1: not valid UTF-8`},
+		{"{\"type\":\"review\",\"incident\":\"i\r\",\"tag\":\"no_action\"}", `x.jsonl:1: a carriage return inside the line`},
+		{"{\"type\":\"review\",\"incident\":\"i\x00\",\"tag\":\"no_action\"}", `x.jsonl:1: a NUL byte in the line`},
 		{`{"type":"incident","id":"x","service":"s","created_at":"2026-01-02T00:00:00Z","resolved_at":"2026-01-01T00:00:00Z"}`, `x.jsonl:1: field "resolved_at": 2026-01-01T00:00:00Z is before created_at`},
 		{`{"type":"responder","id":"u","time_zone":"Mars/Olympus"}`, `x.jsonl:1: field "time_zone": want an IANA time zone`},
 		{`{"type":"pager"}`, `x.jsonl:1: field "type": unknown type "pager"`},
@@ -168,5 +195,49 @@ func TestImportCSV(t *testing.T) {
 	_, err = file.ImportCSV(context.Background(), w, "h.csv", strings.NewReader("id,service\n"), file.Options{})
 	if err == nil || !strings.Contains(err.Error(), `no "created_at" column`) {
 		t.Errorf("missing column error = %v", err)
+	}
+}
+
+// Lines are numbered as in the file, whatever their order by type, blank lines and
+// Windows line ends; with --skip-invalid, every bad line is reported in the file's
+// order, those the Go reader refuses among those SQL does, and the good ones stored.
+func TestLineNumbersAndSkipInvalid(t *testing.T) {
+	db, w := open(t)
+	lines := strings.Join([]string{
+		`{"type":"service","id":"web"}`,
+		``,
+		`{"type":"incident","id":"i1","service":"web","created_at":"2026-03-01T00:00:00Z"}`,
+		`{"type": "notification", "incident": "i1", "responder": "u1", "channel": "phone", "at": "2026-03-01T00:01:00+01:00"}`,
+		"   ",
+		`{"type":"notification","incident":"i1","responder":"u1","channel":"pager","at":"2026-03-01T00:01:00Z"}`,
+		"{\"type\":\"incident\",\"id\":\"\xff\"}",
+		`{"ty\u0070e":"incident","id":"i2","service":"web","created_at":"2026-03-02T00:00:00Z"}`,
+		`{"type":"incident","id":"i3","service":"web","created_at":"later"}`,
+		`{"type":"review","incident":"i1","tag":"no_action"}`,
+	}, "\r\n")
+	_, err := file.ImportJSONL(context.Background(), w, "m.jsonl", strings.NewReader(lines), file.Options{})
+	if err == nil || !strings.HasPrefix(err.Error(), `m.jsonl:6: field "channel"`) {
+		t.Fatalf("error = %v, want line 6's channel", err)
+	}
+	res, err := file.ImportJSONL(context.Background(), w, "m.jsonl", strings.NewReader(lines), file.Options{SkipInvalid: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, le := range res.Invalid {
+		got = append(got, fmt.Sprintf("%d %s", le.Line, le.Field))
+	}
+	if want := []string{"6 channel", "7 ", "9 created_at"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("invalid lines %v, want %v", got, want)
+	}
+	if res.Records != 5 || res.ByType["incident"] != 2 || res.ByType["notification"] != 1 {
+		t.Errorf("stored %d records %v, want 5: 2 incidents, 1 notification, a service and a review", res.Records, res.ByType)
+	}
+	var at string
+	if err := db.QueryRow(`select strftime(notified_at, '%H:%M') from notifications`).Scan(&at); err != nil {
+		t.Fatal(err)
+	}
+	if at != "23:01" {
+		t.Errorf("notification at %s UTC, want 23:01 (00:01 at +01:00)", at)
 	}
 }

@@ -21,8 +21,10 @@ import (
 type Options struct {
 	DB     *sql.DB
 	DBPath string // absolute, for the status and the server file
-	Build  BuildFunc
-	Jobs   []JobSpec
+	// SpoolDir is where imports are spooled for DuckDB to read (sql.LockDown allows it).
+	SpoolDir string
+	Build    BuildFunc
+	Jobs     []JobSpec
 	// Quiet and MaxWait debounce rebuilds (defaults 1 s and 10 s): a rebuild starts when
 	// no write came for Quiet, or MaxWait after the first write it waits for.
 	Quiet, MaxWait time.Duration
@@ -40,6 +42,7 @@ type JobSpec struct {
 type Service struct {
 	db        *sql.DB
 	dbPath    string
+	spoolDir  string
 	gate      *ingest.Gate
 	builder   *Builder
 	scheduler *Scheduler
@@ -67,7 +70,7 @@ func New(opts Options) *Service {
 	if opts.MaxWait <= 0 {
 		opts.MaxWait = 10 * time.Second
 	}
-	s := &Service{db: opts.DB, dbPath: opts.DBPath, log: opts.Logger, started: time.Now().UTC()}
+	s := &Service{db: opts.DB, dbPath: opts.DBPath, spoolDir: opts.SpoolDir, log: opts.Logger, started: time.Now().UTC()}
 	s.builder = NewBuilder(opts.Build, opts.Quiet, opts.MaxWait, opts.Logger)
 	s.gate = ingest.NewGate(s.builder.Changed)
 	var jobs []Job
@@ -144,7 +147,7 @@ func (s *Service) Import(ctx context.Context, req ImportRequest, r io.Reader) (f
 	}
 	defer w.Close()
 	w.Through(s.gate)
-	opts := file.Options{SkipInvalid: req.SkipInvalid}
+	opts := file.Options{SkipInvalid: req.SkipInvalid, SpoolDir: s.spoolDir}
 	switch req.Format {
 	case "jsonl", "json", "":
 		return file.ImportJSONL(ctx, w, req.Name, r, opts)

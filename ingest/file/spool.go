@@ -1,0 +1,406 @@
+package file
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"unicode/utf8"
+)
+
+// recordTypes are the import format's record types, each with the table its records
+// fill and the query under sql/import that reads and checks them.
+var recordTypes = []struct{ name, table string }{
+	{"responder", "responders"},
+	{"service", "services"},
+	{"incident", "incidents"},
+	{"notification", "notifications"},
+	{"review", "reviews"},
+	{"oncall_shift", "oncall_shifts"},
+}
+
+// unroutable is where a line goes whose type cannot be told without reading it as
+// JSON and finding no known type there: it is wrong as a whole (not an object, no
+// type, an unknown one), and the incidents' query reports it as the others would.
+const unroutable = "incident"
+
+// spool is a file in the import format, copied for DuckDB: per record type, files
+// holding each of its lines as the line's number, a NUL byte and the line. DuckDB's
+// CSV reader then reads each type's lines on every core (a line number could otherwise
+// only be counted in order, on one core), and each type's checks read only its own
+// lines.
+type spool struct {
+	dir    string
+	files  map[string]*spoolFile // by record type, for each type with lines
+	lines  int                   // lines read, blank ones too
+	bytes  int64
+	sha256 string
+	bad    []*LineError // lines refused before they reach SQL
+}
+
+// spoolFile is one record type's lines: written by each worker to a file of its own,
+// and read back together through pattern.
+type spoolFile struct {
+	pattern string
+	lines   int
+}
+
+// maxLine bounds one line; an incident with large labels stays far below it.
+const maxLine = 16 << 20
+
+// blockSize is how much of a file one worker takes at a time.
+const blockSize = 4 << 20
+
+// block is whole lines of the file; first is the number of its first line.
+type block struct {
+	first int
+	data  []byte
+	long  bool // one line over maxLine, left out
+}
+
+// spoolJSONL reads JSON Lines from r into a new spool. Blank lines are dropped; a
+// line that is not UTF-8, holds a NUL byte or a carriage return before its end, or is
+// longer than maxLine, is refused here (in bad), since DuckDB's reader would stop at
+// it without naming the line. Everything else about a line is for SQL to check.
+//
+// One goroutine reads the file in blocks of whole lines, counting lines and hashing;
+// a worker per core splits, checks and routes the lines of each block.
+func spoolJSONL(ctx context.Context, name string, r io.Reader, dir string) (*spool, error) {
+	s, err := newSpool(dir)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	blocks := make(chan block, 4)
+	free := make(chan []byte, 8)
+	workers := make([]*spoolWorker, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i := range workers {
+		workers[i] = &spoolWorker{s: s, id: i, name: name, files: map[string]*workerFile{}}
+		wg.Go(func() {
+			for b := range blocks {
+				if workers[i].err == nil {
+					workers[i].block(b)
+				}
+				select {
+				case free <- b.data[:0]:
+				default:
+				}
+			}
+		})
+	}
+	d := newDigest()
+	readErr := readBlocks(ctx, io.TeeReader(r, d), blocks, free, &s.lines)
+	close(blocks)
+	wg.Wait()
+	if err := s.collect(workers); readErr == nil {
+		readErr = err
+	}
+	if readErr != nil {
+		s.remove()
+		if ctx.Err() != nil && readErr == ctx.Err() {
+			return nil, readErr
+		}
+		return nil, fmt.Errorf("read %s: %w", name, readErr)
+	}
+	d.sum(s)
+	return s, nil
+}
+
+// collect closes the workers' files and gathers what they found: the lines per type,
+// and the refused lines in the file's order.
+func (s *spool) collect(workers []*spoolWorker) error {
+	var first error
+	for _, w := range workers {
+		err := w.close()
+		if w.err != nil {
+			err = w.err
+		}
+		if first == nil {
+			first = err
+		}
+		s.bad = append(s.bad, w.bad...)
+		for typ, n := range w.lines {
+			sf := s.files[typ]
+			if sf == nil {
+				sf = &spoolFile{pattern: filepath.Join(s.dir, typ+"-*.txt")}
+				s.files[typ] = sf
+			}
+			sf.lines += n
+		}
+	}
+	slices.SortFunc(s.bad, func(a, b *LineError) int { return a.Line - b.Line })
+	return first
+}
+
+// readBlocks reads r into blocks of whole lines, and counts the lines in *lines.
+func readBlocks(ctx context.Context, r io.Reader, out chan<- block, free chan []byte, lines *int) error {
+	var carry []byte // the start of a line the last block cut
+	for {
+		var buf []byte
+		select {
+		case buf = <-free:
+		default:
+			buf = make([]byte, 0, blockSize+64<<10)
+		}
+		buf = append(buf[:0], carry...)
+		for {
+			n, err := io.ReadFull(r, buf[len(buf):cap(buf)][:min(blockSize, cap(buf)-len(buf))])
+			buf = buf[:len(buf)+n]
+			eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+			if err != nil && !eof {
+				return err
+			}
+			if eof && len(buf) == 0 {
+				return nil
+			}
+			cut := bytes.LastIndexByte(buf, '\n') + 1
+			if eof {
+				cut = len(buf)
+			}
+			switch {
+			case cut > 0:
+				carry = append(carry[:0], buf[cut:]...)
+				b := block{first: *lines + 1, data: buf[:cut]}
+				*lines += bytes.Count(b.data, []byte("\n"))
+				if eof && len(b.data) > 0 && b.data[len(b.data)-1] != '\n' {
+					*lines++
+				}
+				select {
+				case out <- b:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				if eof {
+					return nil
+				}
+			case len(buf) > maxLine:
+				// one line over the limit: leave it out, and read on from its end
+				*lines++
+				select {
+				case out <- block{first: *lines, long: true}:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				if err := skipLine(r); err != nil {
+					if errors.Is(err, io.EOF) {
+						return nil
+					}
+					return err
+				}
+				carry = carry[:0]
+			default:
+				// no newline yet: a long line, read on into a larger buffer
+				if cap(buf)-len(buf) < blockSize {
+					buf = slices.Grow(buf, blockSize)
+				}
+				continue
+			}
+			break
+		}
+	}
+}
+
+// skipLine reads r up to and including the next newline.
+func skipLine(r io.Reader) error {
+	var b [1]byte
+	for {
+		if _, err := r.Read(b[:]); err != nil {
+			return err
+		} else if b[0] == '\n' {
+			return nil
+		}
+	}
+}
+
+func newSpool(parent string) (*spool, error) {
+	dir, err := os.MkdirTemp(parent, "alertlens-import-")
+	if err != nil {
+		return nil, fmt.Errorf("import: a folder for the spooled file: %w", err)
+	}
+	return &spool{dir: dir, files: map[string]*spoolFile{}}, nil
+}
+
+// spoolWorker checks and routes lines into spool files of its own.
+type spoolWorker struct {
+	s     *spool
+	id    int
+	name  string
+	files map[string]*workerFile
+	lines map[string]int
+	bad   []*LineError
+	err   error
+}
+
+type workerFile struct {
+	f *os.File
+	w *bufio.Writer
+}
+
+func (w *spoolWorker) block(b block) {
+	if b.long {
+		w.bad = append(w.bad, &LineError{File: w.name, Line: b.first, Msg: fmt.Sprintf("line longer than %d MiB", maxLine>>20)})
+		return
+	}
+	n := b.first
+	for data := b.data; len(data) > 0 && w.err == nil; n++ {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		w.add(n, line)
+	}
+}
+
+// add spools line n.
+func (w *spoolWorker) add(n int, line []byte) {
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	if len(bytes.TrimSpace(line)) == 0 {
+		return
+	}
+	refuse := func(msg string) {
+		w.bad = append(w.bad, &LineError{File: w.name, Line: n, Msg: msg})
+	}
+	switch {
+	case len(line) > maxLine:
+		refuse(fmt.Sprintf("line longer than %d MiB", maxLine>>20))
+	case !utf8.Valid(line):
+		refuse("not valid UTF-8")
+	case bytes.IndexByte(line, 0) >= 0:
+		refuse("a NUL byte in the line (not JSON)")
+	case bytes.IndexByte(line, '\r') >= 0:
+		refuse(`a carriage return inside the line (a line ends with \n or \r\n)`)
+	default:
+		w.write(routeOf(line), n, line)
+	}
+}
+
+// write appends line n to the worker's spool file of a record type.
+func (w *spoolWorker) write(typ string, n int, line []byte) {
+	wf := w.files[typ]
+	if wf == nil {
+		f, err := os.Create(filepath.Join(w.s.dir, fmt.Sprintf("%s-%d.txt", typ, w.id)))
+		if err != nil {
+			w.err = fmt.Errorf("import: spool %s lines: %w", typ, err)
+			return
+		}
+		wf = &workerFile{f: f, w: bufio.NewWriterSize(f, 1<<20)}
+		w.files[typ] = wf
+		if w.lines == nil {
+			w.lines = map[string]int{}
+		}
+	}
+	w.lines[typ]++
+	var num [20]byte
+	wf.w.Write(strconv.AppendInt(num[:0], int64(n), 10))
+	wf.w.WriteByte(0)
+	wf.w.Write(line)
+	if err := wf.w.WriteByte('\n'); err != nil {
+		w.err = fmt.Errorf("import: spool %s lines: %w", typ, err)
+	}
+}
+
+func (w *spoolWorker) close() error {
+	var first error
+	for typ, wf := range w.files {
+		err := wf.w.Flush()
+		if cerr := wf.f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil && first == nil {
+			first = fmt.Errorf("import: spool %s lines: %w", typ, err)
+		}
+	}
+	return first
+}
+
+// remove deletes the spool's files.
+func (s *spool) remove() { os.RemoveAll(s.dir) }
+
+// routeOf tells a line's record type, to pick its spool. Most lines say it plainly:
+// "type" once, as a key, with a known type for its value. Such a line is routed by
+// looking at those bytes alone (a quote inside a JSON string is escaped, so "type"
+// with both its quotes is a key; were it a nested object's key, the record itself
+// would have no type, and its check says so). Any other line is read as JSON for its
+// type; one without a known type goes with the incidents, whose check reports it.
+func routeOf(line []byte) string {
+	key := []byte(`"type"`)
+	if i := bytes.Index(line, key); i >= 0 && bytes.Index(line[i+len(key):], key) < 0 {
+		if typ, ok := quotedValue(line[i+len(key):]); ok && knownType(typ) {
+			return typ
+		}
+	}
+	var head struct {
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(line, &head) == nil && knownType(head.Type) {
+		return head.Type
+	}
+	return unroutable
+}
+
+// quotedValue reads `: "value"` (with any spaces) from the start of b, for a value
+// without escapes.
+func quotedValue(b []byte) (string, bool) {
+	i := skipBlanks(b, 0)
+	if i >= len(b) || b[i] != ':' {
+		return "", false
+	}
+	i = skipBlanks(b, i+1)
+	if i >= len(b) || b[i] != '"' {
+		return "", false
+	}
+	end := bytes.IndexByte(b[i+1:], '"')
+	if end < 0 || bytes.IndexByte(b[i+1:i+1+end], '\\') >= 0 {
+		return "", false
+	}
+	return string(b[i+1 : i+1+end]), true
+}
+
+func skipBlanks(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+func knownType(typ string) bool {
+	for _, t := range recordTypes {
+		if t.name == typ {
+			return true
+		}
+	}
+	return false
+}
+
+// digest counts and hashes what a reader reads, for the file's raw record.
+type digest struct {
+	h hash.Hash
+	n int64
+}
+
+func newDigest() *digest { return &digest{h: sha256.New()} }
+
+func (d *digest) Write(b []byte) (int, error) {
+	d.n += int64(len(b))
+	return d.h.Write(b)
+}
+
+func (d *digest) sum(s *spool) {
+	s.bytes, s.sha256 = d.n, hex.EncodeToString(d.h.Sum(nil))
+}
