@@ -70,8 +70,8 @@ type Counts struct {
 }
 
 // Writer stages one source's records on its own connection (through DuckDB's Appender
-// into temporary tables) and merges them into the store in one transaction per Commit.
-// It is not safe for concurrent use.
+// into temporary tables, or from a query with StageSelect) and merges them into the
+// store in one transaction per Commit. It is not safe for concurrent use.
 type Writer struct {
 	source    string
 	conn      *sql.Conn

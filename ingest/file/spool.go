@@ -82,8 +82,6 @@ func spoolJSONL(ctx context.Context, name string, r io.Reader, dir string) (*spo
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	blocks := make(chan block, 4)
 	free := make(chan []byte, 8)
 	workers := make([]*spoolWorker, runtime.GOMAXPROCS(0))
@@ -95,9 +93,11 @@ func spoolJSONL(ctx context.Context, name string, r io.Reader, dir string) (*spo
 				if workers[i].err == nil {
 					workers[i].block(b)
 				}
-				select {
-				case free <- b.data[:0]:
-				default:
+				if cap(b.data) > 0 {
+					select {
+					case free <- b.data[:0]: // for the reader to fill again
+					default:
+					}
 				}
 			}
 		})
@@ -111,7 +111,7 @@ func spoolJSONL(ctx context.Context, name string, r io.Reader, dir string) (*spo
 	}
 	if readErr != nil {
 		s.remove()
-		if ctx.Err() != nil && readErr == ctx.Err() {
+		if errors.Is(readErr, context.Canceled) || errors.Is(readErr, context.DeadlineExceeded) {
 			return nil, readErr
 		}
 		return nil, fmt.Errorf("read %s: %w", name, readErr)
