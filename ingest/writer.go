@@ -86,6 +86,7 @@ type Writer struct {
 	// staging them or looking for stored keys (there are none); direct counts them.
 	first  map[int]bool
 	direct map[int]int
+	counts Counts // what StageSelect merged into Begin's transaction
 }
 
 // NewWriter opens a writer for records of the named source.
@@ -211,6 +212,7 @@ func (w *Writer) Begin(ctx context.Context) error {
 		return err
 	}
 	w.tx, w.first, w.direct = tx, map[int]bool{}, map[int]int{}
+	w.counts = Counts{Stored: map[string]int64{}, New: map[string]int64{}}
 	for i, t := range tables {
 		var held bool
 		if err := tx.QueryRowContext(ctx, "select exists (select 1 from "+t.name+" where source = ?)", w.source).Scan(&held); err != nil {
@@ -228,7 +230,9 @@ func (w *Writer) Begin(ctx context.Context) error {
 // named as the table's (but source and fetched_at), plus latest: of the rows with the
 // same key, the one with the greatest latest is kept, as the last record of a key wins
 // in a merge. args are the query's own parameters ($1, $2, ...). A table the source has
-// no rows in yet takes the rows straight in, without staging.
+// no rows in yet takes its first rows straight in, without staging; later calls (a
+// reader's next chunk) are staged and merged by key at once, so that the staging table
+// holds one chunk at a time.
 func (w *Writer) StageSelect(ctx context.Context, name, query, latest string, args ...any) error {
 	if w.tx == nil {
 		return fmt.Errorf("ingest: StageSelect without Begin")
@@ -238,6 +242,9 @@ func (w *Writer) StageSelect(ctx context.Context, name, query, latest string, ar
 		return fmt.Errorf("ingest: no table %q", name)
 	}
 	t := tables[ti]
+	if w.pending[ti] > 0 {
+		return fmt.Errorf("ingest: StageSelect into %s after rows staged by record", t.name)
+	}
 	var key []string
 	for _, k := range t.key {
 		if k != "source" {
@@ -272,8 +279,16 @@ func (w *Writer) StageSelect(ctx context.Context, name, query, latest string, ar
 	}
 	if direct {
 		w.direct[ti] += int(n)
-	} else {
-		w.pending[ti] += int(n)
+		return nil
+	}
+	stored, fresh, err := merge(ctx, w.tx, t, w.source, w.now().UTC())
+	if err != nil {
+		return fmt.Errorf("ingest: merge %s: %w", t.name, err)
+	}
+	w.counts.Stored[t.name] += stored
+	w.counts.New[t.name] += fresh
+	if _, err := w.tx.ExecContext(ctx, "delete from stage_"+t.name); err != nil {
+		return fmt.Errorf("ingest: clear stage %s: %w", t.name, err)
 	}
 	return nil
 }
@@ -337,7 +352,7 @@ func (w *Writer) Commit(ctx context.Context, cursors ...Cursor) (Counts, error) 
 // commitOpen ends Begin's transaction: what is staged is merged outside the gate (its
 // rows are the writer's source's own), and only the commit itself waits for it.
 func (w *Writer) commitOpen(ctx context.Context, cursors []Cursor) (Counts, error) {
-	counts := Counts{Stored: map[string]int64{}, New: map[string]int64{}}
+	counts := w.counts
 	if err := w.flushAppenders(); err != nil {
 		return counts, err
 	}

@@ -73,6 +73,12 @@ func ImportCSV(ctx context.Context, w *ingest.Writer, name string, r io.Reader, 
 			sw.bad = append(sw.bad, &LineError{File: name, Line: line, Field: field, Msg: msg})
 			continue
 		}
+		if c := chunkOf(line); c != sw.chunk {
+			if err := sw.close(); err != nil {
+				return res, err
+			}
+			sw.files, sw.chunk = map[string]*workerFile{}, c
+		}
 		if sw.write("incident", line, rec); sw.err != nil {
 			break
 		}

@@ -117,7 +117,7 @@ func importSpool(ctx context.Context, w *ingest.Writer, name string, s *spool, o
 			keep = fmt.Sprintf("(err_msg is null or error('%s'))", refused)
 		}
 		stmt := fmt.Sprintf("select * exclude (err_field, err_msg) from (%s) where %s", q, keep)
-		if err := w.StageSelect(ctx, rt.table, stmt, "line", s.files[rt.name].pattern); err != nil {
+		if err := stageChunks(ctx, w, rt.table, stmt, s.files[rt.name].chunks); err != nil {
 			w.Discard(ctx)
 			if !strings.Contains(err.Error(), refused) {
 				return res, err
@@ -156,6 +156,16 @@ func importSpool(ctx context.Context, w *ingest.Writer, name string, s *spool, o
 		w.Discard(ctx)
 	}
 	return res, err
+}
+
+// stageChunks stages a record type's chunks in the file's order, each by one statement.
+func stageChunks(ctx context.Context, w *ingest.Writer, table, stmt string, chunks []string) error {
+	for _, c := range chunks {
+		if err := w.StageSelect(ctx, table, stmt, "line", c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // prepare creates the import's macros on the writer's connection.

@@ -50,12 +50,23 @@ type spool struct {
 	bad    []*LineError // lines refused before they reach SQL
 }
 
-// spoolFile is one record type's lines: written by each worker to a file of its own,
-// and read back together through pattern.
+// spoolFile is one record type's lines, written by each worker to files of its own,
+// one per chunk of the file: pattern reads them all, chunks[i] the i-th chunk's.
 type spoolFile struct {
 	pattern string
+	chunks  []string
 	lines   int
 }
+
+// chunkLines is how many lines of a file make one chunk: each chunk is checked and
+// stored by one statement per type, so that an import's memory is bounded by a chunk's
+// and not the file's (at ten million incidents, one statement per type ran out of
+// DuckDB's 2 GB). The chunks follow the file's order, so the last record of a key
+// still wins. A history of a million incidents (2.4 million lines) is one chunk.
+var chunkLines = 1 << 22
+
+// chunkOf is the chunk a line falls in.
+func chunkOf(line int) int { return (line - 1) / chunkLines }
 
 // maxLine bounds one line; an incident with large labels stays far below it.
 const maxLine = 16 << 20
@@ -63,7 +74,8 @@ const maxLine = 16 << 20
 // blockSize is how much of a file one worker takes at a time.
 const blockSize = 4 << 20
 
-// block is whole lines of the file; first is the number of its first line.
+// block is whole lines of the file, all in one chunk; first is the number of its first
+// line.
 type block struct {
 	first int
 	data  []byte
@@ -140,7 +152,15 @@ func (s *spool) collect(workers []*spoolWorker) error {
 				s.files[typ] = sf
 			}
 			sf.lines += n
+			for c := range w.seen[typ] {
+				if p := filepath.Join(s.dir, fmt.Sprintf("%s-%06d-*.txt", typ, c)); !slices.Contains(sf.chunks, p) {
+					sf.chunks = append(sf.chunks, p)
+				}
+			}
 		}
+	}
+	for _, sf := range s.files {
+		slices.Sort(sf.chunks) // the file's order: the chunk number is zero-padded
 	}
 	slices.SortFunc(s.bad, func(a, b *LineError) int { return a.Line - b.Line })
 	return first
@@ -239,8 +259,10 @@ type spoolWorker struct {
 	s     *spool
 	id    int
 	name  string
-	files map[string]*workerFile
+	files map[string]*workerFile // by record type, for the chunk being written
+	chunk int                    // the chunk of the block being read
 	lines map[string]int
+	seen  map[string]map[int]bool // the chunks written, per type
 	bad   []*LineError
 	err   error
 }
@@ -254,6 +276,13 @@ func (w *spoolWorker) block(b block) {
 	if b.long {
 		w.bad = append(w.bad, &LineError{File: w.name, Line: b.first, Msg: fmt.Sprintf("line longer than %d MiB", maxLine>>20)})
 		return
+	}
+	if c := chunkOf(b.first); c != w.chunk {
+		// blocks come in the file's order: the chunk before is done
+		if err := w.close(); err != nil && w.err == nil {
+			w.err = err
+		}
+		w.files, w.chunk = map[string]*workerFile{}, c
 	}
 	n := b.first
 	for data := b.data; len(data) > 0 && w.err == nil; n++ {
@@ -294,7 +323,7 @@ func (w *spoolWorker) add(n int, line []byte) {
 func (w *spoolWorker) write(typ string, n int, line []byte) {
 	wf := w.files[typ]
 	if wf == nil {
-		f, err := os.Create(filepath.Join(w.s.dir, fmt.Sprintf("%s-%d.txt", typ, w.id)))
+		f, err := os.Create(filepath.Join(w.s.dir, fmt.Sprintf("%s-%06d-%d.txt", typ, w.chunk, w.id)))
 		if err != nil {
 			w.err = fmt.Errorf("import: spool %s lines: %w", typ, err)
 			return
@@ -302,8 +331,12 @@ func (w *spoolWorker) write(typ string, n int, line []byte) {
 		wf = &workerFile{f: f, w: bufio.NewWriterSize(f, 1<<20)}
 		w.files[typ] = wf
 		if w.lines == nil {
-			w.lines = map[string]int{}
+			w.lines, w.seen = map[string]int{}, map[string]map[int]bool{}
 		}
+		if w.seen[typ] == nil {
+			w.seen[typ] = map[int]bool{}
+		}
+		w.seen[typ][w.chunk] = true
 	}
 	w.lines[typ]++
 	var num [20]byte
@@ -315,6 +348,7 @@ func (w *spoolWorker) write(typ string, n int, line []byte) {
 	}
 }
 
+// close closes the files of the chunk being written.
 func (w *spoolWorker) close() error {
 	var first error
 	for typ, wf := range w.files {
