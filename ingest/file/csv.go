@@ -45,7 +45,11 @@ func ImportCSV(ctx context.Context, w *ingest.Writer, name string, r io.Reader, 
 			return res, headerErr(name, "the header has no %q column, which is required", need)
 		}
 	}
-	s, err := newSpool(opts.SpoolDir)
+	chunk, err := chunkLinesFor(ctx, w)
+	if err != nil {
+		return res, err
+	}
+	s, err := newSpool(opts.SpoolDir, chunk)
 	if err != nil {
 		return res, err
 	}
@@ -73,7 +77,7 @@ func ImportCSV(ctx context.Context, w *ingest.Writer, name string, r io.Reader, 
 			sw.bad = append(sw.bad, &LineError{File: name, Line: line, Field: field, Msg: msg})
 			continue
 		}
-		if c := chunkOf(line); c != sw.chunk {
+		if c := s.chunkOf(line); c != sw.chunk {
 			if err := sw.close(); err != nil {
 				return res, err
 			}

@@ -2,7 +2,7 @@ package file
 
 // SetChunkLines makes chunks of n lines until the returned function restores them.
 func SetChunkLines(n int) (restore func()) {
-	prev := chunkLines
-	chunkLines = n
-	return func() { chunkLines = prev }
+	prev := fixedChunkLines
+	fixedChunkLines = n
+	return func() { fixedChunkLines = prev }
 }

@@ -58,7 +58,11 @@ type Result struct {
 // one transaction: on the first bad line nothing of the file is stored, unless
 // opts.SkipInvalid is set.
 func ImportJSONL(ctx context.Context, w *ingest.Writer, name string, r io.Reader, opts Options) (Result, error) {
-	s, err := spoolJSONL(ctx, name, r, opts.SpoolDir)
+	chunk, err := chunkLinesFor(ctx, w)
+	if err != nil {
+		return Result{ByType: map[string]int{}}, err
+	}
+	s, err := spoolJSONL(ctx, name, r, opts.SpoolDir, chunk)
 	if err != nil {
 		return Result{ByType: map[string]int{}}, err
 	}

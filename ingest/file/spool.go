@@ -11,13 +11,17 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/alertlens/alertlens/ingest"
 )
 
 // recordTypes are the import format's record types, each with the table its records
@@ -43,6 +47,7 @@ const unroutable = "incident"
 // lines.
 type spool struct {
 	dir    string
+	chunk  int                   // lines a chunk
 	files  map[string]*spoolFile // by record type, for each type with lines
 	lines  int                   // lines read, blank ones too
 	bytes  int64
@@ -58,15 +63,54 @@ type spoolFile struct {
 	lines   int
 }
 
-// chunkLines is how many lines of a file make one chunk: each chunk is checked and
-// stored by one statement per type, so that an import's memory is bounded by a chunk's
-// and not the file's (at ten million incidents, one statement per type ran out of
-// DuckDB's 2 GB). The chunks follow the file's order, so the last record of a key
-// still wins. A history of a million incidents (2.4 million lines) is one chunk.
-var chunkLines = 1 << 22
+// A chunk is the lines of a file that one statement per type checks and stores, so
+// that an import's memory is bounded by a chunk's and not the file's: at ten million
+// incidents, one statement per type ran out of DuckDB's 2 GB. The chunks follow the
+// file's order, so the last record of a key still wins. A chunk is bytesPerLine of
+// DuckDB's memory limit a line (3.8 million lines at the default 2 GB, so a million
+// incidents, 2.4 million lines, are one chunk; half a million at 256 MB).
+const bytesPerLine = 512
 
-// chunkOf is the chunk a line falls in.
-func chunkOf(line int) int { return (line - 1) / chunkLines }
+// fixedChunkLines, when set, is the lines of a chunk whatever the limit (for tests).
+var fixedChunkLines int
+
+// chunkLinesFor is how many lines make a chunk under the memory limit of w's DuckDB.
+func chunkLinesFor(ctx context.Context, w *ingest.Writer) (int, error) {
+	if fixedChunkLines > 0 {
+		return fixedChunkLines, nil
+	}
+	rows, err := w.Query(ctx, "select current_setting('memory_limit')")
+	if err != nil {
+		return 0, fmt.Errorf("import: read the memory limit: %w", err)
+	}
+	defer rows.Close()
+	var limit string
+	if rows.Next() {
+		if err := rows.Scan(&limit); err != nil {
+			return 0, fmt.Errorf("import: read the memory limit: %w", err)
+		}
+	}
+	b, ok := parseSize(limit)
+	if !ok {
+		return 0, fmt.Errorf("import: DuckDB's memory limit %q is not a size", limit)
+	}
+	return max(1<<16, int(b/bytesPerLine)), nil
+}
+
+// parseSize reads a size as DuckDB shows one ("1.8 GiB", "244.1 MiB", "512 bytes").
+func parseSize(v string) (float64, bool) {
+	num, unit, _ := strings.Cut(strings.TrimSpace(v), " ")
+	n, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return 0, false
+	}
+	for i, u := range []string{"bytes", "KiB", "MiB", "GiB", "TiB"} {
+		if unit == u {
+			return n * math.Pow(1024, float64(i)), true
+		}
+	}
+	return 0, false
+}
 
 // maxLine bounds one line; an incident with large labels stays far below it.
 const maxLine = 16 << 20
@@ -89,8 +133,8 @@ type block struct {
 //
 // One goroutine reads the file in blocks of whole lines, counting lines and hashing;
 // a worker per core splits, checks and routes the lines of each block.
-func spoolJSONL(ctx context.Context, name string, r io.Reader, dir string) (*spool, error) {
-	s, err := newSpool(dir)
+func spoolJSONL(ctx context.Context, name string, r io.Reader, dir string, chunk int) (*spool, error) {
+	s, err := newSpool(dir, chunk)
 	if err != nil {
 		return nil, err
 	}
@@ -246,13 +290,16 @@ func skipLine(r io.Reader) error {
 	}
 }
 
-func newSpool(parent string) (*spool, error) {
+func newSpool(parent string, chunk int) (*spool, error) {
 	dir, err := os.MkdirTemp(parent, "alertlens-import-")
 	if err != nil {
 		return nil, fmt.Errorf("import: a folder for the spooled file: %w", err)
 	}
-	return &spool{dir: dir, files: map[string]*spoolFile{}}, nil
+	return &spool{dir: dir, chunk: chunk, files: map[string]*spoolFile{}}, nil
 }
+
+// chunkOf is the chunk a line falls in.
+func (s *spool) chunkOf(line int) int { return (line - 1) / s.chunk }
 
 // spoolWorker checks and routes lines into spool files of its own.
 type spoolWorker struct {
@@ -277,7 +324,7 @@ func (w *spoolWorker) block(b block) {
 		w.bad = append(w.bad, &LineError{File: w.name, Line: b.first, Msg: fmt.Sprintf("line longer than %d MiB", maxLine>>20)})
 		return
 	}
-	if c := chunkOf(b.first); c != w.chunk {
+	if c := w.s.chunkOf(b.first); c != w.chunk {
 		// blocks come in the file's order: the chunk before is done
 		if err := w.close(); err != nil && w.err == nil {
 			w.err = err
