@@ -86,7 +86,8 @@ type Writer struct {
 	// staging them or looking for stored keys (there are none); direct counts them.
 	first  map[int]bool
 	direct map[int]int
-	counts Counts // what StageSelect merged into Begin's transaction
+	chunks map[int]int // StageSelect calls that inserted straight into a first table
+	counts Counts      // what StageSelect merged into Begin's transaction
 }
 
 // NewWriter opens a writer for records of the named source.
@@ -211,7 +212,7 @@ func (w *Writer) Begin(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	w.tx, w.first, w.direct = tx, map[int]bool{}, map[int]int{}
+	w.tx, w.first, w.direct, w.chunks = tx, map[int]bool{}, map[int]int{}, map[int]int{}
 	w.counts = Counts{Stored: map[string]int64{}, New: map[string]int64{}}
 	for i, t := range tables {
 		var held bool
@@ -229,10 +230,11 @@ func (w *Writer) Begin(ctx context.Context) error {
 // reads and checks its records in SQL (the import format). The query's columns are
 // named as the table's (but source and fetched_at), plus latest: of the rows with the
 // same key, the one with the greatest latest is kept, as the last record of a key wins
-// in a merge. args are the query's own parameters ($1, $2, ...). A table the source has
-// no rows in yet takes its first rows straight in, without staging; later calls (a
-// reader's next chunk) are staged and merged by key at once, so that the staging table
-// holds one chunk at a time.
+// in a merge. args are the query's own parameters ($1, $2, ...). A table the source had
+// no rows in at Begin takes the rows straight in, without staging, call after call (a
+// reader's chunks, in their order): a key given in two calls is left to Commit, which
+// keeps the later row once. Other tables stage each call's rows and merge them by key
+// at once, so that the staging table holds one call's rows at a time.
 func (w *Writer) StageSelect(ctx context.Context, name, query, latest string, args ...any) error {
 	if w.tx == nil {
 		return fmt.Errorf("ingest: StageSelect without Begin")
@@ -254,7 +256,7 @@ func (w *Writer) StageSelect(ctx context.Context, name, query, latest string, ar
 	rows := fmt.Sprintf("select * exclude (%s) from (%s) qualify row_number() over (partition by %s order by %s desc) = 1",
 		latest, query, strings.Join(key, ", "), latest)
 	stmt := "insert into stage_" + t.name + " by name " + rows
-	direct := w.first[ti] && w.pending[ti] == 0 && w.direct[ti] == 0
+	direct := w.first[ti]
 	if direct {
 		var sel []string
 		for _, c := range t.cols {
@@ -279,6 +281,7 @@ func (w *Writer) StageSelect(ctx context.Context, name, query, latest string, ar
 	}
 	if direct {
 		w.direct[ti] += int(n)
+		w.chunks[ti]++
 		return nil
 	}
 	stored, fresh, err := merge(ctx, w.tx, t, w.source, w.now().UTC())
@@ -359,6 +362,9 @@ func (w *Writer) commitOpen(ctx context.Context, cursors []Cursor) (Counts, erro
 	if err := w.mergeInto(ctx, w.tx, counts); err != nil {
 		return counts, err
 	}
+	if err := w.dropRepeatedKeys(ctx, counts); err != nil {
+		return counts, err
+	}
 	if err := w.saveCursors(ctx, w.tx, cursors); err != nil {
 		return counts, err
 	}
@@ -375,6 +381,43 @@ func (w *Writer) commitOpen(ctx context.Context, cursors []Cursor) (Counts, erro
 		return counts, err
 	}
 	return counts, w.clear(ctx)
+}
+
+// dropRepeatedKeys keeps, in each first table that StageSelect filled in more than one
+// call, one row of a key given in two: the last inserted (the later chunk's). Looking
+// for keys given twice is one hash aggregate over the keys; the rows themselves are
+// looked at only when there are some.
+func (w *Writer) dropRepeatedKeys(ctx context.Context, counts Counts) error {
+	for ti, n := range w.chunks {
+		if n < 2 {
+			continue
+		}
+		t := tables[ti]
+		var key, match []string
+		for _, k := range t.key {
+			if k != "source" {
+				key = append(key, k)
+				match = append(match, fmt.Sprintf("d.%s = t.%s", k, k))
+			}
+		}
+		keys := strings.Join(key, ", ")
+		res, err := w.tx.ExecContext(ctx, fmt.Sprintf(`delete from %[1]s where rowid in (
+			select rowid from (
+				select t.rowid, row_number() over (partition by %[2]s order by t.rowid desc) as n
+				from %[1]s t semi join (select %[2]s from %[1]s where source = $1 group by all having count(*) > 1) d on %[3]s
+				where t.source = $1)
+			where n > 1)`, t.name, keys, strings.Join(match, " and ")), w.source)
+		if err != nil {
+			return fmt.Errorf("ingest: drop keys given twice in %s: %w", t.name, err)
+		}
+		removed, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		counts.Stored[t.name] -= removed
+		counts.New[t.name] -= removed
+	}
+	return nil
 }
 
 // mergeInto merges every table with staged rows inside tx, adding to counts.
