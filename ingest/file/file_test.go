@@ -241,3 +241,31 @@ func TestLineNumbersAndSkipInvalid(t *testing.T) {
 		t.Errorf("notification at %s UTC, want 23:01 (00:01 at +01:00)", at)
 	}
 }
+
+// A line over 16 MiB is refused with its number, and the lines after it keep theirs.
+func TestLongLine(t *testing.T) {
+	db, w := open(t)
+	long := `{"type":"incident","id":"big","service":"web","created_at":"2026-03-01T00:00:00Z","title":"` +
+		strings.Repeat("x", 17<<20) + `"}`
+	lines := strings.Join([]string{
+		`{"type":"service","id":"web"}`,
+		long,
+		`{"type":"incident","id":"i1","service":"web","created_at":"2026-03-01T00:00:00Z"}`,
+		`{"type":"incident","id":"i2","service":"web","created_at":"soon"}`,
+	}, "\n")
+	_, err := file.ImportJSONL(context.Background(), w, "l.jsonl", strings.NewReader(lines), file.Options{})
+	if err == nil || !strings.HasPrefix(err.Error(), "l.jsonl:2: line longer than 16 MiB") {
+		t.Fatalf("error = %v, want line 2 too long", err)
+	}
+	res, err := file.ImportJSONL(context.Background(), w, "l.jsonl", strings.NewReader(lines), file.Options{SkipInvalid: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Invalid) != 2 || res.Invalid[0].Line != 2 || res.Invalid[1].Line != 4 || res.Invalid[1].Field != "created_at" {
+		t.Errorf("invalid lines %v, want 2 (too long) and 4's created_at", res.Invalid)
+	}
+	var n int
+	if err := db.QueryRow(`select count(*) from incidents where incident_id = 'i1'`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("i1 stored %d times (%v), want once", n, err)
+	}
+}

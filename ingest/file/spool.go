@@ -259,13 +259,14 @@ func readBlocks(ctx context.Context, r io.Reader, out chan<- block, free chan []
 				case <-ctx.Done():
 					return ctx.Err()
 				}
-				if err := skipLine(r); err != nil {
+				rest, err := skipLine(r, buf[:cap(buf)])
+				if err != nil {
 					if errors.Is(err, io.EOF) {
 						return nil
 					}
 					return err
 				}
-				carry = carry[:0]
+				carry = append(carry[:0], rest...)
 			default:
 				// no newline yet: a long line, read on into a larger buffer
 				if cap(buf)-len(buf) < blockSize {
@@ -278,14 +279,16 @@ func readBlocks(ctx context.Context, r io.Reader, out chan<- block, free chan []
 	}
 }
 
-// skipLine reads r up to and including the next newline.
-func skipLine(r io.Reader) error {
-	var b [1]byte
+// skipLine reads r up to and including the next newline, through scratch, and
+// returns what it read after that newline.
+func skipLine(r io.Reader, scratch []byte) ([]byte, error) {
 	for {
-		if _, err := r.Read(b[:]); err != nil {
-			return err
-		} else if b[0] == '\n' {
-			return nil
+		n, err := r.Read(scratch)
+		if i := bytes.IndexByte(scratch[:n], '\n'); i >= 0 {
+			return scratch[i+1 : n], nil
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 }
