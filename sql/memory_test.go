@@ -6,10 +6,10 @@ import (
 	"testing"
 )
 
-// DuckDB's memory is limited (2 GB unless ALERTLENS_MEMORY_LIMIT says otherwise), so
+// DuckDB's memory is limited (1.5 GB unless ALERTLENS_MEMORY_LIMIT says otherwise), so
 // that load makes it spill or queue instead of taking the machine.
 func TestMemoryLimit(t *testing.T) {
-	for _, c := range []struct{ env, want string }{{"", "1.8 GiB"}, {"512MB", "488.2 MiB"}} {
+	for _, c := range []struct{ env, want string }{{"", "1.3 GiB"}, {"512MB", "488.2 MiB"}} {
 		t.Setenv("ALERTLENS_MEMORY_LIMIT", c.env)
 		db, err := Open(context.Background(), filepath.Join(t.TempDir(), "m.duckdb"))
 		if err != nil {

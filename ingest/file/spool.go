@@ -67,7 +67,7 @@ type spoolFile struct {
 // that an import's memory is bounded by a chunk's and not the file's: at ten million
 // incidents, one statement per type ran out of DuckDB's 2 GB. The chunks follow the
 // file's order, so the last record of a key still wins. A chunk is bytesPerLine of
-// DuckDB's memory limit a line (3.8 million lines at the default 2 GB, so a million
+// DuckDB's memory limit a line (2.9 million lines at the default 1.5 GB, so a million
 // incidents, 2.4 million lines, are one chunk; half a million at 256 MB).
 const bytesPerLine = 512
 
