@@ -210,7 +210,9 @@ func lineErrors(ctx context.Context, w *ingest.Writer, name string, s *spool, qu
 			}
 			out = append(out, le)
 		}
-		if err := rows.Close(); err != nil {
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
 			return nil, fmt.Errorf("import %s: read bad records: %w", name, err)
 		}
 	}
