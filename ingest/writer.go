@@ -24,6 +24,20 @@ type table struct {
 // given to the merge (the source name, and when the raw records were fetched).
 var constant = map[string]bool{"source": true, "fetched_at": true}
 
+// ownKey is the key without the source: what tells a source's rows apart.
+func (t table) ownKey() []string {
+	return slices.DeleteFunc(slices.Clone(t.key), func(k string) bool { return k == "source" })
+}
+
+// keyMatch is the join condition of the own key between aliases a and b.
+func (t table) keyMatch(a, b string) string {
+	var match []string
+	for _, k := range t.ownKey() {
+		match = append(match, fmt.Sprintf("%s.%s = %s.%s", a, k, b, k))
+	}
+	return strings.Join(match, " and ")
+}
+
 // staged is the staging table's select list over the table: every column a row brings.
 func (t table) staged() []string {
 	var out []string
@@ -247,14 +261,8 @@ func (w *Writer) StageSelect(ctx context.Context, name, query, latest string, ar
 	if w.pending[ti] > 0 {
 		return fmt.Errorf("ingest: StageSelect into %s after rows staged by record", t.name)
 	}
-	var key []string
-	for _, k := range t.key {
-		if k != "source" {
-			key = append(key, k)
-		}
-	}
 	rows := fmt.Sprintf("select * exclude (%s) from (%s) qualify row_number() over (partition by %s order by %s desc) = 1",
-		latest, query, strings.Join(key, ", "), latest)
+		latest, query, strings.Join(t.ownKey(), ", "), latest)
 	stmt := "insert into stage_" + t.name + " by name " + rows
 	direct := w.first[ti]
 	if direct {
@@ -393,20 +401,13 @@ func (w *Writer) dropRepeatedKeys(ctx context.Context, counts Counts) error {
 			continue
 		}
 		t := tables[ti]
-		var key, match []string
-		for _, k := range t.key {
-			if k != "source" {
-				key = append(key, k)
-				match = append(match, fmt.Sprintf("d.%s = t.%s", k, k))
-			}
-		}
-		keys := strings.Join(key, ", ")
+		keys := strings.Join(t.ownKey(), ", ")
 		res, err := w.tx.ExecContext(ctx, fmt.Sprintf(`delete from %[1]s where rowid in (
 			select rowid from (
 				select t.rowid, row_number() over (partition by %[2]s order by t.rowid desc) as n
 				from %[1]s t semi join (select %[2]s from %[1]s where source = $1 group by all having count(*) > 1) d on %[3]s
 				where t.source = $1)
-			where n > 1)`, t.name, keys, strings.Join(match, " and ")), w.source)
+			where n > 1)`, t.name, keys, t.keyMatch("d", "t")), w.source)
 		if err != nil {
 			return fmt.Errorf("ingest: drop keys given twice in %s: %w", t.name, err)
 		}
@@ -479,14 +480,11 @@ func selectList(t table, source string, fetched time.Time) (sel []string, args [
 func merge(ctx context.Context, tx *sql.Tx, t table, source string, fetched time.Time) (stored, fresh int64, err error) {
 	stage := "stage_" + t.name
 	sel, args := selectList(t, source, fetched)
-	var key, match []string
-	for _, k := range t.key {
-		if k != "source" {
-			key = append(key, "s."+k)
-			match = append(match, fmt.Sprintf("s.%s = t.%s", k, k))
-		}
+	var key []string
+	for _, k := range t.ownKey() {
+		key = append(key, "s."+k)
 	}
-	on := strings.Join(match, " and ")
+	on := t.keyMatch("s", "t")
 	cols := strings.Join(t.cols, ", ")
 	if len(t.key) == len(t.cols) {
 		// every column is key: add the rows not stored yet

@@ -124,9 +124,9 @@ func checkPath(dbPath string) error {
 }
 
 // DefaultMemoryLimit is DuckDB's memory limit unless ALERTLENS_MEMORY_LIMIT sets
-// another (a DuckDB size such as 512MB or 4GB). A process takes about 300–500 MB
-// besides: at 1.5 GB, a rebuild after a burst at ten million incidents stays under
-// 2 GB (at 2 GB it took 2.0–2.25 GB, at the same speed; docs/benchmarks.md).
+// another (a DuckDB size such as 512MB or 4GB). A process takes somewhat more
+// (docs/operations.md, "Memory"): at 1.5 GB, a rebuild after a burst at ten million
+// incidents stays under 2 GB (at 2 GB it took 2.0–2.25 GB, at the same speed).
 const DefaultMemoryLimit = "1500MB"
 
 func open(dbPath, options string) (*sql.DB, error) {

@@ -54,7 +54,7 @@ func ImportCSV(ctx context.Context, w *ingest.Writer, name string, r io.Reader, 
 		return res, err
 	}
 	defer s.remove()
-	sw := &spoolWorker{s: s, name: name, files: map[string]*workerFile{}}
+	sw := &spoolWorker{s: s, name: name}
 	for {
 		row, err := cr.Read()
 		if err == io.EOF {
@@ -76,12 +76,6 @@ func ImportCSV(ctx context.Context, w *ingest.Writer, name string, r io.Reader, 
 		if msg != "" {
 			sw.bad = append(sw.bad, &LineError{File: name, Line: line, Field: field, Msg: msg})
 			continue
-		}
-		if c := s.chunkOf(line); c != sw.chunk {
-			if err := sw.close(); err != nil {
-				return res, err
-			}
-			sw.files, sw.chunk = map[string]*workerFile{}, c
 		}
 		if sw.write("incident", line, rec); sw.err != nil {
 			break

@@ -115,6 +115,8 @@ func parseSize(v string) (float64, bool) {
 // maxLine bounds one line; an incident with large labels stays far below it.
 const maxLine = 16 << 20
 
+var tooLong = fmt.Sprintf("line longer than %d MiB", maxLine>>20)
+
 // blockSize is how much of a file one worker takes at a time.
 const blockSize = 4 << 20
 
@@ -143,7 +145,7 @@ func spoolJSONL(ctx context.Context, name string, r io.Reader, dir string, chunk
 	workers := make([]*spoolWorker, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
 	for i := range workers {
-		workers[i] = &spoolWorker{s: s, id: i, name: name, files: map[string]*workerFile{}}
+		workers[i] = &spoolWorker{s: s, id: i, name: name}
 		wg.Go(func() {
 			for b := range blocks {
 				if workers[i].err == nil {
@@ -324,15 +326,8 @@ type workerFile struct {
 
 func (w *spoolWorker) block(b block) {
 	if b.long {
-		w.bad = append(w.bad, &LineError{File: w.name, Line: b.first, Msg: fmt.Sprintf("line longer than %d MiB", maxLine>>20)})
+		w.bad = append(w.bad, &LineError{File: w.name, Line: b.first, Msg: tooLong})
 		return
-	}
-	if c := w.s.chunkOf(b.first); c != w.chunk {
-		// blocks come in the file's order: the chunk before is done
-		if err := w.close(); err != nil && w.err == nil {
-			w.err = err
-		}
-		w.files, w.chunk = map[string]*workerFile{}, c
 	}
 	n := b.first
 	for data := b.data; len(data) > 0 && w.err == nil; n++ {
@@ -357,7 +352,7 @@ func (w *spoolWorker) add(n int, line []byte) {
 	}
 	switch {
 	case len(line) > maxLine:
-		refuse(fmt.Sprintf("line longer than %d MiB", maxLine>>20))
+		refuse(tooLong)
 	case !utf8.Valid(line):
 		refuse("not valid UTF-8")
 	case bytes.IndexByte(line, 0) >= 0:
@@ -369,8 +364,17 @@ func (w *spoolWorker) add(n int, line []byte) {
 	}
 }
 
-// write appends line n to the worker's spool file of a record type.
+// write appends line n to the worker's spool file of a record type, in the file of
+// n's chunk. A worker's lines come in the file's order, so a line of a later chunk
+// means the chunk before is done.
 func (w *spoolWorker) write(typ string, n int, line []byte) {
+	if c := w.s.chunkOf(n); c != w.chunk || w.files == nil {
+		if err := w.close(); err != nil {
+			w.err = err
+			return
+		}
+		w.files, w.chunk = map[string]*workerFile{}, c
+	}
 	wf := w.files[typ]
 	if wf == nil {
 		f, err := os.Create(filepath.Join(w.s.dir, fmt.Sprintf("%s-%06d-%d.txt", typ, w.chunk, w.id)))

@@ -6,7 +6,7 @@
 create or replace temp macro import_quote(v) as
     case when length(v::varchar) > 60 then left(v::varchar, 57) || '...' else v::varchar end;
 
--- A text field's value: the JSON string's text; NULL when absent or null.
+-- The text of a JSON string (the record's type); NULL when absent or null.
 create or replace temp macro import_text(v) as v ->> '$';
 
 -- A text value written as a Go %q would: in double quotes, with JSON's escapes.
