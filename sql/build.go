@@ -251,6 +251,10 @@ type RunOptions struct {
 	// keys the table within holds, or for every incident when within is "". Run calls
 	// it once it knows which incidents it recomputes.
 	Titles func(ctx context.Context, tx *sql.Tx, within string) error
+	// Progress, when set, is told as each step of the build starts: its layer ("models",
+	// "marts", "state" for the build's own bookkeeping) and its name. A build of
+	// millions of incidents takes minutes; the command shows where it is.
+	Progress func(layer, name string)
 }
 
 // RunReport tells what Run did.
@@ -293,7 +297,7 @@ func Run(ctx context.Context, tx *sql.Tx, opts RunOptions) (RunReport, error) {
 			return rep, fmt.Errorf("create macro %s: %w", name, err)
 		}
 	}
-	b := &builder{ctx: ctx, tx: tx, keep: opts.KeepIntermediate, titlesFn: opts.Titles}
+	b := &builder{ctx: ctx, tx: tx, keep: opts.KeepIntermediate, titlesFn: opts.Titles, progress: opts.Progress}
 	// Staging always runs in full: views, and two small tables the incident inputs
 	// are read through.
 	rest := models
@@ -314,6 +318,7 @@ func Run(ctx context.Context, tx *sql.Tx, opts RunOptions) (RunReport, error) {
 			}
 		}
 	}
+	b.starting("state", "fingerprint the config, dimensions and SQL")
 	start := time.Now()
 	st, err := newState(ctx, tx, models, opts.Config)
 	if err != nil {
@@ -350,6 +355,7 @@ func Run(ctx context.Context, tx *sql.Tx, opts RunOptions) (RunReport, error) {
 			return rep, err
 		}
 	}
+	b.starting("state", "store the inputs for the next build")
 	start = time.Now()
 	if err := st.save(ctx, tx, rep.Full); err != nil {
 		return rep, err
@@ -357,6 +363,7 @@ func Run(ctx context.Context, tx *sql.Tx, opts RunOptions) (RunReport, error) {
 	b.step("store the inputs for the next build", start, -1)
 	// The period queries are stored macros: made again when they or the models changed.
 	if rep.Full || st.stored["queries"] != st.now["queries"] {
+		b.starting("state", "create the period queries")
 		start = time.Now()
 		if err := createQueries(ctx, tx); err != nil {
 			return rep, err
@@ -372,6 +379,7 @@ func (b *builder) titles(within string) error {
 	if b.titlesFn == nil {
 		return nil
 	}
+	b.starting("config", "title_templates")
 	start := time.Now()
 	if err := b.titlesFn(b.ctx, b.tx, within); err != nil {
 		return err
@@ -388,6 +396,14 @@ type builder struct {
 	runs     []ModelRun
 	temps    []string // temp models to drop when the build ends
 	titlesFn func(context.Context, *sql.Tx, string) error
+	progress func(layer, name string)
+}
+
+// starting tells RunOptions.Progress that a step starts.
+func (b *builder) starting(layer, name string) {
+	if b.progress != nil {
+		b.progress(layer, name)
+	}
 }
 
 func (b *builder) exec(query string, args ...any) error {
@@ -403,6 +419,7 @@ func (b *builder) count(query string, args ...any) (int64, error) {
 
 // full builds one model from all of the history.
 func (b *builder) full(m Model) error {
+	b.starting(m.Layer, m.Name)
 	start := time.Now()
 	kind := m.Materialized
 	if kind == "temp" {

@@ -216,6 +216,7 @@ func (st *state) save(ctx context.Context, tx *sql.Tx, full bool) error {
 // reports false, with why, when a full build is the better one; it then leaves
 // nothing behind for the full build to trip over.
 func (b *builder) incremental(st *state, models, rest []Model, rep *RunReport) (bool, string, error) {
+	b.starting("state", "find the changed incidents")
 	start := time.Now()
 	// The new hash of each changed incident is kept, for build_inputs (state.save).
 	if err := b.exec(`create or replace temp table build_changed as
@@ -271,6 +272,7 @@ func (b *builder) incremental(st *state, models, rest []Model, rep *RunReport) (
 		}
 		within = m.Context.Within
 	}
+	b.starting("state", "select the incidents to recompute")
 	start = time.Now()
 	if err := b.selectIncidents(shadowed, rules, within); err != nil {
 		return false, "", err
@@ -318,6 +320,7 @@ func (b *builder) incremental(st *state, models, rest []Model, rep *RunReport) (
 			}
 			b.runs[len(b.runs)-1].Scope = scope
 		case m.Incremental:
+			b.starting(m.Layer, m.Name)
 			if err := b.replaceIncidents(m); err != nil {
 				return false, "", err
 			}
@@ -602,6 +605,7 @@ func (b *builder) replacePartition(m Model, partitions map[string][]*string) err
 		b.runs[len(b.runs)-1].Duration = time.Since(start)
 		return nil
 	}
+	b.starting(m.Layer, m.Name)
 	pred := strings.Join(conds, " and ")
 	var stmts []string
 	for _, t := range m.PartitionReads {

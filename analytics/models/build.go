@@ -44,6 +44,8 @@ type Options struct {
 	KeepIntermediate bool
 	// Full recomputes every incident even where an incremental build could.
 	Full bool
+	// Progress is told as each step starts (sql.RunOptions.Progress); nil for none.
+	Progress func(layer, name string)
 }
 
 // Build runs every model in one transaction, with the organisation's config written
@@ -70,7 +72,7 @@ func BuildWith(ctx context.Context, db *sql.DB, cfg *config.Config, opts Options
 	if err != nil {
 		return rep, err
 	}
-	run, err := sqlmodels.Run(ctx, tx, sqlmodels.RunOptions{KeepIntermediate: opts.KeepIntermediate, Full: opts.Full, Config: fp,
+	run, err := sqlmodels.Run(ctx, tx, sqlmodels.RunOptions{KeepIntermediate: opts.KeepIntermediate, Full: opts.Full, Config: fp, Progress: opts.Progress,
 		Titles: func(ctx context.Context, tx *sql.Tx, within string) error {
 			return writeTitleTemplates(ctx, tx, cfg, within)
 		}})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -48,7 +49,7 @@ func TestIncrementalBuildEqualsFullBuild(t *testing.T) {
 		default:
 			applied = mutate(t, db, rng, 2+round*4)
 		}
-		rep, err := models.Build(ctx, db, cfg)
+		rep, err := buildTelling(t, db, cfg, models.Options{})
 		if err != nil {
 			t.Fatalf("round %d (%s): %v", round, applied, err)
 		}
@@ -59,7 +60,7 @@ func TestIncrementalBuildEqualsFullBuild(t *testing.T) {
 			t.Fatalf("round %d (%s): changed %d, recomputed %d of %d", round, applied, rep.Changed, rep.Recomputed, rep.Incidents)
 		}
 		snapshot(t, db)
-		if rep, err := models.BuildWith(ctx, db, cfg, models.Options{Full: true}); err != nil {
+		if rep, err := buildTelling(t, db, cfg, models.Options{Full: true}); err != nil {
 			t.Fatal(err)
 		} else if !rep.Full || rep.FullReason != "asked for" {
 			t.Fatalf("Options.Full gave %+v", rep)
@@ -82,6 +83,34 @@ func TestIncrementalBuildEqualsFullBuild(t *testing.T) {
 	if diff := compareSnapshot(t, db); diff != "" {
 		t.Fatalf("a build with nothing changed moved rows:\n%s", diff)
 	}
+}
+
+// buildTelling builds with a Progress that notes each step it is told of, and checks
+// that those are the steps the report says ran, in its order: what a long build's
+// progress line names is what runs. (The config tables written before the models, and
+// models an incremental build left unchanged, are not told.)
+func buildTelling(t *testing.T, db *sql.DB, cfg *config.Config, opts models.Options) (models.BuildReport, error) {
+	t.Helper()
+	var told []string
+	opts.Progress = func(layer, name string) { told = append(told, layer+" "+name) }
+	rep, err := models.BuildWith(context.Background(), db, cfg, opts)
+	if err != nil {
+		return rep, err
+	}
+	var ran []string
+	for _, m := range rep.Models {
+		if m.Scope == "unchanged" || m.Model.Layer == "config" && m.Model.Name != "title_templates" {
+			continue
+		}
+		ran = append(ran, m.Model.Layer+" "+m.Model.Name)
+	}
+	if !slices.Equal(told, ran) {
+		t.Fatalf("progress was told of\n  %s\nthe build ran\n  %s", strings.Join(told, "\n  "), strings.Join(ran, "\n  "))
+	}
+	if len(ran) < 10 {
+		t.Fatalf("the build ran %d steps: %v", len(ran), ran)
+	}
+	return rep, nil
 }
 
 // TestIncrementalBuildFallsBackToFull: what the incidents' inputs do not show (the

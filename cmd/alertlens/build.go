@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/alertlens/alertlens/analytics/models"
 	"github.com/alertlens/alertlens/api"
+	"github.com/alertlens/alertlens/config"
 	sqlmodels "github.com/alertlens/alertlens/sql"
 )
 
@@ -27,7 +30,8 @@ changed since the last build (and their alert rules' incidents of the 24 hours a
 them, for flapping), and only the months, people and rules of the marts that those
 incidents touch. A changed config, service, person, schedule or rule definition, or new
 alertlens SQL, recomputes everything; so does --full. -v shows which it was and what
-each model recomputed.
+each model recomputed. A build that takes more than a few seconds shows on stderr the
+step it is on, and how many of the models it has begun.
 
 The intermediate models (local_times, incident_pages and the other steps marked temp in
 docs/tables.md) live only while the build runs. --keep-intermediate writes them to the
@@ -65,7 +69,7 @@ file as tables too, to read with alertlens sql; it makes the build slower, and f
 			if err != nil {
 				return err
 			}
-			rep, err := models.BuildWith(cmd.Context(), db, cfg, models.Options{KeepIntermediate: keep, Full: full})
+			rep, err := buildShowing(cmd.Context(), cmd.ErrOrStderr(), db, cfg, models.Options{KeepIntermediate: keep, Full: full})
 			if err != nil {
 				return err
 			}
@@ -77,6 +81,21 @@ file as tables too, to read with alertlens sql; it makes the build slower, and f
 	cmd.Flags().BoolVar(&full, "full", false, "recompute every incident, even where an incremental build could")
 	cmd.Flags().BoolVar(&keep, "keep-intermediate", false, "also store the temp models as tables, to read them after the build (slower)")
 	return cmd
+}
+
+// buildShowing builds with a progress line on w while the build is long.
+func buildShowing(ctx context.Context, w io.Writer, db *sql.DB, cfg *config.Config, opts models.Options) (models.BuildReport, error) {
+	all, err := sqlmodels.Models()
+	if err != nil {
+		return models.BuildReport{}, err
+	}
+	p := startProgress(w, "build", len(all))
+	opts.Progress = func(layer, name string) {
+		counted := layer == "staging" || layer == "models" || layer == "marts"
+		p.set(name, counted, nil)
+	}
+	defer p.finish()
+	return models.BuildWith(ctx, db, cfg, opts)
 }
 
 // buildReportOf turns the server's answer back into the report printBuild prints.

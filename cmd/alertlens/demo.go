@@ -98,7 +98,7 @@ func runDemo(ctx context.Context, db *sql.DB, cfg *config.Config, seed uint64, o
 	}
 	fmt.Fprintf(progress, "demo: stored %d incidents, %d notifications and %d reviews of Northwind (seed %d)\n",
 		sum.Incidents, sum.Notifications, sum.Reviews, seed)
-	rep, err := models.Build(ctx, db, cfg)
+	rep, err := buildShowing(ctx, progress, db, cfg, models.Options{})
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,11 @@ The format is documented in docs/import-format.md.
 Each file is imported in one transaction. A line that cannot be read stops the import
 with its file, line and field, and nothing of that file is stored; --skip-invalid
 stores the good lines and reports each bad one. Records are keyed by source and id, so
-importing the same file twice leaves the same rows. Run 'alertlens build' afterwards.`,
+importing the same file twice leaves the same rows. Run 'alertlens build' afterwards.
+
+An import that takes more than a few seconds (a million incidents take about ten)
+shows on stderr what it is doing: on a terminal one line redrawn each second, in a log
+a line every ten seconds.`,
 		Example: `  alertlens import history.jsonl
   alertlens import --source opsgenie-export incidents.csv
   my-exporter | alertlens import -`,
@@ -63,7 +67,7 @@ importing the same file twice leaves the same rows. Run 'alertlens build' afterw
 			}
 			defer w.Close()
 			for _, name := range args {
-				if err := importOne(cmd.Context(), cmd.OutOrStdout(), w, name, format, opts); err != nil {
+				if err := importOne(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), w, name, format, opts); err != nil {
 					return err
 				}
 			}
@@ -98,18 +102,29 @@ func openImport(name, format string) (r io.ReadCloser, display, fmtName string, 
 	return r, display, format, nil
 }
 
-func importOne(ctx context.Context, out io.Writer, w *ingest.Writer, name, format string, opts file.Options) error {
+// importOne imports one file through w, with a progress line on errOut while it is long.
+func importOne(ctx context.Context, out, errOut io.Writer, w *ingest.Writer, name, format string, opts file.Options) error {
 	r, display, format, err := openImport(name, format)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
+	read := &bytesRead{r: r}
+	if f, ok := r.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			read.total = fi.Size()
+		}
+	}
+	p := startProgress(errOut, "import "+display, 0)
+	p.set("reading", false, read.String)
+	opts.Progress = func(step string) { p.set(step, false, nil) }
 	var res file.Result
 	if format == "csv" {
-		res, err = file.ImportCSV(ctx, w, display, r, opts)
+		res, err = file.ImportCSV(ctx, w, display, read, opts)
 	} else {
-		res, err = file.ImportJSONL(ctx, w, display, r, opts)
+		res, err = file.ImportJSONL(ctx, w, display, read, opts)
 	}
+	p.finish()
 	if err != nil {
 		return err
 	}

@@ -243,7 +243,7 @@ func ensureBuilt(ctx context.Context, db *sql.DB, svc *analytics.Service, cfg *c
 			return err
 		}
 	}
-	rep, err := models.Build(ctx, db, cfg)
+	rep, err := buildShowing(ctx, cmd.ErrOrStderr(), db, cfg, models.Options{})
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,15 @@ type Options struct {
 	// SpoolDir is where the file is copied for DuckDB to read, in a folder of its own
 	// removed after ("": the system's temporary folder).
 	SpoolDir string
+	// Progress is told as each step after reading the file starts ("storing incidents,
+	// chunk 2 of 5"); nil for none.
+	Progress func(step string)
+}
+
+func (o Options) progress(format string, args ...any) {
+	if o.Progress != nil {
+		o.Progress(fmt.Sprintf(format, args...))
+	}
 }
 
 // Result tells what one file held.
@@ -95,6 +104,7 @@ func importSpool(ctx context.Context, w *ingest.Writer, name string, s *spool, o
 		return res, fmt.Errorf("%w ("+nothing+")", le, name)
 	}
 	if opts.SkipInvalid {
+		opts.progress("looking for bad lines")
 		bad, err := lineErrors(ctx, w, name, s, queries, false)
 		if err != nil {
 			return res, err
@@ -121,11 +131,12 @@ func importSpool(ctx context.Context, w *ingest.Writer, name string, s *spool, o
 			keep = fmt.Sprintf("(err_msg is null or error('%s'))", refused)
 		}
 		stmt := fmt.Sprintf("select * exclude (err_field, err_msg) from (%s) where %s", q, keep)
-		if err := stageChunks(ctx, w, rt.table, stmt, s.files[rt.name].chunks); err != nil {
+		if err := stageChunks(ctx, w, rt.table, stmt, s.files[rt.name].chunks, opts); err != nil {
 			w.Discard(ctx)
 			if !strings.Contains(err.Error(), refused) {
 				return res, err
 			}
+			opts.progress("finding the bad line")
 			bad, lerr := lineErrors(ctx, w, name, s, queries, true)
 			if lerr != nil {
 				return res, lerr
@@ -154,6 +165,7 @@ func importSpool(ctx context.Context, w *ingest.Writer, name string, s *spool, o
 			}
 		}
 	}
+	opts.progress("committing")
 	counts, err := w.Commit(ctx)
 	res.Counts = counts
 	if err != nil {
@@ -163,8 +175,13 @@ func importSpool(ctx context.Context, w *ingest.Writer, name string, s *spool, o
 }
 
 // stageChunks stages a record type's chunks in the file's order, each by one statement.
-func stageChunks(ctx context.Context, w *ingest.Writer, table, stmt string, chunks []string) error {
-	for _, c := range chunks {
+func stageChunks(ctx context.Context, w *ingest.Writer, table, stmt string, chunks []string, opts Options) error {
+	for i, c := range chunks {
+		if len(chunks) > 1 {
+			opts.progress("checking and storing %s, chunk %d of %d", table, i+1, len(chunks))
+		} else {
+			opts.progress("checking and storing %s", table)
+		}
 		if err := w.StageSelect(ctx, table, stmt, "line", c); err != nil {
 			return err
 		}

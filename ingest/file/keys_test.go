@@ -3,6 +3,7 @@ package file_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -106,5 +107,33 @@ func TestBadLineStoresNothing(t *testing.T) {
 	}
 	if n := total(); n != 6 || res.Counts.New["incidents"] != 2 || labels != "web" {
 		t.Errorf("after the good part: %d rows (want the file's raw record + 5), %d new incidents, i1's team label %q", n, res.Counts.New["incidents"], labels)
+	}
+}
+
+// TestImportProgress: the steps after reading are told in order, each chunk by number.
+func TestImportProgress(t *testing.T) {
+	defer file.SetChunkLines(2)()
+	lines := strings.Join([]string{
+		`{"type":"incident","id":"i1","service":"web","title":"a","created_at":"2026-03-01T00:00:00Z"}`,
+		`{"type":"incident","id":"i2","service":"web","title":"b","created_at":"2026-03-01T01:00:00Z"}`,
+		`{"type":"incident","id":"i3","service":"web","title":"c","created_at":"2026-03-01T02:00:00Z"}`,
+		`{"type":"notification","incident":"i1","responder":"u1","channel":"phone","at":"2026-03-01T00:01:00Z"}`,
+	}, "\n")
+	db := ingesttest.OpenDB(t)
+	ctx := context.Background()
+	w, err := ingest.NewWriter(ctx, db, "file")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var told []string
+	if _, err := file.ImportJSONL(ctx, w, "p.jsonl", strings.NewReader(lines),
+		file.Options{Progress: func(step string) { told = append(told, step) }}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"checking and storing incidents, chunk 1 of 2", "checking and storing incidents, chunk 2 of 2",
+		"checking and storing notifications", "committing"}
+	if !slices.Equal(told, want) {
+		t.Fatalf("progress told %q, want %q", told, want)
 	}
 }
