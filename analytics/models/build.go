@@ -59,7 +59,14 @@ func Build(ctx context.Context, db *sql.DB, cfg *config.Config) (BuildReport, er
 func BuildWith(ctx context.Context, db *sql.DB, cfg *config.Config, opts Options) (BuildReport, error) {
 	start := time.Now()
 	var rep BuildReport
-	tx, err := db.BeginTx(ctx, nil)
+	// One connection for the build's transaction and the appender that writes the
+	// title templates inside it.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return rep, err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return rep, err
 	}
@@ -74,7 +81,7 @@ func BuildWith(ctx context.Context, db *sql.DB, cfg *config.Config, opts Options
 	}
 	run, err := sqlmodels.Run(ctx, tx, sqlmodels.RunOptions{KeepIntermediate: opts.KeepIntermediate, Full: opts.Full, Config: fp, Progress: opts.Progress,
 		Titles: func(ctx context.Context, tx *sql.Tx, within string) error {
-			return writeTitleTemplates(ctx, tx, cfg, within)
+			return writeTitleTemplates(ctx, conn, tx, cfg, within)
 		}})
 	if err != nil {
 		return rep, err

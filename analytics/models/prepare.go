@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"runtime"
@@ -244,8 +245,9 @@ func writeRunbookPatterns(ctx context.Context, tx *sql.Tx, cfg *config.Config, _
 // drops every stored template.
 //
 // Package sql's Run calls it (RunOptions.Titles) once it knows which incidents a build
-// recomputes: within names a table of their keys, or is "" for every incident.
-func writeTitleTemplates(ctx context.Context, tx *sql.Tx, cfg *config.Config, within string) error {
+// recomputes: within names a table of their keys, or is "" for every incident. tx is a
+// transaction on conn: the templates are appended on conn, inside tx.
+func writeTitleTemplates(ctx context.Context, conn *sql.Conn, tx *sql.Tx, cfg *config.Config, within string) error {
 	t := NewTemplater(cfg)
 	var cached int
 	if err := tx.QueryRowContext(ctx, `select count(*) from duckdb_columns()
@@ -282,30 +284,45 @@ func writeTitleTemplates(ctx context.Context, tx *sql.Tx, cfg *config.Config, wi
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	// In chunks: two list parameters of millions of titles made a ten-million-incident
-	// first build hold gigabytes in the driver's list values.
-	for start := 0; start < len(titles); start += templateChunk {
-		chunk := titles[start:min(start+templateChunk, len(titles))]
-		// Templating is a few regular expressions a title, pure, and most of a build's
-		// Go work: spread over the cores.
-		templates := make([]string, len(chunk))
-		workers := runtime.GOMAXPROCS(0)
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Go(func() {
-				for i := w; i < len(chunk); i += workers {
-					templates[i] = t.Template(chunk[i])
-				}
-			})
-		}
-		wg.Wait()
-		// Two list parameters and one statement: rows of bound values cost far more to bind.
-		if _, err := tx.ExecContext(ctx, `insert into title_templates
-			select unnest(?::varchar[]), unnest(?::varchar[]), ?`, chunk, templates, t.Fingerprint()); err != nil {
+	if len(titles) == 0 {
+		return nil
+	}
+	// Through DuckDB's appender, on the transaction's connection: binding the titles
+	// and templates as two list parameters took 3.2 s of the 6.7 s that a million
+	// incidents' 630,000 titles took.
+	return conn.Raw(func(dc any) error {
+		a, err := duckdb.NewAppender(dc.(driver.Conn), "", "main", "title_templates")
+		if err != nil {
 			return fmt.Errorf("fill title_templates: %w", err)
 		}
-	}
-	return nil
+		// In chunks, so that the templates of millions of titles are not all held at once.
+		for start := 0; start < len(titles); start += templateChunk {
+			chunk := titles[start:min(start+templateChunk, len(titles))]
+			// Templating is a few regular expressions a title, pure, and most of a build's
+			// Go work: spread over the cores.
+			templates := make([]string, len(chunk))
+			workers := runtime.GOMAXPROCS(0)
+			var wg sync.WaitGroup
+			for w := range workers {
+				wg.Go(func() {
+					for i := w; i < len(chunk); i += workers {
+						templates[i] = t.Template(chunk[i])
+					}
+				})
+			}
+			wg.Wait()
+			for i, title := range chunk {
+				if err := a.AppendRow(title, templates[i], t.Fingerprint()); err != nil {
+					a.Close()
+					return fmt.Errorf("fill title_templates: %w", err)
+				}
+			}
+		}
+		if err := a.Close(); err != nil {
+			return fmt.Errorf("fill title_templates: %w", err)
+		}
+		return nil
+	})
 }
 
 // templateChunk is how many titles are templated and written at a time.

@@ -30,18 +30,31 @@ func TestTitleTemplatesAreKeptAndChunked(t *testing.T) {
 			}
 		}
 	}
-	build := func(cfg *config.Config) {
-		tx, err := db.BeginTx(ctx, nil)
+	write := func(cfg *config.Config, commit bool) {
+		t.Helper()
+		conn, err := db.Conn(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := writeTitleTemplates(ctx, tx, cfg, ""); err != nil {
+		defer conn.Close()
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if err := writeTitleTemplates(ctx, conn, tx, cfg, ""); err != nil {
+			t.Fatal(err)
+		}
+		if !commit {
+			if err := tx.Rollback(); err != nil {
+				t.Fatal(err)
+			}
+			return
 		}
 		if err := tx.Commit(); err != nil {
 			t.Fatal(err)
 		}
 	}
+	build := func(cfg *config.Config) { t.Helper(); write(cfg, true) }
 	check := func(cfg *config.Config, wantRows int, wantTemplate string) {
 		t.Helper()
 		var rows, titles, templates int
@@ -60,6 +73,8 @@ func TestTitleTemplatesAreKeptAndChunked(t *testing.T) {
 	build(plain) // four chunks
 	check(plain, 10, "[prod] disk <n>% full on <host>")
 	addTitles(10, 12)
+	write(plain, false) // a build that fails after templating: the rows appended go with it
+	check(plain, 10, "[prod] disk <n>% full on <host>")
 	build(plain)
 	check(plain, 12, "[prod] disk <n>% full on <host>")
 	rewritten, err := config.Parse([]byte("rules:\n  rewrites:\n    - {pattern: '^\\[PROD\\] ', replace: ''}\n"), "t.yaml")

@@ -20,19 +20,60 @@ import (
 // cheap test that is true whenever the expression could match (the characters it cannot
 // match without). Skipping a pass that cannot match changes nothing; FuzzTemplate
 // checks the result against the plain chain of every expression.
+//
+// Only quoted values can hold a space: every other expression matches ASCII letters,
+// digits and punctuation, and a space is a non-word character to \b just as the end of
+// the title is. So after <value>, the title is templated word by word, each word
+// tested by each mayMatch alone: most words have no digit and skip every pass, and an
+// expression runs over a word instead of the whole title. Numbers, in nearly every
+// word that is templated at all, are replaced by a loop (replaceNumbers) instead of
+// their expression.
 var placeholders = []struct {
 	re       *regexp.Regexp
 	with     string
 	mayMatch func(string) bool
+	// spansWords: its matches can hold a space, so it runs over the whole title
+	spansWords bool
+	// fast replaces exactly as re does, without it; nil to use re
+	fast func(string) string
 }{
-	{regexp.MustCompile(`"[^"]*"|'[^']*'|` + "`[^`]*`"), "<value>", func(s string) bool { return strings.ContainsAny(s, "\"'`") }},
-	{regexp.MustCompile(`\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`), "<uuid>", func(s string) bool { return strings.Count(s, "-") >= 4 }},
-	{regexp.MustCompile(`\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b`), "<ip>", func(s string) bool { return strings.Count(s, ".") >= 3 }},
-	{regexp.MustCompile(`\b[0-9a-f:]*:[0-9a-f:]*:[0-9a-f:]+\b`), "<ip>", func(s string) bool { return strings.Count(s, ":") >= 2 }}, // IPv6
-	{regexp.MustCompile(`\b[a-z0-9-]+(?:\.[a-z0-9-]+){2,}\b`), "<host>", func(s string) bool { return strings.Count(s, ".") >= 2 }},
-	{regexp.MustCompile(`\b(?:0x)?[0-9a-f]*[0-9][0-9a-f]*[a-f][0-9a-f]*\b|\b(?:0x)?[0-9a-f]*[a-f][0-9a-f]*[0-9][0-9a-f]*\b`), "<hex>", hasLongHexWord},
-	{regexp.MustCompile(`\b[a-z][a-z_]*[-_]?\d+[a-z0-9-]*\b`), "<host>", hasDigit},
-	{regexp.MustCompile(`\d+(?:[.,]\d+)*`), "<n>", hasDigit},
+	{re: regexp.MustCompile(`"[^"]*"|'[^']*'|` + "`[^`]*`"), with: "<value>", mayMatch: func(s string) bool { return strings.ContainsAny(s, "\"'`") }, spansWords: true},
+	{re: regexp.MustCompile(`\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`), with: "<uuid>", mayMatch: func(s string) bool { return strings.Count(s, "-") >= 4 }},
+	{re: regexp.MustCompile(`\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b`), with: "<ip>", mayMatch: func(s string) bool { return strings.Count(s, ".") >= 3 }},
+	{re: regexp.MustCompile(`\b[0-9a-f:]*:[0-9a-f:]*:[0-9a-f:]+\b`), with: "<ip>", mayMatch: func(s string) bool { return strings.Count(s, ":") >= 2 }}, // IPv6
+	{re: regexp.MustCompile(`\b[a-z0-9-]+(?:\.[a-z0-9-]+){2,}\b`), with: "<host>", mayMatch: func(s string) bool { return strings.Count(s, ".") >= 2 }},
+	{re: regexp.MustCompile(`\b(?:0x)?[0-9a-f]*[0-9][0-9a-f]*[a-f][0-9a-f]*\b|\b(?:0x)?[0-9a-f]*[a-f][0-9a-f]*[0-9][0-9a-f]*\b`), with: "<hex>", mayMatch: hasLongHexWord},
+	{re: regexp.MustCompile(`\b[a-z][a-z_]*[-_]?\d+[a-z0-9-]*\b`), with: "<host>", mayMatch: hasDigit},
+	{re: regexp.MustCompile(`\d+(?:[.,]\d+)*`), with: "<n>", mayMatch: hasDigit, fast: replaceNumbers},
+}
+
+// replaceNumbers is ReplaceAllString(s, "<n>") of \d+(?:[.,]\d+)*: each run of ASCII
+// digits, with any [.,] between two digits, becomes <n>.
+func replaceNumbers(s string) string {
+	isDigit := func(i int) bool { return i < len(s) && '0' <= s[i] && s[i] <= '9' }
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		if !isDigit(i) {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		j := i + 1
+		for {
+			for isDigit(j) {
+				j++
+			}
+			if j < len(s) && (s[j] == '.' || s[j] == ',') && isDigit(j+1) {
+				j++
+				continue
+			}
+			break
+		}
+		b.WriteString("<n>")
+		i = j
+	}
+	return b.String()
 }
 
 func hasDigit(s string) bool { return strings.ContainsAny(s, "0123456789") }
@@ -116,26 +157,51 @@ func (t *Templater) Fingerprint() string { return t.fingerprint }
 func (t *Templater) Template(title string) string { return t.template(title, true) }
 
 // template runs the rewrites and the placeholders; without shortcuts every expression
-// runs, mayMatch or not (FuzzTemplate compares the two).
+// runs over the whole title, mayMatch or not, one after the other (FuzzTemplate
+// compares the two).
 func (t *Templater) template(title string, shortcuts bool) string {
 	for _, r := range t.rewrites {
 		title = r.re.ReplaceAllString(title, r.with)
 	}
 	s := strings.ToLower(strings.TrimSpace(title))
-	for _, p := range placeholders {
-		if shortcuts && !p.mayMatch(s) {
-			continue
+	if !shortcuts {
+		for _, p := range placeholders {
+			s = replaceWith(p.re, p.with, s)
 		}
-		if p.with == "<hex>" {
-			s = p.re.ReplaceAllStringFunc(s, func(tok string) string {
-				if len(strings.TrimPrefix(tok, "0x")) < minHexLen {
-					return tok
-				}
-				return "<hex>"
-			})
-			continue
-		}
-		s = p.re.ReplaceAllString(s, p.with)
+		return strings.Join(strings.Fields(s), " ")
 	}
-	return strings.Join(strings.Fields(s), " ")
+	for _, p := range placeholders {
+		if p.spansWords && p.mayMatch(s) {
+			s = replaceWith(p.re, p.with, s)
+		}
+	}
+	words := strings.Fields(s)
+	for i, w := range words {
+		for _, p := range placeholders {
+			if p.spansWords || !p.mayMatch(w) {
+				continue
+			}
+			if p.fast != nil {
+				w = p.fast(w)
+			} else {
+				w = replaceWith(p.re, p.with, w)
+			}
+		}
+		words[i] = w
+	}
+	return strings.Join(words, " ")
+}
+
+// replaceWith replaces re's matches in s with with; <hex> only those of at least
+// minHexLen digits after an optional 0x.
+func replaceWith(re *regexp.Regexp, with, s string) string {
+	if with != "<hex>" {
+		return re.ReplaceAllString(s, with)
+	}
+	return re.ReplaceAllStringFunc(s, func(tok string) string {
+		if len(strings.TrimPrefix(tok, "0x")) < minHexLen {
+			return tok
+		}
+		return "<hex>"
+	})
 }
