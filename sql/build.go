@@ -346,8 +346,12 @@ func Run(ctx context.Context, tx *sql.Tx, opts RunOptions) (RunReport, error) {
 		if err := b.titles(""); err != nil {
 			return rep, err
 		}
-		for _, m := range rest {
+		lastRead := lastReads(rest)
+		for i, m := range rest {
 			if err := b.full(m); err != nil {
+				return rep, err
+			}
+			if err := b.dropRead(lastRead, i); err != nil {
 				return rep, err
 			}
 		}
@@ -455,6 +459,42 @@ func (b *builder) done(m Model, start time.Time, scope string) error {
 // incremental build.
 func (b *builder) step(name string, start time.Time, rows int64) {
 	b.runs = append(b.runs, ModelRun{Model: Model{Name: name, Layer: "state"}, Rows: rows, Duration: time.Since(start)})
+}
+
+// lastReads gives, for each model of models, the index of the last model that reads
+// it; a model a view reads is read to the end (a view reads it whenever it is read).
+func lastReads(models []Model) map[string]int {
+	last := map[string]int{}
+	for i, m := range models {
+		for _, d := range m.Deps {
+			last[d] = i
+			if m.Materialized == "view" {
+				last[d] = len(models)
+			}
+		}
+	}
+	return last
+}
+
+// dropRead drops the temp models that no model after models[i] reads. A full build
+// of a million incidents holds over a gigabyte of them; dropped as soon as they are
+// read for the last time, DuckDB spills less to disk.
+func (b *builder) dropRead(lastRead map[string]int, i int) error {
+	if b.keep {
+		return nil
+	}
+	kept := b.temps[:0]
+	for _, name := range b.temps {
+		if last, read := lastRead[name]; read && last > i {
+			kept = append(kept, name)
+			continue
+		}
+		if err := b.exec("drop table if exists temp." + name); err != nil {
+			return fmt.Errorf("drop temp model %s: %w", name, err)
+		}
+	}
+	b.temps = kept
+	return nil
 }
 
 // dropTemps frees what the temp models hold: the connection goes back to the pool
