@@ -28,12 +28,15 @@ localised as (
         j.*,
         j.at + to_seconds(z.utc_offset_seconds)  as local_at,
         j.at + to_seconds(rz.utc_offset_seconds) as reporting_at
-    from judged j
+    -- the reporting zone as a column of each row: joined on a zone of its own rows,
+    -- the range join is a hash join on the zone too; joined on the one settings
+    -- row's, DuckDB sorted every row for a merge join (1.9 s against 1.2 s for the
+    -- whole model at a million incidents)
+    from (select j.*, st.reporting_time_zone from judged j cross join cfg_settings st) j
     join tz_periods z
       on z.zone = j.time_zone and j.at >= z.valid_from and j.at < z.valid_until
-    join cfg_settings st on true
     join tz_periods rz
-      on rz.zone = st.reporting_time_zone and j.at >= rz.valid_from and j.at < rz.valid_until
+      on rz.zone = j.reporting_time_zone and j.at >= rz.valid_from and j.at < rz.valid_until
 ),
 final as (
     select

@@ -35,14 +35,14 @@ localised as (
            st.sleep_start, st.sleep_end, st.holiday_key,
            p.quarter_at + to_seconds(z.utc_offset_seconds)  as local_at,
            p.quarter_at + to_seconds(rz.utc_offset_seconds) as reporting_at
-    from paid_under p
+    -- the reporting zone joined as a column of each row, as in local_times
+    from (select p.*, cs.reporting_time_zone from paid_under p cross join cfg_settings cs) p
     join scope_settings st
       on st.rotation = p.rotation and st.source = p.source and st.responder_id = p.responder_id
     join tz_periods z
       on z.zone = st.time_zone and p.quarter_at >= z.valid_from and p.quarter_at < z.valid_until
-    join cfg_settings cs on true
     join tz_periods rz
-      on rz.zone = cs.reporting_time_zone and p.quarter_at >= rz.valid_from and p.quarter_at < rz.valid_until
+      on rz.zone = p.reporting_time_zone and p.quarter_at >= rz.valid_from and p.quarter_at < rz.valid_until
 ),
 final as (
     select
