@@ -413,7 +413,8 @@ func Run(ctx context.Context, conn *sql.Conn, opts RunOptions) (rep RunReport, e
 }
 
 // fullOutside recomputes every model. Tables a transaction has written are slow to
-// read inside it (DuckDB plans joins over them without their statistics): computing
+// read inside it (local_times' two zone joins took 0.8-0.9 s each there against
+// 0.05-0.14 s, with the wide side as the hash join's build side): computing
 // a million incidents' models inside the build's transaction took 19.7 s, and 13.0 s
 // outside one. So every model is first computed into a temp table (or view) of the
 // connection, shadowing the stored one of its name: private to the connection and
