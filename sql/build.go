@@ -243,22 +243,14 @@ type RunOptions struct {
 	KeepIntermediate bool
 	// Full recomputes every incident even where an incremental build could.
 	Full bool
-	// Prepare writes the tables the models read besides the history (the config, the
-	// time-zone periods) through q, into the temp schema when temp is set, and reports
-	// them as runs of layer "config". Its fingerprint names what they hold, with the
-	// title templater: when it differs from the last build's, every incident is
-	// recomputed.
-	Prepare func(ctx context.Context, q Querier, temp bool) (runs []ModelRun, fingerprint string, err error)
+	// Config fingerprints the build's inputs besides the history and this package's
+	// SQL: the config tables, the time-zone periods, the title templater. When it
+	// differs from the last build's, every incident is recomputed.
+	Config string
 	// Titles writes title_templates (incident_rules reads it) for the incidents whose
 	// keys the table within holds, or for every incident when within is "". Run calls
 	// it once it knows which incidents it recomputes.
-	Titles func(ctx context.Context, q Querier, within string) error
-	// Alone promises that nothing else writes to the database while Run runs (a
-	// command holds the file; a server builds before it serves). A full build then
-	// computes its models outside its transaction, which reads them faster
-	// (fullOutside): a write between two of them would otherwise give the models
-	// two different histories.
-	Alone bool
+	Titles func(ctx context.Context, tx *sql.Tx, within string) error
 	// Progress, when set, is told as each step of the build starts: its layer ("models",
 	// "marts", "state" for the build's own bookkeeping) and its name. A build of
 	// millions of incidents takes minutes; the command shows where it is.
@@ -278,49 +270,34 @@ type RunReport struct {
 	Changed, Recomputed, Touched int64
 }
 
-// Querier is what a build reads and writes through: one of its transactions, or its
-// connection outside one (*sql.Tx and *sql.Conn are both).
-type Querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// Run builds every model on conn, in dependency order, and commits: an error leaves
-// the previous results as they were, and readers see either the last build or this
-// one, never a part of it.
+// Run builds every model inside tx, in dependency order. The caller commits; an error
+// leaves tx to be rolled back, so the previous results stay readable.
 //
 // When the SQL, the config and the dimensions (services, people, schedules, rule
 // definitions) are those of the last build, Run is incremental: it recomputes only the
 // incidents whose inputs changed and their alert rules' incidents of the 24 hours
-// after them, and replaces only their marts' rows (incremental.go), in one
-// transaction. Otherwise, and with opts.Full or opts.KeepIntermediate, it recomputes
-// everything: in that one transaction, or, with opts.Alone, in two steps
-// (fullOutside): every model into the connection's temp schema outside any
-// transaction, then one transaction that stores what readers read.
-func Run(ctx context.Context, conn *sql.Conn, opts RunOptions) (rep RunReport, err error) {
+// after them, and replaces only their marts' rows (incremental.go). Otherwise, and with opts.Full or
+// opts.KeepIntermediate, it recomputes everything.
+func Run(ctx context.Context, tx *sql.Tx, opts RunOptions) (RunReport, error) {
+	var rep RunReport
 	models, err := Models()
 	if err != nil {
 		return rep, err
 	}
-	tx, err := conn.BeginTx(ctx, nil)
+	macros, err := fs.Glob(files, "macros/*.sql")
 	if err != nil {
 		return rep, err
 	}
-	defer func() {
-		if tx != nil {
-			tx.Rollback()
+	for _, name := range macros {
+		body, err := files.ReadFile(name)
+		if err != nil {
+			return rep, err
 		}
-	}()
-	b := &builder{ctx: ctx, q: tx, keep: opts.KeepIntermediate, titlesFn: opts.Titles, progress: opts.Progress}
-	prepared, config, err := opts.Prepare(ctx, tx, false)
-	if err != nil {
-		return rep, err
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			return rep, fmt.Errorf("create macro %s: %w", name, err)
+		}
 	}
-	b.runs = prepared
-	if err := createMacros(ctx, tx, false); err != nil {
-		return rep, err
-	}
+	b := &builder{ctx: ctx, tx: tx, keep: opts.KeepIntermediate, titlesFn: opts.Titles, progress: opts.Progress}
 	// Staging always runs in full: views, and two small tables the incident inputs
 	// are read through.
 	rest := models
@@ -333,13 +310,17 @@ func Run(ctx context.Context, conn *sql.Conn, opts RunOptions) (rep RunReport, e
 	if !opts.KeepIntermediate {
 		// A stored table of a temp model, from an older build or from
 		// --keep-intermediate, would go stale: nothing writes it any more.
-		if err := b.dropStoredTemps(rest); err != nil {
-			return rep, err
+		for _, m := range rest {
+			if m.Materialized == "temp" {
+				if err := b.exec("drop table if exists main." + m.Name); err != nil {
+					return rep, fmt.Errorf("drop the stored %s: %w", m.Name, err)
+				}
+			}
 		}
 	}
 	b.starting("state", "fingerprint the config, dimensions and SQL")
 	start := time.Now()
-	st, err := newState(ctx, tx, models, config)
+	st, err := newState(ctx, tx, models, opts.Config)
 	if err != nil {
 		return rep, err
 	}
@@ -360,9 +341,7 @@ func Run(ctx context.Context, conn *sql.Conn, opts RunOptions) (rep RunReport, e
 			reason = why
 		}
 	}
-	if reason != "" && !opts.Alone {
-		// Others may write meanwhile (the server's webhooks and syncs): every model
-		// reads the history as this one transaction sees it.
+	if reason != "" {
 		rep.Full, rep.FullReason = true, reason
 		if err := b.titles(""); err != nil {
 			return rep, err
@@ -379,227 +358,24 @@ func Run(ctx context.Context, conn *sql.Conn, opts RunOptions) (rep RunReport, e
 		if err := b.dropTemps(); err != nil {
 			return rep, err
 		}
-		reason = "" // finished below, as an incremental build is
 	}
-	if reason != "" {
-		// What this transaction wrote is written again outside it: its config tables,
-		// macros and staging, and whatever an incremental try left.
-		if err := tx.Rollback(); err != nil {
-			return rep, err
-		}
-		tx = nil
-		rep.Full, rep.FullReason = true, reason
-		// The report keeps what found the build to be full; staging runs again.
-		var kept []ModelRun
-		for _, r := range b.runs {
-			if r.Model.Layer != "staging" {
-				kept = append(kept, r)
-			}
-		}
-		b.runs, b.temps = kept, nil
-		if err := b.fullOutside(conn, models, st, opts); err != nil {
-			return rep, err
-		}
-		rep.Runs = b.runs
-		return rep, nil
-	}
-	if err := b.finish(st, rep.Full); err != nil {
-		return rep, err
-	}
-	err = tx.Commit()
-	tx = nil
-	rep.Runs = b.runs
-	return rep, err
-}
-
-// fullOutside recomputes every model. Tables a transaction has written are slow to
-// read inside it (local_times' two zone joins took 0.8-0.9 s each there against
-// 0.05-0.14 s, with the wide side as the hash join's build side): computing
-// a million incidents' models inside the build's transaction took 19.7 s, and 13.0 s
-// outside one. So every model is first computed into a temp table (or view) of the
-// connection, shadowing the stored one of its name: private to the connection and
-// committed as it goes, it reads fast. One transaction then stores the config, the
-// staging and the stored models from those, with the build's state. Whatever fails,
-// the temp objects are dropped and nothing stored has changed.
-func (b *builder) fullOutside(conn *sql.Conn, models []Model, st *state, opts RunOptions) (err error) {
-	defer func() {
-		if derr := dropTempObjects(b.ctx, conn); err == nil {
-			err = derr
-		}
-	}()
-	b.q, b.temp = conn, true
-	if _, _, err := opts.Prepare(b.ctx, conn, true); err != nil {
-		return err
-	}
-	if err := createMacros(b.ctx, conn, true); err != nil {
-		return err
-	}
-	rest := models
-	for len(rest) > 0 && rest[0].Layer == "staging" {
-		if err := b.full(rest[0]); err != nil {
-			return err
-		}
-		rest = rest[1:]
-	}
-	if err := b.titles(""); err != nil {
-		return err
-	}
-	lastRead := lastReads(rest)
-	for i, m := range rest {
-		if err := b.full(m); err != nil {
-			return err
-		}
-		if err := b.dropRead(lastRead, i); err != nil {
-			return err
-		}
-	}
-
-	tx, err := conn.BeginTx(b.ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if tx != nil {
-			tx.Rollback()
-		}
-	}()
-	b.q, b.temp = tx, false
-	b.starting("state", "store the models")
-	start := time.Now()
-	if err := b.publish(models); err != nil {
-		return err
-	}
-	b.step("store the models", start, -1)
-	if err := b.finish(st, true); err != nil {
-		return err
-	}
-	err = tx.Commit()
-	tx = nil
-	return err
-}
-
-// publish stores, inside the build's transaction, what fullOutside computed into the
-// temp schema: the config tables, the macros, and each model a reader reads (the
-// staging views and tables, the stored models and marts; the temp models too with
-// --keep-intermediate).
-func (b *builder) publish(models []Model) error {
-	config, err := queryStrings(b.ctx, b.q, `select table_name from duckdb_tables()
-		where database_name = 'temp' and (table_name like 'cfg\_%' escape '\' or table_name = 'tz_periods') order by 1`)
-	if err != nil {
-		return err
-	}
-	stmts := make([]string, 0, len(config)+len(models))
-	for _, t := range config {
-		stmts = append(stmts, fmt.Sprintf("create or replace table main.%[1]s as select * from temp.%[1]s", t))
-	}
-	for _, m := range models {
-		switch {
-		case m.Materialized == "view":
-			stmts = append(stmts, fmt.Sprintf("create or replace view main.%s as\n%s", m.Name, m.Query))
-		case m.Materialized != "temp" || b.keep:
-			stmts = append(stmts, fmt.Sprintf("create or replace table main.%[1]s as select * from temp.%[1]s", m.Name))
-		}
-	}
-	for _, s := range stmts {
-		if err := b.exec(s); err != nil {
-			return fmt.Errorf("store the build: %w", err)
-		}
-	}
-	return createMacros(b.ctx, b.q, false)
-}
-
-// finish stores the build's state for the next one, and the period queries.
-func (b *builder) finish(st *state, full bool) error {
 	b.starting("state", "store the inputs for the next build")
-	start := time.Now()
-	if err := st.save(b.ctx, b.q, full); err != nil {
-		return err
+	start = time.Now()
+	if err := st.save(ctx, tx, rep.Full); err != nil {
+		return rep, err
 	}
 	b.step("store the inputs for the next build", start, -1)
 	// The period queries are stored macros: made again when they or the models changed.
-	if full || st.stored["queries"] != st.now["queries"] {
+	if rep.Full || st.stored["queries"] != st.now["queries"] {
 		b.starting("state", "create the period queries")
 		start = time.Now()
-		if err := createQueries(b.ctx, b.q); err != nil {
-			return err
+		if err := createQueries(ctx, tx); err != nil {
+			return rep, err
 		}
 		b.step("create the period queries", start, -1)
 	}
-	return nil
-}
-
-// createMacros creates the models' macros (macros/*.sql): in the temp schema, for
-// the models computed outside the build's transaction, or stored.
-func createMacros(ctx context.Context, q Querier, temp bool) error {
-	macros, err := fs.Glob(files, "macros/*.sql")
-	if err != nil {
-		return err
-	}
-	for _, name := range macros {
-		body, err := files.ReadFile(name)
-		if err != nil {
-			return err
-		}
-		text := string(body)
-		if temp {
-			text = strings.ReplaceAll(text, "create or replace macro ", "create or replace temp macro ")
-		}
-		if _, err := q.ExecContext(ctx, text); err != nil {
-			return fmt.Errorf("create macro %s: %w", name, err)
-		}
-	}
-	return nil
-}
-
-// dropStoredTemps drops the stored tables of temp models.
-func (b *builder) dropStoredTemps(rest []Model) error {
-	for _, m := range rest {
-		if m.Materialized == "temp" {
-			if err := b.exec("drop table if exists main." + m.Name); err != nil {
-				return fmt.Errorf("drop the stored %s: %w", m.Name, err)
-			}
-		}
-	}
-	return nil
-}
-
-// queryStrings runs a query of one text column and returns its values.
-func queryStrings(ctx context.Context, q Querier, query string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
-// dropTempObjects drops every temp table, view and macro of conn: a full build's, so
-// that the connection goes back to the pool as it came.
-func dropTempObjects(ctx context.Context, conn *sql.Conn) error {
-	stmts, err := queryStrings(ctx, conn, `
-		select 'drop view if exists temp.main.' || view_name from duckdb_views() where database_name = 'temp' and not internal
-		union all
-		select 'drop table if exists temp.main.' || table_name from duckdb_tables() where database_name = 'temp'
-		union all
-		select distinct 'drop macro ' || case when function_type = 'table_macro' then 'table ' else '' end || 'if exists temp.main.' || function_name
-		from duckdb_functions() where database_name = 'temp' and function_type in ('macro', 'table_macro')`)
-	if err != nil {
-		return fmt.Errorf("drop the build's temp tables: %w", err)
-	}
-	for _, s := range stmts {
-		if _, err := conn.ExecContext(ctx, s); err != nil {
-			return fmt.Errorf("drop the build's temp tables: %s: %w", s, err)
-		}
-	}
-	return nil
+	rep.Runs = b.runs
+	return rep, nil
 }
 
 // titles runs RunOptions.Titles, as a step of layer "config".
@@ -609,7 +385,7 @@ func (b *builder) titles(within string) error {
 	}
 	b.starting("config", "title_templates")
 	start := time.Now()
-	if err := b.titlesFn(b.ctx, b.q, within); err != nil {
+	if err := b.titlesFn(b.ctx, b.tx, within); err != nil {
 		return err
 	}
 	b.runs = append(b.runs, ModelRun{Model: Model{Name: "title_templates", Layer: "config"}, Rows: -1, Duration: time.Since(start)})
@@ -619,12 +395,11 @@ func (b *builder) titles(within string) error {
 // builder runs models inside one build's transaction.
 type builder struct {
 	ctx      context.Context
-	q        Querier // the build's transaction, or its connection (temp)
-	temp     bool    // every model goes to the temp schema (fullOutside)
+	tx       *sql.Tx
 	keep     bool
 	runs     []ModelRun
 	temps    []string // temp models to drop when the build ends
-	titlesFn func(context.Context, Querier, string) error
+	titlesFn func(context.Context, *sql.Tx, string) error
 	progress func(layer, name string)
 }
 
@@ -636,13 +411,13 @@ func (b *builder) starting(layer, name string) {
 }
 
 func (b *builder) exec(query string, args ...any) error {
-	_, err := b.q.ExecContext(b.ctx, query, args...)
+	_, err := b.tx.ExecContext(b.ctx, query, args...)
 	return err
 }
 
 func (b *builder) count(query string, args ...any) (int64, error) {
 	var n int64
-	err := b.q.QueryRowContext(b.ctx, query, args...).Scan(&n)
+	err := b.tx.QueryRowContext(b.ctx, query, args...).Scan(&n)
 	return n, err
 }
 
@@ -651,16 +426,13 @@ func (b *builder) full(m Model) error {
 	b.starting(m.Layer, m.Name)
 	start := time.Now()
 	kind := m.Materialized
-	switch {
-	case kind == "temp" && (b.temp || !b.keep):
-		kind = "temp table"
-		if !b.keep {
+	if kind == "temp" {
+		if b.keep {
+			kind = "table"
+		} else {
+			kind = "temp table"
 			b.temps = append(b.temps, m.Name)
 		}
-	case kind == "temp":
-		kind = "table"
-	case b.temp:
-		kind = "temp " + kind // stored by publish
 	}
 	if err := b.exec(fmt.Sprintf("create or replace %s %s as\n%s", kind, m.Name, m.Query)); err != nil {
 		return fmt.Errorf("build model %s (%s/%s.sql): %w", m.Name, m.Layer, m.Name, err)

@@ -83,11 +83,8 @@ file as tables too, to read with alertlens sql; it makes the build slower, and f
 	return cmd
 }
 
-// buildShowing builds with a progress line on w while the build is long. Its callers
-// build alone: a command that holds the database, or a server before it serves (the
-// server's own rebuilds go through its live.Builder instead).
+// buildShowing builds with a progress line on w while the build is long.
 func buildShowing(ctx context.Context, w io.Writer, db *sql.DB, cfg *config.Config, opts models.Options) (models.BuildReport, error) {
-	opts.Alone = true
 	all, err := sqlmodels.Models()
 	if err != nil {
 		return models.BuildReport{}, err
