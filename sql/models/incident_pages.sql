@@ -8,9 +8,9 @@
 with incidents as (
     select * from incident_owners
 ),
--- a window, though arg_min over a struct of text in a hash aggregate was faster at a
--- million incidents (1.6 s against 2.1 s for the model): at ten million incidents that
--- aggregate ran out of DuckDB's 1.5 GB in a first build, and this window does not
+-- a window: arg_min over a struct of text in a hash aggregate was faster at a million
+-- incidents (1.6 s against 2.1 s for the model), but is not known to fit ten million in
+-- DuckDB's 1.5 GB, which this window does
 first_interruption as (
     select
         source, incident_id, responder_id as first_responder_id, interrupted_at as first_interrupted_at,
