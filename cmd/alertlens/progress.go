@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -127,16 +129,8 @@ func (p *progress) lineLocked() string {
 	if p.total > 0 {
 		more = append(more, fmt.Sprintf("%d of %d models", p.steps, p.total))
 	}
-	for i, m := range more {
-		if i == 0 {
-			line += " ("
-		} else {
-			line += ", "
-		}
-		line += m
-	}
 	if len(more) > 0 {
-		line += ")"
+		line += " (" + strings.Join(more, ", ") + ")"
 	}
 	return line
 }
@@ -157,23 +151,18 @@ func (p *progress) finish() {
 // bytesRead counts what a reader has given, for the import's "1.2 of 4.1 GB read".
 type bytesRead struct {
 	r     io.Reader
-	mu    sync.Mutex
-	n     int64
-	total int64 // the file's size; 0 when unknown (stdin)
+	n     atomic.Int64 // read by the progress line while the import reads
+	total int64        // the file's size; 0 when unknown (stdin)
 }
 
 func (b *bytesRead) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
-	b.mu.Lock()
-	b.n += int64(n)
-	b.mu.Unlock()
+	b.n.Add(int64(n))
 	return n, err
 }
 
 func (b *bytesRead) String() string {
-	b.mu.Lock()
-	n := b.n
-	b.mu.Unlock()
+	n := b.n.Load()
 	if b.total > 0 {
 		return fmt.Sprintf("%s of %s read", size(n), size(b.total))
 	}

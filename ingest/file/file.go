@@ -45,8 +45,8 @@ type Options struct {
 	// SpoolDir is where the file is copied for DuckDB to read, in a folder of its own
 	// removed after ("": the system's temporary folder).
 	SpoolDir string
-	// Progress is told as each step after reading the file starts ("storing incidents,
-	// chunk 2 of 5"); nil for none.
+	// Progress is told as each step after reading the file starts ("checking and
+	// storing incidents, chunk 2 of 5"); nil for none.
 	Progress func(step string)
 }
 
