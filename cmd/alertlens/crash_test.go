@@ -58,7 +58,13 @@ func startServe(t *testing.T, db, cfg string) *child {
 	args := []string{"--", "--db", db, "--config", cfg, "serve", "--addr", "127.0.0.1:0",
 		"--build-quiet", "50ms", "--build-max-wait", "200ms", "--first-sync-within", "20ms"}
 	c := &child{cmd: exec.Command(os.Args[0], args...), out: &lockedBuffer{}, done: make(chan struct{})}
-	c.cmd.Env = append(os.Environ(), childEnv+"=1", "PD_CRASH_TOKEN="+crashToken)
+	// The servers of one test share a temporary folder beside their database, so that
+	// what killed ones leave stays in the test's own folder and can be checked.
+	tmp := filepath.Join(filepath.Dir(db), "tmp")
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	c.cmd.Env = append(os.Environ(), childEnv+"=1", "PD_CRASH_TOKEN="+crashToken, "TMPDIR="+tmp)
 	c.cmd.Stdout, c.cmd.Stderr = c.out, c.out
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -413,6 +419,11 @@ func TestServeSurvivesKill9(t *testing.T) {
 		t.Errorf("the last build serves %d incidents, want %d", n, len(data.Incidents))
 	}
 	last.stop(t)
+	// Each restart removed the import folders the killed servers left; the stopped ones
+	// removed their own.
+	if left, _ := filepath.Glob(filepath.Join(dir, "tmp", spoolPrefix+"*")); len(left) > 0 {
+		t.Errorf("import folders left after %d kills and restarts: %v", crashKills, left)
+	}
 
 	want.same(t, storeFactsAt(t, crashDB), "after the kills")
 	// Each kill wastes at most what a restart fetches again: the four entity lists, the

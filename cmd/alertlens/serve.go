@@ -104,9 +104,9 @@ func serve(cmd *cobra.Command, g *globals, o serveOptions) error {
 	}
 	defer db.Close()
 	// imports are spooled here for DuckDB to read: the one folder it may read besides its file
-	spoolDir, err := os.MkdirTemp("", "alertlens-serve-")
+	spoolDir, err := spoolFolder("", logger)
 	if err != nil {
-		return fmt.Errorf("a folder for imports: %w", err)
+		return err
 	}
 	defer os.RemoveAll(spoolDir)
 	if err := sqlmodels.LockDown(ctx, db, spoolDir); err != nil {
