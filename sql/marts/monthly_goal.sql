@@ -25,14 +25,25 @@ counts as (
     join bridge b using (team, rotation)
     group by all
 ),
-people as (
+-- each person once per scope and month first: three distinct counts over the
+-- person-by-owner rows took most of this model's time
+scope_people as (
     select
-        b.scope_type, b.scope, p.month,
-        count(distinct p.responder_id)                                  as people_paged,
-        count(distinct p.responder_id) filter (where p.is_paged_after_hours) as people_paged_after_hours,
-        count(distinct p.responder_id) filter (where p.is_woken)        as people_woken
+        b.scope_type, b.scope, p.month, p.responder_id,
+        bool_or(p.is_paged_after_hours) as is_paged_after_hours,
+        bool_or(p.is_woken)             as is_woken
     from people_monthly p
     join bridge b using (team, rotation)
+    where p.responder_id is not null
+    group by all
+),
+people as (
+    select
+        scope_type, scope, month,
+        count(*)                                    as people_paged,
+        count(*) filter (where is_paged_after_hours) as people_paged_after_hours,
+        count(*) filter (where is_woken)            as people_woken
+    from scope_people
     group by all
 ),
 goals as (
