@@ -50,7 +50,8 @@ func buildHistory(t *testing.T, name string, history io.Reader, cfg *config.Conf
 	if _, err := file.ImportJSONL(ctx, w, name, history, file.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := models.BuildWith(ctx, db, cfg, models.Options{KeepIntermediate: true}); err != nil {
+	// Alone: computed outside the build's transaction, then stored (sql.Run)
+	if _, err := models.BuildWith(ctx, db, cfg, models.Options{KeepIntermediate: true, Alone: true}); err != nil {
 		t.Fatal(err)
 	}
 	return db
@@ -315,6 +316,32 @@ func TestFailedBuildKeepsPreviousResults(t *testing.T) {
 	}
 	if !reflect.DeepEqual(after, before) {
 		t.Errorf("results changed after a failed build")
+	}
+	if _, err := db.Exec(`alter table reviews rename column verdict to tag`); err != nil {
+		t.Fatal(err)
+	}
+
+	// A full build alone computes its models outside its transaction: one that fails
+	// there (incident_rules reads the template column) stores nothing either, and
+	// leaves no temp table on the connection.
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(`alter table title_templates rename column template to tpl`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.BuildWith(ctx, db, cfg, models.Options{Alone: true, Full: true}); err == nil || !strings.Contains(err.Error(), "incident_rules") {
+		t.Fatalf("build over a broken title_templates: err = %v, want a failure naming incident_rules", err)
+	}
+	if after, err = svc.MonthlyGoal(ctx, report.Filter{}); err != nil || !reflect.DeepEqual(after, before) {
+		t.Errorf("results changed after a failed build outside its transaction (err %v)", err)
+	}
+	var temps int
+	if err := db.QueryRow(`select (select count(*) from duckdb_tables() where database_name = 'temp')
+		+ (select count(*) from duckdb_views() where database_name = 'temp' and not internal)
+		+ (select count(*) from duckdb_functions() where database_name = 'temp' and function_type in ('macro', 'table_macro'))`).Scan(&temps); err != nil {
+		t.Fatal(err)
+	}
+	if temps != 0 {
+		t.Errorf("%d temp tables, views and macros left on the connection after a failed build", temps)
 	}
 }
 

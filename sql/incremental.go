@@ -64,7 +64,7 @@ type state struct {
 
 // newState fingerprints this build's inputs besides the incidents, writes the query
 // that hashes every incident's inputs, and reads the last build's fingerprints.
-func newState(ctx context.Context, tx *sql.Tx, models []Model, config string) (*state, error) {
+func newState(ctx context.Context, tx Querier, models []Model, config string) (*state, error) {
 	st := &state{stored: map[string]string{}, now: map[string]string{}}
 	h := sha256.New()
 	fmt.Fprintf(h, "incremental %d\n", incrementalVersion)
@@ -150,7 +150,7 @@ func hashFiles(h io.Writer, pattern string) error {
 // Fingerprint names what a table (or a parenthesised query) holds, in any row order:
 // the sum of its rows' hashes and their count. A build compares it with the last
 // build's to tell whether what its models read besides the incidents changed.
-func Fingerprint(ctx context.Context, tx *sql.Tx, relation string) (string, error) {
+func Fingerprint(ctx context.Context, tx Querier, relation string) (string, error) {
 	var fp string
 	if err := tx.QueryRowContext(ctx, fmt.Sprintf("select coalesce(sum(hash(t)), 0)::varchar || '/' || count(*) from %s t", relation)).Scan(&fp); err != nil {
 		return "", fmt.Errorf("fingerprint %s: %w", relation, err)
@@ -185,7 +185,7 @@ func (st *state) fullReason() string {
 }
 
 // save stores this build's fingerprints and inputs for the next build.
-func (st *state) save(ctx context.Context, tx *sql.Tx, full bool) error {
+func (st *state) save(ctx context.Context, tx Querier, full bool) error {
 	stmts := []string{"create or replace table main.build_state (part varchar, fingerprint varchar)"}
 	if full {
 		stmts = append(stmts, "create or replace table main.build_inputs as "+st.inputs)
@@ -520,7 +520,7 @@ func (b *builder) touchedValues(col string, replaced []Model) ([]*string, error)
 	if len(parts) == 0 {
 		return nil, fmt.Errorf("it partitions by %s, a column of no stored incident model", col)
 	}
-	rows, err := b.tx.QueryContext(b.ctx, "select distinct v from ("+strings.Join(parts, " union all ")+") order by v nulls first")
+	rows, err := b.q.QueryContext(b.ctx, "select distinct v from ("+strings.Join(parts, " union all ")+") order by v nulls first")
 	if err != nil {
 		return nil, fmt.Errorf("values of %s: %w", col, err)
 	}
@@ -543,7 +543,7 @@ func (b *builder) touchedValues(col string, replaced []Model) ([]*string, error)
 
 // columns names a table's columns.
 func (b *builder) columns(table string) (map[string]bool, error) {
-	rows, err := b.tx.QueryContext(b.ctx, "select * from "+table+" limit 0")
+	rows, err := b.q.QueryContext(b.ctx, "select * from "+table+" limit 0")
 	if err != nil {
 		return nil, err
 	}

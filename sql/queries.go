@@ -2,7 +2,6 @@ package sql
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io/fs"
 	"path"
@@ -79,7 +78,7 @@ func callsFirst(qs []Query) ([]Query, error) {
 
 // createQueries defines the period queries in the build's transaction, after the models
 // they read, so that a build's marts and the queries over them always come together.
-func createQueries(ctx context.Context, tx *sql.Tx) error {
+func createQueries(ctx context.Context, tx Querier) error {
 	qs, err := Queries()
 	if err != nil {
 		return err

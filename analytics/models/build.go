@@ -46,6 +46,9 @@ type Options struct {
 	Full bool
 	// Progress is told as each step starts (sql.RunOptions.Progress); nil for none.
 	Progress func(layer, name string)
+	// Alone promises that nothing else writes to the database meanwhile, for a faster
+	// full build (sql.RunOptions.Alone): the commands, and a server before it serves.
+	Alone bool
 }
 
 // Build runs every model in one transaction, with the organisation's config written
@@ -59,42 +62,35 @@ func Build(ctx context.Context, db *sql.DB, cfg *config.Config) (BuildReport, er
 func BuildWith(ctx context.Context, db *sql.DB, cfg *config.Config, opts Options) (BuildReport, error) {
 	start := time.Now()
 	var rep BuildReport
-	// One connection for the build's transaction and the appender that writes the
-	// title templates inside it.
+	// One connection for the build's transactions, the temp tables of a full build and
+	// the appender that writes the title templates.
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return rep, err
 	}
 	defer conn.Close()
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return rep, err
-	}
-	defer tx.Rollback()
-	prepared, err := prepare(ctx, tx, cfg)
-	if err != nil {
-		return rep, err
-	}
-	fp, err := configFingerprint(ctx, tx, cfg)
-	if err != nil {
-		return rep, err
-	}
-	run, err := sqlmodels.Run(ctx, tx, sqlmodels.RunOptions{KeepIntermediate: opts.KeepIntermediate, Full: opts.Full, Config: fp, Progress: opts.Progress,
-		Titles: func(ctx context.Context, tx *sql.Tx, within string) error {
-			return writeTitleTemplates(ctx, conn, tx, cfg, within)
+	run, err := sqlmodels.Run(ctx, conn, sqlmodels.RunOptions{KeepIntermediate: opts.KeepIntermediate, Full: opts.Full, Progress: opts.Progress, Alone: opts.Alone,
+		Prepare: func(ctx context.Context, q sqlmodels.Querier, temp bool) ([]sqlmodels.ModelRun, string, error) {
+			w := cfgWriter{Querier: q, temp: temp}
+			runs, err := prepare(ctx, w, cfg)
+			if err != nil {
+				return nil, "", err
+			}
+			fp, err := configFingerprint(ctx, w, cfg)
+			return runs, fp, err
+		},
+		Titles: func(ctx context.Context, q sqlmodels.Querier, within string) error {
+			return writeTitleTemplates(ctx, conn, q, cfg, within)
 		}})
 	if err != nil {
 		return rep, err
 	}
-	rep.Models = append(prepared, run.Runs...)
+	rep.Models = run.Runs
 	rep.Full, rep.FullReason = run.Full, run.FullReason
 	rep.Changed, rep.Recomputed, rep.Touched = run.Changed, run.Recomputed, run.Touched
-	if err := tx.QueryRowContext(ctx, `select count(*), count(*) filter (where is_page) from incident_facts`).
+	if err := conn.QueryRowContext(ctx, `select count(*), count(*) filter (where is_page) from incident_facts`).
 		Scan(&rep.Incidents, &rep.Pages); err != nil {
 		return rep, fmt.Errorf("count history: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return rep, fmt.Errorf("commit build: %w", err)
 	}
 	rep.Duration = time.Since(start)
 	return rep, nil
@@ -104,9 +100,14 @@ func BuildWith(ctx context.Context, db *sql.DB, cfg *config.Config, opts Options
 // build whose fingerprint differs from the last one's recomputes every incident. The
 // build's time (cfg_settings.built_at) is left out; what depends on it (Alertmanager
 // episodes closed as stale) shows in the incidents' own inputs.
-func configFingerprint(ctx context.Context, tx *sql.Tx, cfg *config.Config) (string, error) {
+func configFingerprint(ctx context.Context, tx cfgWriter, cfg *config.Config) (string, error) {
+	// the tables where prepare wrote them: the build's transaction's, or the temp ones
+	where := "database_name <> 'temp'"
+	if tx.temp {
+		where = "database_name = 'temp'"
+	}
 	rows, err := tx.QueryContext(ctx, `select table_name from duckdb_tables()
-		where schema_name = 'main' and (table_name like 'cfg\_%' escape '\' or table_name = 'tz_periods') order by table_name`)
+		where `+where+` and schema_name = 'main' and (table_name like 'cfg\_%' escape '\' or table_name = 'tz_periods') order by table_name`)
 	if err != nil {
 		return "", err
 	}

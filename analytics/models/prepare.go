@@ -20,18 +20,18 @@ import (
 	sqlmodels "github.com/alertlens/alertlens/sql"
 )
 
-// prepare writes, inside the build's transaction, the tables the models read besides
-// the history: the config (cfg_*) and the time-zone periods (the title templates come
+// prepare writes, inside the build's transaction (or into the temp schema: cfgWriter),
+// the tables the models read besides the history: the config (cfg_*) and the time-zone periods (the title templates come
 // later: writeTitleTemplates). It reports each step's time, as a model run of layer
 // "config".
-func prepare(ctx context.Context, tx *sql.Tx, cfg *config.Config) ([]sqlmodels.ModelRun, error) {
+func prepare(ctx context.Context, tx cfgWriter, cfg *config.Config) ([]sqlmodels.ModelRun, error) {
 	fromYear, toYear, err := historyYears(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
 	steps := []struct {
 		table string
-		write func(context.Context, *sql.Tx, *config.Config, int, int) error
+		write func(context.Context, cfgWriter, *config.Config, int, int) error
 	}{
 		{"cfg_settings", writeSettings}, {"cfg_scopes", writeScopes}, {"cfg_goals", writeGoals},
 		{"cfg_team_map", writeTeamMap}, {"cfg_runbook_patterns", writeRunbookPatterns},
@@ -50,7 +50,7 @@ func prepare(ctx context.Context, tx *sql.Tx, cfg *config.Config) ([]sqlmodels.M
 	return runs, nil
 }
 
-func historyYears(ctx context.Context, tx *sql.Tx) (int, int, error) {
+func historyYears(ctx context.Context, tx cfgWriter) (int, int, error) {
 	var lo, hi sql.NullTime
 	err := tx.QueryRowContext(ctx, `select min(t), max(t) from (
 		select min(created_at) t from incidents union all select max(created_at) from incidents
@@ -66,9 +66,24 @@ func historyYears(ctx context.Context, tx *sql.Tx) (int, int, error) {
 	return lo.Time.Year() - 1, hi.Time.Year() + 1, nil
 }
 
+// cfgWriter is where prepare writes: the build's transaction, or the connection's temp
+// schema for a full build computed outside one (temp; package sql's Run).
+type cfgWriter struct {
+	sqlmodels.Querier
+	temp bool
+}
+
+// create starts the statement that creates (or replaces) one of what, such as a table.
+func (w cfgWriter) create(what string) string {
+	if w.temp {
+		return "create or replace temp " + what
+	}
+	return "create or replace " + what
+}
+
 // insertRows creates (or replaces) a table and fills it with multi-row inserts.
-func insertRows(ctx context.Context, tx *sql.Tx, table, columns string, rows [][]any) error {
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("create or replace table %s (%s)", table, columns)); err != nil {
+func insertRows(ctx context.Context, tx cfgWriter, table, columns string, rows [][]any) error {
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("%s %s (%s)", tx.create("table"), table, columns)); err != nil {
 		return fmt.Errorf("create %s: %w", table, err)
 	}
 	const chunk = 500
@@ -93,7 +108,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, table, columns string, rows [][
 	return nil
 }
 
-func writeSettings(ctx context.Context, tx *sql.Tx, cfg *config.Config, _, _ int) error {
+func writeSettings(ctx context.Context, tx cfgWriter, cfg *config.Config, _, _ int) error {
 	name := cfg.Organisation.Name
 	if name == "" {
 		name = "organisation"
@@ -106,7 +121,7 @@ func writeSettings(ctx context.Context, tx *sql.Tx, cfg *config.Config, _, _ int
 // writeScopes writes one row per organisation, rotation and person with what each sets
 // (NULL where unset); the org row carries METRICS.md's defaults, so a coalesce from
 // person to rotation to org always ends in a value.
-func writeScopes(ctx context.Context, tx *sql.Tx, cfg *config.Config, fromYear, toYear int) error {
+func writeScopes(ctx context.Context, tx cfgWriter, cfg *config.Config, fromYear, toYear int) error {
 	var rows, holidays [][]any
 	add := func(scopeType, scope string, s config.Scope, isOrg bool) {
 		var (
@@ -176,7 +191,7 @@ func intList(ns []int) string {
 	return strings.Join(parts, ",")
 }
 
-func writeGoals(ctx context.Context, tx *sql.Tx, cfg *config.Config, _, _ int) error {
+func writeGoals(ctx context.Context, tx cfgWriter, cfg *config.Config, _, _ int) error {
 	// scopes without a goal of their own get METRICS.md's default
 	rows := [][]any{{"default", "", config.DefaultGoal}, {"org", "", cfg.OrgGoal()}}
 	for _, name := range sortedNames(cfg.Rotations) {
@@ -192,7 +207,7 @@ func writeGoals(ctx context.Context, tx *sql.Tx, cfg *config.Config, _, _ int) e
 	return insertRows(ctx, tx, "cfg_goals", "scope_type varchar, scope varchar, goal integer", rows)
 }
 
-func writeTeamMap(ctx context.Context, tx *sql.Tx, cfg *config.Config, _, _ int) error {
+func writeTeamMap(ctx context.Context, tx cfgWriter, cfg *config.Config, _, _ int) error {
 	var rows [][]any
 	for _, from := range sortedNames(cfg.TeamMap) {
 		rows = append(rows, []any{from, cfg.TeamMap[from]})
@@ -207,7 +222,7 @@ func writeTeamMap(ctx context.Context, tx *sql.Tx, cfg *config.Config, _, _ int)
 // the macro because DuckDB compiles a constant pattern once and a pattern read from a
 // table once per value: a join of label values with cfg_runbook_patterns took 185 ms
 // over the demo's 5,874 incidents, and would take tens of seconds at a million.
-func writeRunbookPatterns(ctx context.Context, tx *sql.Tx, cfg *config.Config, _, _ int) error {
+func writeRunbookPatterns(ctx context.Context, tx cfgWriter, cfg *config.Config, _, _ int) error {
 	var rows [][]any
 	patterns := append([]string(nil), cfg.RunbookPatterns...)
 	sort.Strings(patterns)
@@ -228,7 +243,7 @@ func writeRunbookPatterns(ctx context.Context, tx *sql.Tx, cfg *config.Config, _
 	if err := insertRows(ctx, tx, "cfg_runbook_patterns", "pattern varchar", rows); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, "create or replace macro runbook_pattern_match(value) as "+match); err != nil {
+	if _, err := tx.ExecContext(ctx, tx.create("macro")+" runbook_pattern_match(value) as "+match); err != nil {
 		return fmt.Errorf("create macro runbook_pattern_match: %w", err)
 	}
 	return nil
@@ -245,9 +260,11 @@ func writeRunbookPatterns(ctx context.Context, tx *sql.Tx, cfg *config.Config, _
 // drops every stored template.
 //
 // Package sql's Run calls it (RunOptions.Titles) once it knows which incidents a build
-// recomputes: within names a table of their keys, or is "" for every incident. tx is a
-// transaction on conn: the templates are appended on conn, inside tx.
-func writeTitleTemplates(ctx context.Context, conn *sql.Conn, tx *sql.Tx, cfg *config.Config, within string) error {
+// recomputes: within names a table of their keys, or is "" for every incident. tx is
+// conn, or a transaction on it: the templates are appended on conn, inside tx if there
+// is one. A full build writes them outside its transaction: they are a cache of what
+// a title's template is, right whether or not the build commits.
+func writeTitleTemplates(ctx context.Context, conn *sql.Conn, tx sqlmodels.Querier, cfg *config.Config, within string) error {
 	t := NewTemplater(cfg)
 	var cached int
 	if err := tx.QueryRowContext(ctx, `select count(*) from duckdb_columns()
@@ -293,7 +310,7 @@ func writeTitleTemplates(ctx context.Context, conn *sql.Conn, tx *sql.Tx, cfg *c
 // of them, and appends them to title_templates through DuckDB's appender, on the
 // transaction's connection: binding the titles and templates as two list parameters
 // took 3.2 s of the 6.7 s that a million incidents' 630,000 titles took.
-func templateChunkOf(ctx context.Context, conn *sql.Conn, tx *sql.Tx, t *Templater, start int) error {
+func templateChunkOf(ctx context.Context, conn *sql.Conn, tx sqlmodels.Querier, t *Templater, start int) error {
 	// (not rowid: the rows of a table made in this transaction have theirs from 2^62)
 	rows, err := tx.QueryContext(ctx, `select title from build_titles where n >= ? and n < ?`, start, start+templateChunk)
 	if err != nil {
@@ -350,7 +367,7 @@ var templateChunk = 100_000
 // writeZonePeriods writes, for every zone the models may need, the spans of UTC time
 // with one UTC offset. Converting with a range join on this small table is about three
 // times faster than DuckDB's per-row timezone() (ICU) and gives the same local times.
-func writeZonePeriods(ctx context.Context, tx *sql.Tx, cfg *config.Config, fromYear, toYear int) error {
+func writeZonePeriods(ctx context.Context, tx cfgWriter, cfg *config.Config, fromYear, toYear int) error {
 	zones := map[string]bool{"UTC": true, cfg.ReportingTimeZone(): true}
 	for _, s := range cfg.Rotations {
 		zones[s.TimeZone] = true

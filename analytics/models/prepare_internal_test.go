@@ -109,7 +109,7 @@ func TestRunbookPatternMatch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := writeRunbookPatterns(ctx, tx, cfg, 0, 0); err != nil {
+		if err := writeRunbookPatterns(ctx, cfgWriter{Querier: tx}, cfg, 0, 0); err != nil {
 			t.Fatal(err)
 		}
 		var got sql.NullString

@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/alertlens/alertlens/config"
 )
@@ -11,7 +10,7 @@ import (
 // ”) and one per rotation that sets a card of its own, so that the compensation model
 // takes a rotation's row where there is one, else the top-level row, and never merges
 // two cards field by field in SQL.
-func writeCompensation(ctx context.Context, tx *sql.Tx, cfg *config.Config, _, _ int) error {
+func writeCompensation(ctx context.Context, tx cfgWriter, cfg *config.Config, _, _ int) error {
 	row := func(rotation string) []any {
 		r := cfg.CompensationRates(rotation)
 		return []any{rotation, r.Currency, r.WeeklyShift, r.WeekendDay, r.HolidayDay, r.PerAfterHoursPage, r.PerHourInterrupted}

@@ -83,19 +83,30 @@ file as tables too, to read with alertlens sql; it makes the build slower, and f
 	return cmd
 }
 
-// buildShowing builds with a progress line on w while the build is long.
+// buildShowing builds with a progress line on w while the build is long. Its callers
+// build alone: a command that holds the database, or a server before it serves (the
+// server's own rebuilds go through its live.Builder instead).
 func buildShowing(ctx context.Context, w io.Writer, db *sql.DB, cfg *config.Config, opts models.Options) (models.BuildReport, error) {
+	opts.Alone = true
 	all, err := sqlmodels.Models()
 	if err != nil {
 		return models.BuildReport{}, err
 	}
 	p := startProgress(w, "build", len(all))
-	opts.Progress = func(layer, name string) {
-		counted := layer == "staging" || layer == "models" || layer == "marts"
-		p.set(name, counted, nil)
-	}
+	opts.Progress = modelSteps(p)
 	defer p.finish()
 	return models.BuildWith(ctx, db, cfg, opts)
+}
+
+// modelSteps tells p each step of a build, counting the models begun. A full build
+// outside its transaction runs staging a second time: a model counts once.
+func modelSteps(p *progress) func(layer, name string) {
+	begun := map[string]bool{}
+	return func(layer, name string) {
+		counted := (layer == "staging" || layer == "models" || layer == "marts") && !begun[name]
+		begun[name] = true
+		p.set(name, counted, nil)
+	}
 }
 
 // buildReportOf turns the server's answer back into the report printBuild prints.

@@ -69,3 +69,18 @@ func TestSize(t *testing.T) {
 		}
 	}
 }
+
+// A model is counted once, though a full build outside its transaction runs staging
+// twice; state and config steps are not models.
+func TestModelStepsCountEachModelOnce(t *testing.T) {
+	p := newProgress(&bytes.Buffer{}, "build", false, newFakeClock().now)
+	tell := modelSteps(p)
+	for _, s := range [][2]string{{"staging", "stg_incidents"}, {"staging", "stg_notifications"},
+		{"state", "fingerprint the config, dimensions and SQL"}, {"staging", "stg_incidents"},
+		{"staging", "stg_notifications"}, {"config", "title_templates"}, {"models", "incident_rules"}, {"marts", "alert_rules"}} {
+		tell(s[0], s[1])
+	}
+	if p.steps != 4 || p.step != "alert_rules" {
+		t.Errorf("%d models begun, at %q; want 4, at alert_rules", p.steps, p.step)
+	}
+}

@@ -1,0 +1,64 @@
+package sql
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]float64{"1.3 GiB": 1.3 * (1 << 30), "244.1 MiB": 244.1 * (1 << 20), "512 bytes": 512, "2 GB": 2e9} {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "1.3", "lots GiB", "3 parsecs"} {
+		if _, err := parseSize(bad); err == nil {
+			t.Errorf("parseSize(%q): no error", bad)
+		}
+	}
+}
+
+// Once temp tables spill to disk, the rest of a build outside its transaction runs on
+// one thread (outgrown), and says so; before, it keeps DuckDB's threads.
+func TestOutgrownGoesToOneThread(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "o.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var threads int
+	if err := conn.QueryRowContext(ctx, "select current_setting('threads')").Scan(&threads); err != nil {
+		t.Fatal(err)
+	}
+	b := &builder{ctx: ctx, q: conn, temp: true}
+	if _, err := conn.ExecContext(ctx, "set memory_limit = '64MB'; create temp table small as select range as i from range(1000)"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := b.outgrown(); err != nil || out || len(b.runs) != 0 {
+		t.Fatalf("a temp table in memory: outgrown %v, %v, runs %v", out, err, b.runs)
+	}
+	// about 220 MB uncompressed, in a 64 MB limit
+	if _, err := conn.ExecContext(ctx, "create temp table big as select range as i, repeat('x', 100) || range as s from range(2000000)"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := b.outgrown()
+	if err != nil || !out {
+		t.Fatalf("temp tables past the memory limit: outgrown %v, %v", out, err)
+	}
+	var now int
+	if err := conn.QueryRowContext(ctx, "select current_setting('threads')").Scan(&now); err != nil {
+		t.Fatal(err)
+	}
+	if now != 1 || len(b.runs) != 1 || !strings.Contains(b.runs[0].Model.Name, "one thread") {
+		t.Errorf("after outgrowing: %d threads (of %d), runs %v; want 1 and the step", now, threads, b.runs)
+	}
+	conn.ExecContext(ctx, "reset threads")
+}
