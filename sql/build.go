@@ -387,9 +387,8 @@ func Run(ctx context.Context, conn *sql.Conn, opts RunOptions) (rep RunReport, e
 		if err := b.dropTemps(); err != nil {
 			return rep, err
 		}
-		reason = "" // finished below, as an incremental build is
 	}
-	if reason != "" {
+	if outside {
 		// What this transaction wrote is written again outside it: its config tables,
 		// macros and staging, and whatever an incremental try left.
 		if err := tx.Rollback(); err != nil {
@@ -439,10 +438,13 @@ func (b *builder) fullOutside(conn *sql.Conn, models []Model, st *state, opts Ru
 	b.q, b.temp = conn, true
 	// The temp models' row order is read by nothing (a model that needs an order has
 	// its own ORDER BY); not keeping it lets DuckDB's parallel inserts hold less.
+	// outgrown may set threads too. Both are the database's settings, not the
+	// connection's: they are reset before the store, and on any error.
+	const resetSettings = "reset preserve_insertion_order; reset threads"
 	if _, err := conn.ExecContext(b.ctx, "set preserve_insertion_order = false"); err != nil {
 		return err
 	}
-	defer conn.ExecContext(context.WithoutCancel(b.ctx), "reset preserve_insertion_order")
+	defer conn.ExecContext(context.WithoutCancel(b.ctx), resetSettings)
 	if _, _, err := opts.Prepare(b.ctx, conn, true); err != nil {
 		return err
 	}
@@ -461,11 +463,6 @@ func (b *builder) fullOutside(conn *sql.Conn, models []Model, st *state, opts Ru
 	}
 	lastRead := lastReads(rest)
 	oneThread := false
-	defer func() {
-		if oneThread {
-			conn.ExecContext(context.WithoutCancel(b.ctx), "reset threads")
-		}
-	}()
 	for i, m := range rest {
 		if err := b.full(m); err != nil {
 			return err
@@ -479,16 +476,9 @@ func (b *builder) fullOutside(conn *sql.Conn, models []Model, st *state, opts Ru
 			}
 		}
 	}
-	if oneThread {
-		if _, err := conn.ExecContext(b.ctx, "reset threads"); err != nil {
-			return err
-		}
-		oneThread = false
-	}
-
 	// The stored models keep the order their queries give, as in a build in one
-	// transaction.
-	if _, err := conn.ExecContext(b.ctx, "reset preserve_insertion_order"); err != nil {
+	// transaction, and are written on every core.
+	if _, err := conn.ExecContext(b.ctx, resetSettings); err != nil {
 		return err
 	}
 	tx, err := conn.BeginTx(b.ctx, nil)
@@ -580,8 +570,8 @@ func humanSize(b float64) string {
 // are on disk) and, if so, runs the rest of the models on one thread, reported as a
 // step. Temp tables are held uncompressed: ten million incidents' took 6.4 GB, 4.9 GB
 // of it on disk, when incident_pages ran out of memory on two threads. A build in one
-// transaction runs on one thread throughout (DuckDB counts no rows in tables the
-// transaction wrote, and gives their scans one thread), and fitted.
+// transaction reads the tables it wrote on one thread (DuckDB counts no rows in them),
+// and fitted.
 func (b *builder) outgrown() (bool, error) {
 	var spilled bool
 	if err := b.q.QueryRowContext(b.ctx, `select coalesce(sum(temporary_storage_bytes), 0) > 0

@@ -65,6 +65,10 @@ func TestIncrementalBuildEqualsFullBuild(t *testing.T) {
 		} else if !rep.Full || rep.FullReason != "asked for" || !hasStep(rep, "outside the transaction: ") {
 			t.Fatalf("Options.Full gave %+v", rep)
 		}
+		// the database's settings the build outside its transaction changed are back
+		if rows := ingesttest.Rows(t, db, "select current_setting('preserve_insertion_order')"); rows[0][0] != true {
+			t.Fatalf("preserve_insertion_order after a build outside its transaction: %v", rows[0][0])
+		}
 		if diff := compareSnapshot(t, db); diff != "" {
 			t.Fatalf("round %d (%s): the incremental build differs from a full one:\n%s", round, applied, diff)
 		}

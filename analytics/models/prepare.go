@@ -283,8 +283,9 @@ func writeTitleTemplates(ctx context.Context, conn *sql.Conn, tx sqlmodels.Queri
 	if within != "" {
 		from = "(select * from incidents semi join " + within + " using (source, incident_id))"
 	}
-	// The titles to template wait in a temp table and are read a chunk at a time: the
-	// 6.3 million titles of ten million incidents, held in Go at once, took about 1 GB.
+	// The titles to template wait in a temp table and are read a chunk at a time: with
+	// the 6.3 million titles of ten million incidents held in Go at once, the first
+	// build peaked at 3.43 GB, against 2.97 GB this way.
 	if _, err := tx.ExecContext(ctx, `create or replace temp table build_titles as
 		select row_number() over () - 1 as n, title from (
 			select distinct title from `+from+` i where rule = ''
