@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -54,7 +55,9 @@ process and --runs times (min and median printed):
             webhook burst)
   serve     --clients concurrent clients on loopback for --duration per path:
             p50/p99 and requests/s, /healthz of the same server as the floor, and the
-            server's peak memory
+            server's peak memory; then the server's own build after each of --runs
+            imports of 100 new incidents through it (the live rebuild after a webhook
+            burst, without the command's start and the file's close)
 
 Peak memory is each process's own high-water mark (VmHWM, read while it runs). The
 output is a markdown table for docs/benchmarks.md. Nothing of it runs in 'go test': a
@@ -303,12 +306,15 @@ func bench(cmd *cobra.Command, o benchOptions) error {
 func benchServe(ctx context.Context, out io.Writer, db string, o benchOptions) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// The server builds only when asked: the burst rebuilds below ask for theirs, so
+	// that each measured build is the one after its import.
+	args := []string{"--db", db, "serve", "--addr", "127.0.0.1:0", "--build-quiet", "1h", "--build-max-wait", "1h"}
 	var srv *exec.Cmd
 	if o.binary != "" {
-		srv = exec.CommandContext(ctx, o.binary, "--db", db, "serve", "--addr", "127.0.0.1:0")
+		srv = exec.CommandContext(ctx, o.binary, args...)
 	} else {
 		var err error
-		if srv, err = selfCommand(ctx, "--db", db, "serve", "--addr", "127.0.0.1:0"); err != nil {
+		if srv, err = selfCommand(ctx, args...); err != nil {
 			return err
 		}
 	}
@@ -361,10 +367,57 @@ func benchServe(ctx context.Context, out io.Writer, db string, o benchOptions) e
 		fmt.Fprintf(out, "| `%s` | %s | %s | %s | %.0f | %d |\n", path, first, short(p(0.5)), short(p(0.99)), float64(len(lat))/o.duration.Seconds(), errs)
 	}
 	hwm := serverPeakMB(srv.Process.Pid)
+	rebuilds, err := benchServerRebuilds(ctx, url, db, o)
+	if err != nil {
+		return fmt.Errorf("%w\n%s", err, logs.String())
+	}
 	cancel()
 	srv.Wait()
 	fmt.Fprintf(out, "\nserver peak memory: %.0f MB\n\n", hwm)
+	fmt.Fprintf(out, "the server's build after importing %d new incidents through it: %s ms\n\n", burstIncidents, rebuilds)
 	return nil
+}
+
+// benchServerRebuilds imports --runs bursts of new incidents through the server at url
+// (alertlens import finds it beside db) and asks it to build after each: the build's
+// own duration, as the server reports it, is what a webhook burst costs the live
+// server before readers see the new incidents.
+func benchServerRebuilds(ctx context.Context, url, db string, o benchOptions) (figure, error) {
+	var ms figure
+	for run := range o.runs {
+		burst := filepath.Join(filepath.Dir(db), fmt.Sprintf("burst-serve-%d.jsonl", run))
+		// ids of their own: the rebuilds before used runs 0 to --runs-1
+		if err := writeBurst(burst, o.runs+run); err != nil {
+			return nil, err
+		}
+		_, err := runBinary(ctx, o.binary, "--db", db, "import", burst)
+		os.Remove(burst)
+		if err != nil {
+			return nil, err
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"/api/v1/build", nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		var rep struct {
+			DurationMs float64 `json:"duration_ms"`
+			Changed    int     `json:"changed"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&rep)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("POST /api/v1/build after a burst: status %d: %v", resp.StatusCode, err)
+		}
+		if rep.Changed != burstIncidents {
+			return nil, fmt.Errorf("the server's build after a burst of %d new incidents found %d changed", burstIncidents, rep.Changed)
+		}
+		ms = append(ms, rep.DurationMs)
+	}
+	return ms, nil
 }
 
 // serverPeakMB reads a running process's peak resident memory (0 once it has exited).

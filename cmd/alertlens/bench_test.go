@@ -38,6 +38,7 @@ func TestBenchSmoke(t *testing.T) {
 		"(?m)^\\| `/api/v1/goal` \\| [0-9.]+ \\| [0-9.]+ \\| [0-9.]+ \\| [1-9][0-9]* \\| 0 \\|$",
 		"(?m)^\\| `/api/v1/rules` \\| [0-9.]+ \\| [0-9.]+ \\| [0-9.]+ \\| [1-9][0-9]* \\| 0 \\|$",
 		`(?m)^server peak memory: [1-9][0-9]* MB$`,
+		`(?m)^the server's build after importing 100 new incidents through it: [0-9.]*[1-9][0-9.]* / [0-9.]*[1-9][0-9.]* ms$`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out) {
 			t.Errorf("bench output has no line matching %s:\n%s", want, out)
