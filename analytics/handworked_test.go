@@ -2,6 +2,7 @@ package analytics_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"testing"
@@ -30,11 +31,17 @@ var nightHistory = strings.Join([]string{
 
 func buildNight(t *testing.T) *analytics.Service {
 	t.Helper()
-	cfg, err := config.Parse([]byte("organisation: {name: Acme, time_zone: UTC}\n"), "night.yaml")
+	return analytics.New(buildInUTC(t, "night.jsonl", nightHistory))
+}
+
+// buildInUTC builds a history of an organisation whose every zone is UTC.
+func buildInUTC(t *testing.T, name, history string) *sql.DB {
+	t.Helper()
+	cfg, err := config.Parse([]byte("organisation: {name: Acme, time_zone: UTC}\n"), "acme.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return analytics.New(buildHistory(t, "night.jsonl", strings.NewReader(nightHistory), cfg))
+	return buildHistory(t, name, strings.NewReader(history), cfg)
 }
 
 // Engaged minutes are 88 s + 1193 s = 1281 s = 21.35 min, which rounds half up to 21.4.
@@ -121,11 +128,7 @@ func TestInterruptionsFoldFromTheirOpening(t *testing.T) {
 		`{"type":"notification","incident":"a","responder":"u2","channel":"push","at":"2026-01-05T23:00:00Z"}`,
 		`{"type":"notification","incident":"a","responder":"u2","channel":"phone","at":"2026-01-05T23:01:01Z"}`,
 	}, "\n")
-	cfg, err := config.Parse([]byte("organisation: {name: Acme, time_zone: UTC}\n"), "fold.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := buildHistory(t, "fold.jsonl", strings.NewReader(history), cfg)
+	db := buildInUTC(t, "fold.jsonl", history)
 	rows, err := db.Query(`select responder_id, channel, strftime(interrupted_at, '%H:%M:%S')
 		from interruptions order by responder_id, interrupted_at`)
 	if err != nil {
