@@ -19,13 +19,15 @@ reached as (
      and i.interrupted_at >= sh.starts_at and i.interrupted_at < sh.ends_at
     group by all
 ),
+-- (the pages that escalated, or the rows that reached level 2, before the grouping:
+-- grouping every page took 0.1 s at a million incidents, mostly for none)
 escalated as (
     select p.*,
            list_sort(list_distinct(list(r.responder_id) filter (where r.level >= 2))) as high_tier_people
     from pages p
     left join reached r using (source, incident_id)
+    where p.timeout_escalations + p.manual_escalations > 0 or r.level >= 2
     group by all
-    having p.timeout_escalations + p.manual_escalations > 0 or count(*) filter (where r.level >= 2) > 0
 ),
 tiers as (
     select rotation, month, max(escalation_level) as tiers

@@ -9,9 +9,12 @@
 with roster as (
     select distinct source, responder_id, rotation, month from oncall_quarters
 ),
+-- (the interruptions of the roster's people and months alone: a history with no
+-- schedules has none to count, and counting them all took 0.2 s at a million incidents)
 paged as (
     select source, responder_id, rotation, month, count(distinct incident_id) as pages
     from interruptions
+    semi join roster using (source, responder_id, rotation, month)
     group by all
 ),
 per_person as (
@@ -22,6 +25,7 @@ per_person as (
 paged_people as (
     select rotation, month, count(distinct source || '|' || responder_id) as people_paged
     from interruptions
+    semi join (select distinct rotation, month from roster) using (rotation, month)
     group by all
 ),
 final as (
