@@ -343,6 +343,37 @@ func TestFailedBuildKeepsPreviousResults(t *testing.T) {
 	if temps != 0 {
 		t.Errorf("%d temp tables, views and macros left on the connection after a failed build", temps)
 	}
+	// It computes the stored models into new tables, renamed into place as it commits:
+	// a failed build drops those it made, and the next build those of a process that
+	// died before it could.
+	if n := nextTables(t, db); n != 0 {
+		t.Errorf("%d new tables left in the file after a failed build", n)
+	}
+	if _, err := db.Exec(`alter table title_templates rename column tpl to template;
+		create table build_next_incident_facts as select * from incident_facts;
+		create table build_next_a_model_since_removed as select 1 as x`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.BuildWith(ctx, db, cfg, models.Options{Alone: true, Full: true}); err != nil {
+		t.Fatal(err)
+	}
+	if after, err = svc.MonthlyGoal(ctx, report.Filter{}); err != nil || !reflect.DeepEqual(after, before) {
+		t.Errorf("results changed after a full build of the same history (err %v)", err)
+	}
+	if n := nextTables(t, db); n != 0 {
+		t.Errorf("%d new tables left in the file after a build that found a dead one's", n)
+	}
+}
+
+// nextTables counts the tables of main that a build outside its transaction makes
+// before it renames them into place.
+func nextTables(t *testing.T, db *sql.DB) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(`select count(*) from duckdb_tables() where schema_name = 'main' and starts_with(table_name, 'build_next_')`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func TestGoldenWeeks(t *testing.T) {

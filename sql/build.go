@@ -361,16 +361,17 @@ func Run(ctx context.Context, conn *sql.Conn, opts RunOptions) (rep RunReport, e
 			reason = why
 		}
 	}
-	outside := false
-	if reason != "" && opts.Alone {
-		if outside, err = b.fitsOutside(); err != nil {
+	outside := reason != "" && opts.Alone
+	if outside {
+		fits, err := b.fitsOutside()
+		if err != nil {
 			return rep, err
 		}
+		b.disk = !fits
 	}
 	if reason != "" && !outside {
 		// Others may write meanwhile (the server's webhooks and syncs): every model
-		// reads the history as this one transaction sees it. (Or the build is alone,
-		// but its temp models would not fit in memory: fitsOutside.)
+		// reads the history as this one transaction sees it.
 		rep.Full, rep.FullReason = true, reason
 		if err := b.titles(""); err != nil {
 			return rep, err
@@ -422,22 +423,36 @@ func Run(ctx context.Context, conn *sql.Conn, opts RunOptions) (rep RunReport, e
 // fullOutside recomputes every model. Tables a transaction has written are slow to
 // read inside it: DuckDB counts none of their rows, so it plans their joins blind and
 // scans them on one thread (local_times at a million incidents: 2.0 s inside, 1.98 s
-// of it CPU; 1.14 s outside, 2.14 s CPU on two cores). So every model is first
-// computed into a temp table (or view) of the connection, shadowing the stored one of
-// its name: private to the connection and committed as it goes, it reads fast. One
-// transaction then stores the config, the staging and the stored models from those,
-// with the build's state. Whatever fails, the temp objects are dropped and nothing
-// stored has changed. Run takes this way only while the temp models fit in memory
-// (fitsOutside), and if they outgrow it, the rest runs on one thread (outgrown).
+// of it CPU; 1.14 s outside, 2.14 s CPU on two cores). So every model is computed
+// outside any transaction, committed as it goes, under a name no reader reads: a
+// stored model (and a staging table) into main.build_next_NAME, with a temp view of
+// its own name over it for the later models, and a temp model into a temp table of
+// the connection, which shadows any stored one of its name. One transaction then
+// drops the stored models and renames the new tables into their places, and stores
+// the config tables and the build's state: readers see the last build or this one.
+// Whatever fails, the temp objects and the new tables are dropped and nothing stored
+// has changed.
+//
+// DuckDB holds temp tables uncompressed in memory. When the temp models would not fit
+// (fitsOutside), they go to main.build_next_NAME too (b.disk): compressed, read back
+// on every core and evicted without being written again, where temp tables past the
+// memory limit spill whole to DuckDB's temporary file. In memory, if they outgrow it
+// all the same, the rest runs on one thread (outgrown).
 func (b *builder) fullOutside(conn *sql.Conn, models []Model, st *state, opts RunOptions) (err error) {
 	defer func() {
 		if derr := dropTempObjects(b.ctx, conn); err == nil {
 			err = derr
 		}
+		if derr := dropNextTables(b.ctx, conn); err == nil {
+			err = derr
+		}
 	}()
+	if err := dropNextTables(b.ctx, conn); err != nil { // a crashed build's
+		return err
+	}
 	b.q, b.temp = conn, true
-	// The temp models' row order is read by nothing (a model that needs an order has
-	// its own ORDER BY); not keeping it lets DuckDB's parallel inserts hold less.
+	// The models' row order is read by nothing (a model that needs an order has its
+	// own ORDER BY); not keeping it lets DuckDB's parallel inserts hold less.
 	// outgrown may set threads too. Both are the database's settings, not the
 	// connection's: they are reset before the store, and on any error.
 	const resetSettings = "reset preserve_insertion_order; reset threads"
@@ -470,14 +485,14 @@ func (b *builder) fullOutside(conn *sql.Conn, models []Model, st *state, opts Ru
 		if err := b.dropRead(lastRead, i); err != nil {
 			return err
 		}
-		if !oneThread && i < len(rest)-1 {
+		if !b.disk && !oneThread && i < len(rest)-1 {
 			if oneThread, err = b.outgrown(); err != nil {
 				return err
 			}
 		}
 	}
-	// The stored models keep the order their queries give, as in a build in one
-	// transaction, and are written on every core.
+	// (The stored models were written with the rest, in the order of their queries'
+	// own ORDER BY where they have one: the order of joins and groups is DuckDB's.)
 	if _, err := conn.ExecContext(b.ctx, resetSettings); err != nil {
 		return err
 	}
@@ -513,11 +528,11 @@ func (b *builder) fullOutside(conn *sql.Conn, models []Model, st *state, opts Ru
 var OutsideBytesPerRow float64 = 350
 
 // fitsOutside tells whether an alone full build's temp models are likely to fit in
-// 60 % of DuckDB's memory limit, and so to run faster outside the build's transaction
-// (fullOutside) than inside it. Past that they spill to disk, and outside was the
-// slower: three million incidents took 112 s and 3.1 GB outside against 89 s and
-// 1.9 GB inside, ten million 477 s and 3.5 GB against 440 s and 3.0 GB. A larger
-// ALERTLENS_MEMORY_LIMIT moves the line. The choice is reported as a step.
+// 60 % of DuckDB's memory limit, and so may be temp tables (fullOutside). Past that,
+// temp tables spill whole to disk, uncompressed: ten million incidents' took 6.4 GB,
+// 4.9 GB of it on disk, and a build in one transaction instead, read on one thread,
+// took 458 s. A larger ALERTLENS_MEMORY_LIMIT moves the line. The choice is reported as
+// a step.
 func (b *builder) fitsOutside() (bool, error) {
 	var rows int64
 	var limit string
@@ -531,7 +546,7 @@ func (b *builder) fitsOutside() (bool, error) {
 	}
 	need := float64(rows) * OutsideBytesPerRow
 	fits := need <= 0.6*bytes
-	step := "in one transaction: the temp models would take about %s of a %s memory limit"
+	step := "outside the transaction, the temp models on disk: in memory they would take about %s of a %s memory limit"
 	if fits {
 		step = "outside the transaction: the temp models take about %s of a %s memory limit"
 	}
@@ -588,10 +603,10 @@ func (b *builder) outgrown() (bool, error) {
 	return true, nil
 }
 
-// publish stores, inside the build's transaction, what fullOutside computed into the
-// temp schema: the config tables, the macros, and each model a reader reads (the
-// staging views and tables, the stored models and marts; the temp models too with
-// --keep-intermediate).
+// publish stores, inside the build's transaction, what fullOutside computed: the
+// config tables and macros from the temp schema, the staging views, and each model a
+// reader reads (the staging tables, the stored models and marts; the temp models too
+// with --keep-intermediate) renamed from its new table into its place.
 func (b *builder) publish(models []Model) error {
 	config, err := queryStrings(b.ctx, b.q, `select table_name from duckdb_tables()
 		where database_name = 'temp' and (table_name like 'cfg\_%' escape '\' or table_name = 'tz_periods') order by 1`)
@@ -607,7 +622,9 @@ func (b *builder) publish(models []Model) error {
 		case m.Materialized == "view":
 			stmts = append(stmts, fmt.Sprintf("create or replace view main.%s as\n%s", m.Name, m.Query))
 		case m.Materialized != "temp" || b.keep:
-			stmts = append(stmts, fmt.Sprintf("create or replace table main.%[1]s as select * from temp.%[1]s", m.Name))
+			// (the temp view goes first: the build's state reads the staging tables)
+			stmts = append(stmts, fmt.Sprintf("drop view temp.%[1]s; drop table if exists main.%[1]s; alter table main.%[2]s%[1]s rename to %[1]s",
+				m.Name, nextPrefix))
 		}
 	}
 	for _, s := range stmts {
@@ -694,19 +711,32 @@ func queryStrings(ctx context.Context, q Querier, query string) ([]string, error
 // dropTempObjects drops every temp table, view and macro of conn: a full build's, so
 // that the connection goes back to the pool as it came.
 func dropTempObjects(ctx context.Context, conn *sql.Conn) error {
-	stmts, err := queryStrings(ctx, conn, `
+	return execListed(ctx, conn, "drop the build's temp tables", `
 		select 'drop view if exists temp.main.' || view_name from duckdb_views() where database_name = 'temp' and not internal
 		union all
 		select 'drop table if exists temp.main.' || table_name from duckdb_tables() where database_name = 'temp'
 		union all
 		select distinct 'drop macro ' || case when function_type = 'table_macro' then 'table ' else '' end || 'if exists temp.main.' || function_name
 		from duckdb_functions() where database_name = 'temp' and function_type in ('macro', 'table_macro')`)
+}
+
+// dropNextTables drops the new tables of a build outside its transaction that did not
+// finish (fullNext): after an error, or left in the file by a process that died.
+func dropNextTables(ctx context.Context, conn *sql.Conn) error {
+	return execListed(ctx, conn, "drop an unfinished build's tables", `select 'drop table if exists main.' || table_name
+		from duckdb_tables() where database_name = current_database() and schema_name = 'main'
+		and starts_with(table_name, '`+nextPrefix+`')`)
+}
+
+// execListed runs each statement that query lists; what names the work in errors.
+func execListed(ctx context.Context, conn *sql.Conn, what, query string) error {
+	stmts, err := queryStrings(ctx, conn, query)
 	if err != nil {
-		return fmt.Errorf("drop the build's temp tables: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	for _, s := range stmts {
 		if _, err := conn.ExecContext(ctx, s); err != nil {
-			return fmt.Errorf("drop the build's temp tables: %s: %w", s, err)
+			return fmt.Errorf("%s: %s: %w", what, s, err)
 		}
 	}
 	return nil
@@ -730,7 +760,8 @@ func (b *builder) titles(within string) error {
 type builder struct {
 	ctx      context.Context
 	q        Querier // the build's transaction, or its connection (temp)
-	temp     bool    // every model goes to the temp schema (fullOutside)
+	temp     bool    // outside the build's transaction (fullOutside)
+	disk     bool    // and the temp models go to main.build_next_NAME too
 	keep     bool
 	runs     []ModelRun
 	temps    []string // temp models to drop when the build ends
@@ -760,6 +791,9 @@ func (b *builder) count(query string, args ...any) (int64, error) {
 func (b *builder) full(m Model) error {
 	b.starting(m.Layer, m.Name)
 	start := time.Now()
+	if b.temp && m.Materialized != "view" && (m.Materialized != "temp" || b.keep || b.disk) {
+		return b.fullNext(m, start)
+	}
 	kind := m.Materialized
 	switch {
 	case kind == "temp" && (b.temp || !b.keep):
@@ -776,6 +810,54 @@ func (b *builder) full(m Model) error {
 		return fmt.Errorf("build model %s (%s/%s.sql): %w", m.Name, m.Layer, m.Name, err)
 	}
 	return b.done(m, start, "")
+}
+
+// nextPrefix names the tables a build outside its transaction computes its stored
+// models into (fullOutside) before publish renames them into their places.
+const nextPrefix = "build_next_"
+
+// fullNext builds one model from all of the history into main.build_next_NAME, a
+// committed table that no reader reads, with a temp view of the model's name over it
+// for the models after it (fullOutside). A temp model's is dropped once read.
+//
+// With the temp models on disk (b.disk), a model that runs out of memory on every core
+// runs again on one, which holds less (ten million incidents' incident_pages, whose
+// joins' hash tables are built side by side), and says so as a step.
+func (b *builder) fullNext(m Model, start time.Time) error {
+	create := fmt.Sprintf("create or replace table main.%s%s as\n%s", nextPrefix, m.Name, m.Query)
+	err := b.exec(create)
+	if err != nil && b.disk && strings.Contains(err.Error(), "Out of Memory Error") {
+		step := fmt.Sprintf("%s ran out of memory: again on one thread", m.Name)
+		b.starting("state", step)
+		again := time.Now()
+		err = b.exec("set threads = 1; " + create)
+		if rerr := b.exec("reset threads"); err == nil {
+			err = rerr
+		}
+		b.step(step, again, -1)
+	}
+	if err == nil {
+		err = b.exec(fmt.Sprintf("create or replace temp view %[1]s as select * from main.%[2]s%[1]s", m.Name, nextPrefix))
+	}
+	if err != nil {
+		return fmt.Errorf("build model %s (%s/%s.sql): %w", m.Name, m.Layer, m.Name, err)
+	}
+	if m.Materialized == "temp" && !b.keep {
+		b.temps = append(b.temps, m.Name)
+	}
+	return b.done(m, start, "")
+}
+
+// dropTemp drops a temp model: its temp table, or its view and new table (fullNext).
+func (b *builder) dropTemp(name string) error {
+	stmt := "drop table if exists temp." + name
+	if b.disk {
+		stmt = fmt.Sprintf("drop view if exists temp.%[1]s; drop table if exists main.%[2]s%[1]s", name, nextPrefix)
+	}
+	if err := b.exec(stmt); err != nil {
+		return fmt.Errorf("drop temp model %s: %w", name, err)
+	}
+	return nil
 }
 
 // done records a model's run, with its rows.
@@ -827,8 +909,8 @@ func (b *builder) dropRead(lastRead map[string]int, i int) error {
 			kept = append(kept, name)
 			continue
 		}
-		if err := b.exec("drop table if exists temp." + name); err != nil {
-			return fmt.Errorf("drop temp model %s: %w", name, err)
+		if err := b.dropTemp(name); err != nil {
+			return err
 		}
 	}
 	b.temps = kept
@@ -839,8 +921,8 @@ func (b *builder) dropRead(lastRead map[string]int, i int) error {
 // after the build.
 func (b *builder) dropTemps() error {
 	for _, name := range b.temps {
-		if err := b.exec("drop table if exists temp." + name); err != nil {
-			return fmt.Errorf("drop temp model %s: %w", name, err)
+		if err := b.dropTemp(name); err != nil {
+			return err
 		}
 	}
 	b.temps = nil

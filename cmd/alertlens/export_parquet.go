@@ -123,12 +123,14 @@ type exportTable struct {
 
 // exportTables lists the attached database's tables and views with their month column,
 // leaving out the build's bookkeeping for its next incremental run (build_inputs,
-// build_state: hashes that mean nothing outside this file).
+// build_state: hashes that mean nothing outside this file) and the tables of a full
+// build that has not committed (build_next_*).
 func exportTables(ctx context.Context, conn *sql.Conn) ([]exportTable, error) {
 	rows, err := conn.QueryContext(ctx, `
 		select t.table_name, list(c.column_name order by c.column_index)
 		from duckdb_tables() t join duckdb_columns() c using (database_name, schema_name, table_name)
 		where t.database_name = 'src' and t.schema_name = 'main' and t.table_name not in ('build_inputs', 'build_state')
+			and not starts_with(t.table_name, 'build_next_')
 		group by all
 		union all
 		select v.view_name, list(c.column_name order by c.column_index)
