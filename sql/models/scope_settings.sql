@@ -5,8 +5,9 @@
 -- person -> rotation -> organisation (METRICS.md, "Time"). A person's zone from their
 -- source comes first when the zone database knows it. The organisation's row in
 -- cfg_scopes carries the defaults, so every setting ends in a value.
+-- (read twice, so DuckDB keeps it: only the columns read)
 with owners as (
-    select * from incident_owners
+    select source, incident_id, rotation from incident_owners
 ),
 judged as (
     select distinct o.rotation, i.source, i.responder_id
