@@ -30,10 +30,11 @@ changed since the last build (and their alert rules' incidents of the 24 hours a
 them, for flapping), and only the months, people and rules of the marts that those
 incidents touch. A changed config, service, person, schedule or rule definition, or new
 alertlens SQL, recomputes everything; so does --full. -v shows which it was and what
-each model recomputed. A full build whose intermediate models fit in 60 % of DuckDB's
-memory limit (ALERTLENS_MEMORY_LIMIT; about a million incidents at the default)
-computes them before that transaction, on every core, and then stores the results in
-it; -v says which way it went. A build that takes more than a few seconds shows on
+each model recomputed. A full build computes every model before that transaction, on
+every core, into new tables that the transaction renames into place; it holds the
+intermediate models in memory while they fit in 60 % of DuckDB's memory limit
+(ALERTLENS_MEMORY_LIMIT; about a million incidents at the default) and in the file past
+that; -v says which way it went. A build that takes more than a few seconds shows on
 stderr the step it is on, and how many of the models it has begun.
 
 The intermediate models (local_times, incident_pages and the other steps marked temp in
