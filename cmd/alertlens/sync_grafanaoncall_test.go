@@ -17,7 +17,7 @@ import (
 )
 
 // oncallOrg serves the fake organisation with 12 alert groups, one an hour from ten days
-// ago: one window of a 30-day backfill, one page. The collector's own tests
+// ago: one window of a backfill shorter than 30 days, one page. The collector's own tests
 // (ingest/grafanaoncall) cover paging, resuming, retries and the mapping.
 func oncallOrg(t *testing.T, token string) string {
 	first := time.Now().UTC().Add(-10 * 24 * time.Hour).Truncate(time.Hour)
@@ -31,7 +31,10 @@ func TestSyncGrafanaOnCallCommand(t *testing.T) {
 	url := oncallOrg(t, token)
 	db := filepath.Join(t.TempDir(), "oncall.duckdb")
 
-	out, progress := runCLI(t, "--db", db, "sync", "grafana-oncall", "--api-url", url, "--since", "30d", "--source", "oncall-test")
+	// 29 days, inside one 30-day window: --since 30d counts back from when the command
+	// starts and the backfill ends when its run starts, so a second that ticks between
+	// the two made a second window of a second (one request more).
+	out, progress := runCLI(t, "--db", db, "sync", "grafana-oncall", "--api-url", url, "--since", "29d", "--source", "oncall-test")
 	// 7 list requests (routes: 27 in two pages), 1 window, 3 lists of open groups.
 	for _, want := range []string{
 		"oncall-test: fetched 2 teams, 3 users, 2 escalation chains, 4 escalation policies, 2 integrations, 27 routes, 12 alert groups in 1 windows; 0 open groups re-read, 0 more fetched one by one (0 gone); 11 requests",
