@@ -796,15 +796,13 @@ func (b *builder) full(m Model) error {
 	}
 	kind := m.Materialized
 	switch {
-	case kind == "temp" && (b.temp || !b.keep):
+	case kind == "temp" && !b.keep:
 		kind = "temp table"
-		if !b.keep {
-			b.temps = append(b.temps, m.Name)
-		}
+		b.temps = append(b.temps, m.Name)
 	case kind == "temp":
 		kind = "table"
 	case b.temp:
-		kind = "temp " + kind // stored by publish
+		kind = "temp view" // a staging view, which publish creates in main
 	}
 	if err := b.exec(fmt.Sprintf("create or replace %s %s as\n%s", kind, m.Name, m.Query)); err != nil {
 		return fmt.Errorf("build model %s (%s/%s.sql): %w", m.Name, m.Layer, m.Name, err)
