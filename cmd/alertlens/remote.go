@@ -40,28 +40,45 @@ func (g *globals) absDB() string {
 
 // server returns the running server that holds the database, or nil when none does.
 // A server killed without its shutdown leaves its record behind; one that does not
-// answer on /healthz is not running.
+// answer on /healthz within 3 s is not running, unless its process still is: then it
+// is busy (a machine short of CPU) and is asked again for up to 30 s, since the command
+// would otherwise open the file the server holds.
 func (g *globals) server(ctx context.Context) *remote {
 	info, ok, err := live.ReadServerFile(g.absDB())
 	if err != nil || !ok || info.DB != g.absDB() {
 		return nil
 	}
 	r := &remote{info: info, token: os.Getenv(TokenEnv), client: &http.Client{}}
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, info.URL+"/healthz", nil)
-	if err != nil {
+	if info.PID <= 0 || !processRunning(info.PID) {
+		if r.healthy(ctx, 3*time.Second) { // (a server in another PID namespace)
+			return r
+		}
 		return nil
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !r.healthy(ctx, min(3*time.Second, time.Until(deadline))) {
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return r
+}
+
+// healthy tells whether the server answers /healthz with 200 within wait.
+func (r *remote) healthy(ctx context.Context, wait time.Duration) bool {
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.info.URL+"/healthz", nil)
+	if err != nil {
+		return false
 	}
 	resp, err := r.client.Do(req)
 	if err != nil {
-		return nil
+		return false
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil
-	}
-	return r
+	return resp.StatusCode == http.StatusOK
 }
 
 // remoteError is an error answer of the server, with the parameter it names.
