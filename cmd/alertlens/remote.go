@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/alertlens/alertlens/ingest/live"
@@ -40,45 +42,46 @@ func (g *globals) absDB() string {
 
 // server returns the running server that holds the database, or nil when none does.
 // A server killed without its shutdown leaves its record behind; one that does not
-// answer on /healthz within 3 s is not running, unless its process still is: then it
-// is busy (a machine short of CPU) and is asked again for up to 30 s, since the command
-// would otherwise open the file the server holds.
+// answer on /healthz within 3 s is not running, unless its process still is and its
+// address takes the connection: then it is busy (a machine short of CPU) and is asked
+// again for up to 30 s, since the command would otherwise open the file it holds.
 func (g *globals) server(ctx context.Context) *remote {
 	info, ok, err := live.ReadServerFile(g.absDB())
 	if err != nil || !ok || info.DB != g.absDB() {
 		return nil
 	}
 	r := &remote{info: info, token: os.Getenv(TokenEnv), client: &http.Client{}}
-	if info.PID <= 0 || !processRunning(info.PID) {
-		if r.healthy(ctx, 3*time.Second) { // (a server in another PID namespace)
-			return r
-		}
-		return nil
-	}
+	running := info.PID > 0 && processRunning(info.PID)
 	deadline := time.Now().Add(30 * time.Second)
-	for !r.healthy(ctx, min(3*time.Second, time.Until(deadline))) {
-		if time.Now().After(deadline) || ctx.Err() != nil {
+	for {
+		ok, refused := r.healthy(ctx, min(3*time.Second, time.Until(deadline)))
+		switch {
+		case ok:
+			return r
+		// (nothing listens: a busy server still holds its port; a process of the
+		// record's pid that runs may be another one, after a kill -9)
+		case !running || refused || time.Now().After(deadline) || ctx.Err() != nil:
 			return nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return r
 }
 
-// healthy tells whether the server answers /healthz with 200 within wait.
-func (r *remote) healthy(ctx context.Context, wait time.Duration) bool {
+// healthy tells whether the server answers /healthz with 200 within wait, and whether
+// its address refused the connection.
+func (r *remote) healthy(ctx context.Context, wait time.Duration) (ok, refused bool) {
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.info.URL+"/healthz", nil)
 	if err != nil {
-		return false
+		return false, false
 	}
 	resp, err := r.client.Do(req)
 	if err != nil {
-		return false
+		return false, errors.Is(err, syscall.ECONNREFUSED)
 	}
 	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
+	return resp.StatusCode == http.StatusOK, false
 }
 
 // remoteError is an error answer of the server, with the parameter it names.

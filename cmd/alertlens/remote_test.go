@@ -15,7 +15,7 @@ import (
 
 // A command beside a server whose process runs but that is slow to answer (a machine
 // short of CPU) waits for it instead of opening the file the server holds; a record
-// whose process is gone is passed over at once, whatever answers at its address.
+// whose address refuses the connection, or whose process is gone, is passed over.
 func TestServerRecordOfABusyOrDeadProcess(t *testing.T) {
 	var asked atomic.Int32
 	ln := listenLoopback(t)
@@ -43,6 +43,18 @@ func TestServerRecordOfABusyOrDeadProcess(t *testing.T) {
 	}
 	if n := asked.Load(); n < 2 {
 		t.Errorf("/healthz asked %d times, want a second try after the slow first", n)
+	}
+
+	// a running process (another, after a kill -9 freed the pid) where nothing listens
+	closed := listenLoopback(t)
+	addr := closed.Addr().String()
+	closed.Close()
+	if err := live.WriteServerFile(db, live.ServerInfo{PID: os.Getpid(), URL: "http://" + addr, DB: db}); err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	if r, took := g.server(context.Background()), time.Since(start); r != nil || took > time.Second {
+		t.Errorf("a record whose address refuses the connection: server %v after %v, want none at once", r, took)
 	}
 
 	gone := exec.Command("true")
