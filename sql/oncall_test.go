@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -33,24 +34,31 @@ import (
 // 12:00Z (off-hours). buildRoster imports it into a new file and builds the models.
 func buildRoster(t *testing.T) *sql.DB {
 	t.Helper()
+	history, err := os.Open("testdata/oncall_roster.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer history.Close()
+	return buildHistory(t, history)
+}
+
+// buildHistory imports a history in the import format into a new file and builds the
+// models with the roster's config.
+func buildHistory(t *testing.T, history io.Reader) *sql.DB {
+	t.Helper()
 	ctx := context.Background()
 	// testdata/oncall_roster.yaml is the rate card of TestOnCallPayByHand.
 	cfg, err := config.Load("testdata/oncall_roster.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	history, err := os.Open("testdata/oncall_roster.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer history.Close()
 	db := ingesttest.OpenDB(t)
 	w, err := ingest.NewWriter(ctx, db, "file")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	if _, err := file.ImportJSONL(ctx, w, "oncall_roster.jsonl", history, file.Options{}); err != nil {
+	if _, err := file.ImportJSONL(ctx, w, "history.jsonl", history, file.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := models.Build(ctx, db, cfg); err != nil {
@@ -172,4 +180,42 @@ func TestOnCallLoadRosterEscalationsRestByHand(t *testing.T) {
 		"platform 2026-10 1 Mia 2 false")
 	check(t, "rest", rows(t, db, `select responder_id, strftime(month, '%Y-%m'), breaches, strftime(first_breach_at, '%d %H:%M') from rest_breaches_monthly order by all`),
 		"a 2026-10 1 24 02:10")
+}
+
+// TestRestBreachesByHand checks the edges of a rest breach for Zoe, in Dublin in November
+// (GMT, so local time is UTC). rest_breaches_monthly looks for another incident's
+// interruption in 11-hour buckets of time from the epoch; 2026-11-20 04:00Z starts one.
+//
+//	s1 Nov 10 03:00Z, her shift starts 12:00Z, 9 h later:              a breach
+//	b1 Nov 20 03:59Z, b2 (another incident) 14:58Z, 10 h 59 min later,
+//	   in the next bucket:                                             a breach
+//	e1 Nov 23 02:00Z, e2 13:00Z, exactly 11 h later:                   none
+//	f1 Nov 26 01:00Z, f1 again at 05:00Z (the same incident):         none
+//	g1 and g2 Nov 28 02:00Z, at the same instant:                      none
+//
+// Each case is more than 11 hours from the others and from the shift's start.
+func TestRestBreachesByHand(t *testing.T) {
+	lines := []string{
+		`{"type":"responder","id":"z","name":"Zoe","time_zone":"Europe/Dublin"}`,
+		`{"type":"service","id":"api","name":"API","team":"Platform","rotation":"platform"}`,
+		`{"type":"oncall_shift","responder":"z","rotation":"platform","starts_at":"2026-11-10T12:00:00Z","ends_at":"2026-11-11T12:00:00Z"}`,
+	}
+	page := func(id, at string, notified ...string) {
+		lines = append(lines, fmt.Sprintf(`{"type":"incident","id":%q,"service":"api","title":%q,"created_at":%q}`, id, id, at))
+		for _, n := range append([]string{at}, notified...) {
+			lines = append(lines, fmt.Sprintf(`{"type":"notification","incident":%q,"responder":"z","channel":"phone","at":%q}`, id, n))
+		}
+	}
+	page("s1", "2026-11-10T03:00:00Z")
+	page("b1", "2026-11-20T03:59:00Z")
+	page("b2", "2026-11-20T14:58:00Z")
+	page("e1", "2026-11-23T02:00:00Z")
+	page("e2", "2026-11-23T13:00:00Z")
+	page("f1", "2026-11-26T01:00:00Z", "2026-11-26T05:00:00Z")
+	page("g1", "2026-11-28T02:00:00Z")
+	page("g2", "2026-11-28T02:00:00Z")
+	db := buildHistory(t, strings.NewReader(strings.Join(lines, "\n")+"\n"))
+	check(t, "interruptions in sleep hours", rows(t, db, `select count(*) from interruptions where hour_window = 'sleep'`), "7")
+	check(t, "rest", rows(t, db, `select responder_id, strftime(month, '%Y-%m'), breaches, strftime(first_breach_at, '%d %H:%M') from rest_breaches_monthly order by all`),
+		"z 2026-11 2 10 03:00")
 }
