@@ -15,22 +15,20 @@
 with incidents as (
     select source, incident_id, urgency, priority, created_at from incident_owners
 ),
--- the earliest of each incident's interruptions (by time, then person): the least of
--- structs that lead with those two, in one hash aggregate. A row_number() window over
--- the same rows sorted them all, 0.2-0.5 s more at a million incidents. The people
--- are counted in an aggregate of their own: counted in this one too, the model ran out
--- of a 150 MB memory limit at a million incidents (the share ten million have of
--- the default), where apart it builds.
+-- a window, not an aggregate: the least struct of (at, person, ...) per incident in
+-- a hash aggregate was 0.2-0.5 s faster at a million incidents, but its states hold
+-- their strings outside DuckDB's memory limit, and at ten million incidents the
+-- build's peak rose from 2.4 to 3.2 GB in this model. arg_min over structs of text,
+-- the people counted in the same aggregate, ran out of memory in a 450 MB limit at
+-- three million.
 first_interruption as (
     select
-        source, incident_id,
-        min(struct_pack(
-            "at" := "at", responder_id := responder_id, hour_window := hour_window,
-            time_zone := time_zone, local_at := local_at, reporting_at := reporting_at, month := month
-        )) as earliest
+        source, incident_id, responder_id as first_responder_id, "at" as first_interrupted_at,
+        hour_window as interrupted_window, time_zone as interrupted_zone, local_at as interrupted_local_at,
+        reporting_at as interrupted_reporting_at, month as interrupted_month
     from local_times
     where responder_id <> ''
-    group by all
+    qualify row_number() over (partition by source, incident_id order by "at", responder_id) = 1
 ),
 people as (
     select source, incident_id, count(distinct responder_id) as people_interrupted
@@ -53,16 +51,16 @@ paged as (
     select
         c.source,
         c.incident_id,
-        f.earliest.responder_id                                              as first_responder_id,
+        f.first_responder_id,
         coalesce(p.people_interrupted, 0)                                    as people_interrupted,
-        f.earliest."at" is not null or inf.incident_id is not null           as is_page,
+        f.first_interrupted_at is not null or inf.incident_id is not null    as is_page,
         inf.incident_id is not null                                          as is_inferred,
-        coalesce(f.earliest."at", case when inf.incident_id is not null then i.created_at end) as paged_at,
-        coalesce(f.earliest.hour_window, case when inf.incident_id is not null then c.hour_window end) as page_window,
-        coalesce(f.earliest.time_zone, case when inf.incident_id is not null then c.time_zone end) as page_time_zone,
-        coalesce(f.earliest.local_at, case when inf.incident_id is not null then c.local_at end) as page_local_at,
-        coalesce(f.earliest.reporting_at, c.reporting_at) as reporting_at,
-        coalesce(f.earliest.month, c.month) as month
+        coalesce(f.first_interrupted_at, case when inf.incident_id is not null then i.created_at end) as paged_at,
+        coalesce(f.interrupted_window, case when inf.incident_id is not null then c.hour_window end) as page_window,
+        coalesce(f.interrupted_zone, case when inf.incident_id is not null then c.time_zone end) as page_time_zone,
+        coalesce(f.interrupted_local_at, case when inf.incident_id is not null then c.local_at end) as page_local_at,
+        coalesce(f.interrupted_reporting_at, c.reporting_at) as reporting_at,
+        coalesce(f.interrupted_month, c.month) as month
     from incidents i
     join created c using (source, incident_id)
     left join first_interruption f using (source, incident_id)
