@@ -129,6 +129,10 @@ func checkPath(dbPath string) error {
 // incidents stays under 2 GB (at 2 GB it took 2.0–2.25 GB, at the same speed).
 const DefaultMemoryLimit = "1500MB"
 
+// DiskBuildMemoryLimit is DuckDB's memory limit, unless ALERTLENS_MEMORY_LIMIT sets
+// one, for a full build whose temp models go to the file (build.go, fitsOutside).
+const DiskBuildMemoryLimit = "1100MB"
+
 func open(dbPath, options string) (*sql.DB, error) {
 	if err := checkPath(dbPath); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -87,6 +88,11 @@ func TestIncrementalBuildEqualsFullBuild(t *testing.T) {
 
 	// Alone, but with temp models that would not fit in DuckDB's memory limit: they go
 	// to the file, and the build says so.
+	// Unless the user set a limit, such a build lowers DuckDB's for itself alone.
+	var limitBefore, limitAfter string
+	if err := db.QueryRow("select current_setting('memory_limit')").Scan(&limitBefore); err != nil {
+		t.Fatal(err)
+	}
 	prev := sqlmodels.OutsideBytesPerRow
 	sqlmodels.OutsideBytesPerRow = 1 << 20
 	snapshot(t, db)
@@ -94,6 +100,12 @@ func TestIncrementalBuildEqualsFullBuild(t *testing.T) {
 	sqlmodels.OutsideBytesPerRow = prev
 	if err != nil || !rep.Full || !hasStep(rep, "outside the transaction, the temp models on disk: ") {
 		t.Fatalf("an alone full build past the memory limit: %+v, %v", rep, err)
+	}
+	if lowered := hasStep(rep, "the temp models on disk: DuckDB's memory limit "+sqlmodels.DiskBuildMemoryLimit+" for this build"); lowered != (os.Getenv("ALERTLENS_MEMORY_LIMIT") == "") {
+		t.Errorf("the build with its temp models on disk lowered DuckDB's memory limit: %v, with ALERTLENS_MEMORY_LIMIT=%q", lowered, os.Getenv("ALERTLENS_MEMORY_LIMIT"))
+	}
+	if err := db.QueryRow("select current_setting('memory_limit')").Scan(&limitAfter); err != nil || limitAfter != limitBefore {
+		t.Errorf("DuckDB's memory limit after the build: %q, %v; want %q as before it", limitAfter, err, limitBefore)
 	}
 	if diff := compareSnapshot(t, db); diff != "" {
 		t.Fatalf("an alone full build with its temp models on disk differs from one in memory:\n%s", diff)
