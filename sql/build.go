@@ -464,8 +464,8 @@ func (b *builder) fullOutside(conn *sql.Conn, models []Model, st *state, opts Ru
 	if b.disk && os.Getenv("ALERTLENS_MEMORY_LIMIT") == "" {
 		// What DuckDB's buffer manager does not count (operators' own allocations)
 		// comes on top of its limit, and grows with what the limit lets it hold: at ten
-		// million incidents a --full peaked at 2.43 GB in a 1.5 GB limit and 1.35 GB in
-		// 1.1 GB, 203 s against 227 s. A limit the user set is kept as it is.
+		// million incidents a --full peaked at 2.43 GB in a 1.5 GB limit and 1.94 GB in
+		// 1.1 GB (high-water marks), 203 s against 207 s. A limit the user set is kept as it is.
 		step := "the temp models on disk: DuckDB's memory limit " + DiskBuildMemoryLimit + " for this build"
 		b.starting("state", step)
 		if _, err := conn.ExecContext(b.ctx, "set memory_limit = '"+DiskBuildMemoryLimit+"'"); err != nil {

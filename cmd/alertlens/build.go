@@ -34,7 +34,8 @@ each model recomputed. A full build computes every model before that transaction
 every core, into new tables that the transaction renames into place; it holds the
 intermediate models in memory while they fit in 60 % of DuckDB's memory limit
 (ALERTLENS_MEMORY_LIMIT; about a million incidents at the default) and in the file past
-that; -v says which way it went. A build that takes more than a few seconds shows on
+that, where it lowers DuckDB's limit to 1.1 GB unless ALERTLENS_MEMORY_LIMIT is set; -v
+says which way it went. A build that takes more than a few seconds shows on
 stderr the step it is on, and how many of the models it has begun.
 
 The intermediate models (local_times, incident_pages and the other steps marked temp in
