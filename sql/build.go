@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"regexp"
 	"sort"
@@ -461,7 +460,7 @@ func (b *builder) fullOutside(conn *sql.Conn, models []Model, st *state, opts Ru
 		return err
 	}
 	defer conn.ExecContext(context.WithoutCancel(b.ctx), resetSettings)
-	if b.disk && os.Getenv("ALERTLENS_MEMORY_LIMIT") == "" {
+	if limit, chosen := memoryLimit(); b.disk && !chosen {
 		// What DuckDB's buffer manager does not count (operators' own allocations)
 		// comes on top of its limit, and grows with what the limit lets it hold: at ten
 		// million incidents a --full peaked at 2.43 GB in a 1.5 GB limit and 1.94 GB in
@@ -472,7 +471,7 @@ func (b *builder) fullOutside(conn *sql.Conn, models []Model, st *state, opts Ru
 			return err
 		}
 		b.step(step, time.Now(), -1)
-		defer conn.ExecContext(context.WithoutCancel(b.ctx), "set memory_limit = '"+DefaultMemoryLimit+"'")
+		defer conn.ExecContext(context.WithoutCancel(b.ctx), "set memory_limit = '"+limit+"'")
 	}
 	if _, _, err := opts.Prepare(b.ctx, conn, true); err != nil {
 		return err

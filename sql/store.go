@@ -133,16 +133,22 @@ const DefaultMemoryLimit = "1500MB"
 // one, for a full build whose temp models go to the file (build.go, fitsOutside).
 const DiskBuildMemoryLimit = "1100MB"
 
+// memoryLimit is DuckDB's memory limit for a process, and whether the user chose it
+// (ALERTLENS_MEMORY_LIMIT).
+func memoryLimit() (limit string, chosen bool) {
+	if limit := os.Getenv("ALERTLENS_MEMORY_LIMIT"); limit != "" {
+		return limit, true
+	}
+	return DefaultMemoryLimit, false
+}
+
 func open(dbPath, options string) (*sql.DB, error) {
 	if err := checkPath(dbPath); err != nil {
 		return nil, err
 	}
 	// DuckDB takes 80 % of the machine's memory by default, and concurrent queries under
 	// load took a server to 19 GB: a limit makes it spill to disk or queue instead.
-	limit := os.Getenv("ALERTLENS_MEMORY_LIMIT")
-	if limit == "" {
-		limit = DefaultMemoryLimit
-	}
+	limit, _ := memoryLimit()
 	dsn := dbPath + "?memory_limit=" + url.QueryEscape(limit)
 	if options != "" {
 		dsn += "&" + options
