@@ -460,7 +460,7 @@ func (b *builder) fullOutside(conn *sql.Conn, models []Model, st *state, opts Ru
 		return err
 	}
 	defer conn.ExecContext(context.WithoutCancel(b.ctx), resetSettings)
-	if limit, chosen := memoryLimit(); b.disk && !chosen {
+	if limit, chosen := memoryLimit(DefaultMemoryLimit); b.disk && !chosen {
 		// What DuckDB's buffer manager does not count (operators' own allocations)
 		// comes on top of its limit, and grows with what the limit lets it hold: at ten
 		// million incidents a --full peaked at 2.43 GB in a 1.5 GB limit and 1.94 GB in

@@ -25,7 +25,17 @@ import (
 // date. A file whose schema is newer than this binary knows is refused, so that an old
 // binary never writes into a layout it does not understand.
 func Open(ctx context.Context, dbPath string) (*sql.DB, error) {
-	db, err := open(dbPath, "")
+	return openMigrated(ctx, dbPath, DefaultMemoryLimit)
+}
+
+// OpenForImport opens dbPath as Open does, for a process that only imports files:
+// DuckDB's memory limit is ImportMemoryLimit unless ALERTLENS_MEMORY_LIMIT sets one.
+func OpenForImport(ctx context.Context, dbPath string) (*sql.DB, error) {
+	return openMigrated(ctx, dbPath, ImportMemoryLimit)
+}
+
+func openMigrated(ctx context.Context, dbPath, defaultLimit string) (*sql.DB, error) {
+	db, err := open(dbPath, defaultLimit, "")
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +51,7 @@ func Open(ctx context.Context, dbPath string) (*sql.DB, error) {
 // file with read_csv or COPY). It checks that the schema is one this binary knows but
 // never migrates.
 func OpenReadOnly(ctx context.Context, dbPath string) (*sql.DB, error) {
-	db, err := open(dbPath, "access_mode=READ_ONLY&enable_external_access=false")
+	db, err := open(dbPath, DefaultMemoryLimit, "access_mode=READ_ONLY&enable_external_access=false")
 	if err != nil {
 		return nil, err
 	}
@@ -133,22 +143,30 @@ const DefaultMemoryLimit = "1500MB"
 // one, for a full build whose temp models go to the file (build.go, fitsOutside).
 const DiskBuildMemoryLimit = "1100MB"
 
-// memoryLimit is DuckDB's memory limit for a process, and whether the user chose it
-// (ALERTLENS_MEMORY_LIMIT).
-func memoryLimit() (limit string, chosen bool) {
+// ImportMemoryLimit is DuckDB's memory limit, unless ALERTLENS_MEMORY_LIMIT sets one,
+// for an 'alertlens import' that opens the file itself. An import's chunks are sized
+// by the limit (ingest/file, bytesPerLine) and DuckDB keeps what its limit lets it
+// hold: at a million incidents the import took 6.2 s and 606 MB at the default
+// limit, 6.1 s and 488 MB at this one; at ten million 61 s and 1.55 GB, 66 s and
+// 793 MB (high-water marks, docs/benchmarks.md).
+const ImportMemoryLimit = "512MB"
+
+// memoryLimit is DuckDB's memory limit for a process whose own is defaultLimit, and
+// whether the user chose it (ALERTLENS_MEMORY_LIMIT).
+func memoryLimit(defaultLimit string) (limit string, chosen bool) {
 	if limit := os.Getenv("ALERTLENS_MEMORY_LIMIT"); limit != "" {
 		return limit, true
 	}
-	return DefaultMemoryLimit, false
+	return defaultLimit, false
 }
 
-func open(dbPath, options string) (*sql.DB, error) {
+func open(dbPath, defaultLimit, options string) (*sql.DB, error) {
 	if err := checkPath(dbPath); err != nil {
 		return nil, err
 	}
 	// DuckDB takes 80 % of the machine's memory by default, and concurrent queries under
 	// load took a server to 19 GB: a limit makes it spill to disk or queue instead.
-	limit, _ := memoryLimit()
+	limit, _ := memoryLimit(defaultLimit)
 	dsn := dbPath + "?memory_limit=" + url.QueryEscape(limit)
 	if options != "" {
 		dsn += "&" + options

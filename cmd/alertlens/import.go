@@ -40,7 +40,8 @@ importing the same file twice leaves the same rows. Run 'alertlens build' afterw
 
 An import that takes more than a few seconds (a million incidents take about ten)
 shows on stderr what it is doing: on a terminal one line redrawn each second, in a log
-a line every ten seconds.`,
+a line every ten seconds. With no server running, an import limits DuckDB's memory to
+512 MB unless ALERTLENS_MEMORY_LIMIT sets a limit (docs/operations.md, "Memory").`,
 		Example: `  alertlens import history.jsonl
   alertlens import --source opsgenie-export incidents.csv
   my-exporter | alertlens import -`,
@@ -56,7 +57,7 @@ a line every ten seconds.`,
 				fmt.Fprintln(cmd.ErrOrStderr(), "the server rebuilds the metrics by itself")
 				return nil
 			}
-			db, err := g.openDB(cmd.Context())
+			db, err := g.openForImport(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -122,3 +122,9 @@ func (g *globals) openReadOnly(ctx context.Context) (*sql.DB, error) {
 func (g *globals) openDB(ctx context.Context) (*sql.DB, error) {
 	return sqlmodels.Open(ctx, g.dbPath)
 }
+
+// openForImport opens the database for an import alone in this process: as openDB,
+// with DuckDB's smaller memory limit for imports (sql.ImportMemoryLimit).
+func (g *globals) openForImport(ctx context.Context) (*sql.DB, error) {
+	return sqlmodels.OpenForImport(ctx, g.dbPath)
+}
