@@ -45,11 +45,11 @@ func ImportCSV(ctx context.Context, w *ingest.Writer, name string, r io.Reader, 
 			return res, headerErr(name, "the header has no %q column, which is required", need)
 		}
 	}
-	chunk, err := chunkLinesFor(ctx, w)
+	size, err := chunkSizeFor(ctx, w)
 	if err != nil {
 		return res, err
 	}
-	s, err := newSpool(opts.SpoolDir, chunk)
+	s, err := newSpool(opts.SpoolDir, size)
 	if err != nil {
 		return res, err
 	}
@@ -77,7 +77,7 @@ func ImportCSV(ctx context.Context, w *ingest.Writer, name string, r io.Reader, 
 			sw.bad = append(sw.bad, &LineError{File: name, Line: line, Field: field, Msg: msg})
 			continue
 		}
-		if sw.write("incident", line, rec); sw.err != nil {
+		if sw.write("incident", line, s.cut.line(len(rec)+1), rec); sw.err != nil {
 			break
 		}
 	}

@@ -68,11 +68,11 @@ type Result struct {
 // one transaction: on the first bad line nothing of the file is stored, unless
 // opts.SkipInvalid is set.
 func ImportJSONL(ctx context.Context, w *ingest.Writer, name string, r io.Reader, opts Options) (Result, error) {
-	chunk, err := chunkLinesFor(ctx, w)
+	size, err := chunkSizeFor(ctx, w)
 	if err != nil {
 		return Result{ByType: map[string]int{}}, err
 	}
-	s, err := spoolJSONL(ctx, name, r, opts.SpoolDir, chunk)
+	s, err := spoolJSONL(ctx, name, r, opts.SpoolDir, size)
 	if err != nil {
 		return Result{ByType: map[string]int{}}, err
 	}

@@ -14,17 +14,19 @@ import (
 
 // A record given twice keeps its last version and counts once, on a first import (rows
 // inserted straight into the tables) and on a re-import (rows merged by key), in one
-// chunk or in chunks of two lines (each merged by key into the import's transaction).
+// chunk, in chunks of two lines, or in chunks of 150 bytes (each merged by key into the
+// import's transaction).
 func TestImportKeepsTheLastRecordOfAKey(t *testing.T) {
-	for _, chunk := range []int{0, 2} {
-		if chunk > 0 {
-			defer file.SetChunkLines(chunk)()
-		}
-		testLastRecordWins(t, chunk)
-	}
+	testLastRecordWins(t, "")
+	restore := file.SetChunkLines(2)
+	testLastRecordWins(t, "2 lines")
+	restore()
+	restore = file.SetChunkBytes(150) // one or two lines
+	testLastRecordWins(t, "150 bytes")
+	restore()
 }
 
-func testLastRecordWins(t *testing.T, chunk int) {
+func testLastRecordWins(t *testing.T, chunk string) {
 	lines := strings.Join([]string{
 		`{"type":"incident","id":"i1","service":"web","title":"first","created_at":"2026-03-01T00:00:00Z"}`,
 		`{"type":"notification","incident":"i1","responder":"u1","channel":"phone","at":"2026-03-01T00:01:00Z"}`,
@@ -45,11 +47,11 @@ func testLastRecordWins(t *testing.T, chunk int) {
 			t.Fatal(err)
 		}
 		// in chunks, i1 given again in a later chunk counts as stored once more
-		if chunk == 0 && (res.Counts.Stored["incidents"] != want.stored || res.Counts.New["incidents"] != want.fresh) {
+		if chunk == "" && (res.Counts.Stored["incidents"] != want.stored || res.Counts.New["incidents"] != want.fresh) {
 			t.Errorf("run %d: incidents stored %d, new %d; want %d and %d", run, res.Counts.Stored["incidents"], res.Counts.New["incidents"], want.stored, want.fresh)
 		}
 		if res.Counts.New["incidents"] != want.fresh {
-			t.Errorf("chunks of %d lines, run %d: %d new incidents, want %d", chunk, run, res.Counts.New["incidents"], want.fresh)
+			t.Errorf("chunks of %q, run %d: %d new incidents, want %d", chunk, run, res.Counts.New["incidents"], want.fresh)
 		}
 		var incidents, notifications int
 		var title string
@@ -57,7 +59,7 @@ func testLastRecordWins(t *testing.T, chunk int) {
 		db.QueryRow("select count(*) from notifications").Scan(&notifications)
 		db.QueryRow("select title from incidents where incident_id = 'i1'").Scan(&title)
 		if incidents != 2 || notifications != 1 || title != "last" {
-			t.Errorf("chunks of %d lines, run %d: %d incidents, %d notifications, i1 titled %q; want 2, 1, last", chunk, run, incidents, notifications, title)
+			t.Errorf("chunks of %q, run %d: %d incidents, %d notifications, i1 titled %q; want 2, 1, last", chunk, run, incidents, notifications, title)
 		}
 	}
 }

@@ -47,7 +47,7 @@ const unroutable = "incident"
 // lines.
 type spool struct {
 	dir    string
-	chunk  int                   // lines a chunk
+	cut    chunker               // the chunks, in the file's order (one goroutine's)
 	files  map[string]*spoolFile // by record type, for each type with lines
 	lines  int                   // lines read, blank ones too
 	bytes  int64
@@ -66,35 +66,55 @@ type spoolFile struct {
 // A chunk is the lines of a file that one statement per type checks and stores, so
 // that an import's memory is bounded by a chunk's and not the file's: at ten million
 // incidents, one statement per type ran out of DuckDB's 2 GB. The chunks follow the
-// file's order, so the last record of a key still wins. A chunk is bytesPerLine of
-// DuckDB's memory limit a line (2.9 million lines at the default 1.5 GB, so a million
-// incidents, 2.4 million lines, are one chunk; half a million at 256 MB).
-const bytesPerLine = 512
+// file's order, so the last record of a key still wins. A chunk holds at most
+// bytesPerLine of DuckDB's memory limit a line (2.9 million lines at 1.5 GB, so a
+// million incidents of 2.4 million lines are one chunk; a million at 512 MB) and at
+// most a limitPerByte-th of the limit in bytes: a million incidents with 1 KB of labels
+// each (1.3 GB of lines) ran out of memory at 1.5 GB as one chunk, and imported in
+// chunks of 500 MB (1.5 GB) and of 170 MB (512 MB).
+const (
+	bytesPerLine = 512
+	limitPerByte = 3
+)
 
-// fixedChunkLines, when set, is the lines of a chunk whatever the limit (for tests).
-var fixedChunkLines int
+// chunkSize is the lines and bytes a chunk holds at most.
+type chunkSize struct {
+	lines int
+	bytes int64
+}
 
-// chunkLinesFor is how many lines make a chunk under the memory limit of w's DuckDB.
-func chunkLinesFor(ctx context.Context, w *ingest.Writer) (int, error) {
-	if fixedChunkLines > 0 {
-		return fixedChunkLines, nil
+// fixedChunk, when set, is the size of a chunk whatever the limit (for tests); a zero
+// field of it is no bound.
+var fixedChunk *chunkSize
+
+// chunkSizeFor is the size of a chunk under the memory limit of w's DuckDB.
+func chunkSizeFor(ctx context.Context, w *ingest.Writer) (chunkSize, error) {
+	if fixedChunk != nil {
+		c := *fixedChunk
+		if c.lines == 0 {
+			c.lines = math.MaxInt
+		}
+		if c.bytes == 0 {
+			c.bytes = math.MaxInt64
+		}
+		return c, nil
 	}
 	rows, err := w.Query(ctx, "select current_setting('memory_limit')")
 	if err != nil {
-		return 0, fmt.Errorf("import: read the memory limit: %w", err)
+		return chunkSize{}, fmt.Errorf("import: read the memory limit: %w", err)
 	}
 	defer rows.Close()
 	var limit string
 	if rows.Next() {
 		if err := rows.Scan(&limit); err != nil {
-			return 0, fmt.Errorf("import: read the memory limit: %w", err)
+			return chunkSize{}, fmt.Errorf("import: read the memory limit: %w", err)
 		}
 	}
 	b, ok := parseSize(limit)
 	if !ok {
-		return 0, fmt.Errorf("import: DuckDB's memory limit %q is not a size", limit)
+		return chunkSize{}, fmt.Errorf("import: DuckDB's memory limit %q is not a size", limit)
 	}
-	return max(1<<16, int(b/bytesPerLine)), nil
+	return chunkSize{lines: max(1<<16, int(b/bytesPerLine)), bytes: max(16<<20, int64(b/limitPerByte))}, nil
 }
 
 // parseSize reads a size as DuckDB shows one ("1.8 GiB", "244.1 MiB", "512 bytes").
@@ -112,6 +132,55 @@ func parseSize(v string) (float64, bool) {
 	return 0, false
 }
 
+// chunker assigns the lines of a file, in its order, to chunks of at most size's
+// lines and bytes; a chunk holds one line at least.
+type chunker struct {
+	size  chunkSize
+	chunk int // the chunk being filled
+	lines int // in it
+	bytes int64
+	full  bool // the next line starts the next chunk
+}
+
+// line is the chunk of the next line, of n bytes.
+func (c *chunker) line(n int) int {
+	if c.lines > 0 && (c.full || c.lines >= c.size.lines || c.bytes+int64(n) > c.size.bytes) {
+		c.chunk, c.lines, c.bytes, c.full = c.chunk+1, 0, 0, false
+	}
+	c.lines++
+	c.bytes += int64(n)
+	return c.chunk
+}
+
+// take is the chunk of a start of data, whole lines that come next in the file, and
+// how long that start is: all of data, or up to where its chunk is full (the rest
+// starts the next chunk, in the next block). The first line is always taken.
+func (c *chunker) take(data []byte) (chunk, n int) {
+	lines := bytes.Count(data, []byte("\n"))
+	if !c.full && c.lines+lines <= c.size.lines && c.bytes+int64(len(data)) <= c.size.bytes {
+		c.lines += lines
+		c.bytes += int64(len(data))
+		return c.chunk, len(data)
+	}
+	chunk = -1
+	for n < len(data) {
+		end := len(data)
+		if i := bytes.IndexByte(data[n:], '\n'); i >= 0 {
+			end = n + i + 1
+		}
+		k := c.line(end - n)
+		if chunk < 0 {
+			chunk = k
+		} else if k != chunk {
+			// this line starts the next chunk: give it back, for the next block
+			c.chunk, c.lines, c.bytes, c.full = chunk, 1, 0, true
+			return chunk, n
+		}
+		n = end
+	}
+	return chunk, len(data)
+}
+
 // maxLine bounds one line; an incident with large labels stays far below it.
 const maxLine = 16 << 20
 
@@ -124,6 +193,7 @@ const blockSize = 4 << 20
 // line.
 type block struct {
 	first int
+	chunk int
 	data  []byte
 	long  bool // one line over maxLine, left out
 }
@@ -135,8 +205,8 @@ type block struct {
 //
 // One goroutine reads the file in blocks of whole lines, counting lines and hashing;
 // a worker per core splits, checks and routes the lines of each block.
-func spoolJSONL(ctx context.Context, name string, r io.Reader, dir string, chunk int) (*spool, error) {
-	s, err := newSpool(dir, chunk)
+func spoolJSONL(ctx context.Context, name string, r io.Reader, dir string, size chunkSize) (*spool, error) {
+	s, err := newSpool(dir, size)
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +231,7 @@ func spoolJSONL(ctx context.Context, name string, r io.Reader, dir string, chunk
 		})
 	}
 	d := newDigest()
-	readErr := readBlocks(ctx, io.TeeReader(r, d), blocks, free, &s.lines)
+	readErr := readBlocks(ctx, io.TeeReader(r, d), blocks, free, &s.lines, &s.cut)
 	close(blocks)
 	wg.Wait()
 	if err := s.collect(workers); readErr == nil {
@@ -212,9 +282,10 @@ func (s *spool) collect(workers []*spoolWorker) error {
 	return first
 }
 
-// readBlocks reads r into blocks of whole lines, and counts the lines in *lines.
-func readBlocks(ctx context.Context, r io.Reader, out chan<- block, free chan []byte, lines *int) error {
-	var carry []byte // the start of a line the last block cut
+// readBlocks reads r into blocks of whole lines, each in one chunk of cut, and counts
+// the lines in *lines.
+func readBlocks(ctx context.Context, r io.Reader, out chan<- block, free chan []byte, lines *int, cut *chunker) error {
+	var carry []byte // the start of a line the last block cut, or lines of the next chunk
 	for {
 		var buf []byte
 		select {
@@ -233,16 +304,19 @@ func readBlocks(ctx context.Context, r io.Reader, out chan<- block, free chan []
 			if eof && len(buf) == 0 {
 				return nil
 			}
-			cut := bytes.LastIndexByte(buf, '\n') + 1
+			end := bytes.LastIndexByte(buf, '\n') + 1
 			if eof {
-				cut = len(buf)
+				end = len(buf)
 			}
 			switch {
-			case cut > 0:
-				carry = append(carry[:0], buf[cut:]...)
-				b := block{first: *lines + 1, data: buf[:cut]}
+			case end > 0:
+				var chunk int
+				chunk, end = cut.take(buf[:end])
+				carry = append(carry[:0], buf[end:]...)
+				b := block{first: *lines + 1, chunk: chunk, data: buf[:end]}
 				*lines += bytes.Count(b.data, []byte("\n"))
-				if eof && len(b.data) > 0 && b.data[len(b.data)-1] != '\n' {
+				last := eof && len(carry) == 0
+				if last && len(b.data) > 0 && b.data[len(b.data)-1] != '\n' {
 					*lines++
 				}
 				select {
@@ -250,7 +324,7 @@ func readBlocks(ctx context.Context, r io.Reader, out chan<- block, free chan []
 				case <-ctx.Done():
 					return ctx.Err()
 				}
-				if eof {
+				if last {
 					return nil
 				}
 			case len(buf) > maxLine:
@@ -295,16 +369,13 @@ func skipLine(r io.Reader, scratch []byte) ([]byte, error) {
 	}
 }
 
-func newSpool(parent string, chunk int) (*spool, error) {
+func newSpool(parent string, size chunkSize) (*spool, error) {
 	dir, err := os.MkdirTemp(parent, "alertlens-import-")
 	if err != nil {
 		return nil, fmt.Errorf("import: a folder for the spooled file: %w", err)
 	}
-	return &spool{dir: dir, chunk: chunk, files: map[string]*spoolFile{}}, nil
+	return &spool{dir: dir, cut: chunker{size: size}, files: map[string]*spoolFile{}}, nil
 }
-
-// chunkOf is the chunk a line falls in.
-func (s *spool) chunkOf(line int) int { return (line - 1) / s.chunk }
 
 // spoolWorker checks and routes lines into spool files of its own.
 type spoolWorker struct {
@@ -312,7 +383,7 @@ type spoolWorker struct {
 	id    int
 	name  string
 	files map[string]*workerFile // by record type, for the chunk being written
-	chunk int                    // the chunk of the block being read
+	chunk int                    // the chunk being written
 	lines map[string]int
 	seen  map[string]map[int]bool // the chunks written, per type
 	bad   []*LineError
@@ -337,12 +408,12 @@ func (w *spoolWorker) block(b block) {
 		} else {
 			data = nil
 		}
-		w.add(n, line)
+		w.add(n, b.chunk, line)
 	}
 }
 
-// add spools line n.
-func (w *spoolWorker) add(n int, line []byte) {
+// add spools line n, of chunk c.
+func (w *spoolWorker) add(n, c int, line []byte) {
 	line = bytes.TrimSuffix(line, []byte("\r"))
 	if len(bytes.TrimSpace(line)) == 0 {
 		return
@@ -360,15 +431,15 @@ func (w *spoolWorker) add(n int, line []byte) {
 	case bytes.IndexByte(line, '\r') >= 0:
 		refuse(`a carriage return inside the line (a line ends with \n or \r\n)`)
 	default:
-		w.write(routeOf(line), n, line)
+		w.write(routeOf(line), n, c, line)
 	}
 }
 
 // write appends line n to the worker's spool file of a record type, in the file of
-// n's chunk. A worker's lines come in the file's order, so a line of a later chunk
+// its chunk c. A worker's lines come in the file's order, so a line of a later chunk
 // means the chunk before is done.
-func (w *spoolWorker) write(typ string, n int, line []byte) {
-	if c := w.s.chunkOf(n); c != w.chunk || w.files == nil {
+func (w *spoolWorker) write(typ string, n, c int, line []byte) {
+	if c != w.chunk || w.files == nil {
 		if err := w.close(); err != nil {
 			w.err = err
 			return
