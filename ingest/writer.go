@@ -102,6 +102,9 @@ type Writer struct {
 	direct map[int]int
 	chunks map[int]int // StageSelect calls that inserted straight into a first table
 	counts Counts      // what StageSelect merged into Begin's transaction
+	// deleted marks staged rows deleted since the staging tables were last checkpointed:
+	// DuckDB keeps a temporary table's deleted rows in memory until then.
+	deleted bool
 }
 
 // NewWriter opens a writer for records of the named source.
@@ -301,6 +304,7 @@ func (w *Writer) StageSelect(ctx context.Context, name, query, latest string, ar
 	if _, err := w.tx.ExecContext(ctx, "delete from stage_"+t.name); err != nil {
 		return fmt.Errorf("ingest: clear stage %s: %w", t.name, err)
 	}
+	w.deleted = true
 	return nil
 }
 
@@ -546,6 +550,17 @@ func (w *Writer) clear(ctx context.Context) error {
 		if _, err := w.conn.ExecContext(ctx, "delete from stage_"+t.name); err != nil {
 			return fmt.Errorf("ingest: clear stage %s: %w", t.name, err)
 		}
+		w.deleted = true
+	}
+	if w.deleted {
+		// The deleted rows of a temporary table stay in memory until it is checkpointed:
+		// without this, a sync's staging tables held every page it had staged, and a
+		// backfill's memory grew with the account (a 12,000-incident PagerDuty account
+		// peaked at 378 MB, 161 MB at 3,000). It takes a millisecond or two a page.
+		if _, err := w.conn.ExecContext(ctx, "checkpoint temp"); err != nil {
+			return fmt.Errorf("ingest: free the staged rows: %w", err)
+		}
+		w.deleted = false
 	}
 	return nil
 }

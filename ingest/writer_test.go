@@ -2,7 +2,9 @@ package ingest_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,14 +17,21 @@ func incident(id string, title string) ingest.Incident {
 		CreatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 }
 
+// newWriter opens a new store and a writer of source "src" on it.
+func newWriter(tb testing.TB) (*sql.DB, *ingest.Writer) {
+	tb.Helper()
+	db := ingesttest.OpenDB(tb)
+	w, err := ingest.NewWriter(context.Background(), db, "src")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { w.Close() })
+	return db, w
+}
+
 func TestCommitMergesByKeyAndCountsNewRecords(t *testing.T) {
 	ctx := context.Background()
-	db := ingesttest.OpenDB(t)
-	w, err := ingest.NewWriter(ctx, db, "src")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	db, w := newWriter(t)
 	w.Incident(incident("a", "first"))
 	w.Incident(incident("b", "b"))
 	w.Incident(incident("a", "second")) // the last staged record of a key wins
@@ -79,12 +88,7 @@ func TestCommitMergesByKeyAndCountsNewRecords(t *testing.T) {
 // records) into a store that already holds 200,000: the cost of a page in a long backfill.
 func BenchmarkCommitPage(b *testing.B) {
 	ctx := context.Background()
-	db := ingesttest.OpenDB(b)
-	w, err := ingest.NewWriter(ctx, db, "src")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer w.Close()
+	_, w := newWriter(b)
 	for i := 0; i < 200000; i++ {
 		id := fmt.Sprintf("old-%d", i)
 		w.Incident(incident(id, "old"))
@@ -139,5 +143,45 @@ func TestLabelsAndPayloadsAreKeptAsSent(t *testing.T) {
 		if gotLabels != labels || gotPayload != labels || team != "Payéments" {
 			t.Errorf("begin %v: labels %q, payload %q, team %q; want %q twice and Payéments", begin, gotLabels, gotPayload, team, labels)
 		}
+	}
+}
+
+// TestStagedRowsAreFreedAfterEachCommit holds the writer's staging tables to one
+// commit's rows: DuckDB keeps a temporary table's deleted rows until it is
+// checkpointed, and before the writer did so a sync's memory grew with every page it
+// had staged (the raw payloads of a whole backfill).
+func TestStagedRowsAreFreedAfterEachCommit(t *testing.T) {
+	ctx := context.Background()
+	db, w := newWriter(t)
+	payload := []byte(`{"text":"` + strings.Repeat("x", 4000) + `"}`)
+	segments := func() (n int) {
+		rows, err := w.Query(ctx, "select count(*) from pragma_storage_info('temp.main.stage_raw_records')")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			rows.Scan(&n)
+		}
+		return n
+	}
+	var after []int
+	for page := range 12 {
+		for i := range 200 {
+			if err := w.Raw(ingest.Raw{Kind: "incident", ID: fmt.Sprintf("p%d-%d", page, i), Payload: payload}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := w.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		after = append(after, segments())
+	}
+	if after[len(after)-1] > after[0] {
+		t.Errorf("the staging table's segments after each commit: %v; want no more than after the first", after)
+	}
+	var n int
+	if err := db.QueryRow("select count(*) from raw_records where source = 'src'").Scan(&n); err != nil || n != 12*200 {
+		t.Errorf("stored %d raw records (%v), want %d", n, err, 12*200)
 	}
 }
