@@ -397,8 +397,9 @@ func (w *Writer) commitOpen(ctx context.Context, cursors []Cursor) (Counts, erro
 
 // dropRepeatedKeys keeps, in each first table that StageSelect filled in more than one
 // call, one row of a key given in two: the last inserted (the later chunk's). Looking
-// for keys given twice is one hash aggregate over the keys; the rows themselves are
-// looked at only when there are some.
+// for keys given twice is one hash aggregate over a hash of the keys, 8 bytes a row
+// where the keys are text (a notification's are four columns); the rows whose hash is
+// repeated are then told apart by their keys, so that two keys of one hash both stay.
 func (w *Writer) dropRepeatedKeys(ctx context.Context, counts Counts) error {
 	for ti, n := range w.chunks {
 		if n < 2 {
@@ -409,9 +410,10 @@ func (w *Writer) dropRepeatedKeys(ctx context.Context, counts Counts) error {
 		res, err := w.tx.ExecContext(ctx, fmt.Sprintf(`delete from %[1]s where rowid in (
 			select rowid from (
 				select t.rowid, row_number() over (partition by %[2]s order by t.rowid desc) as n
-				from %[1]s t semi join (select %[2]s from %[1]s where source = $1 group by all having count(*) > 1) d on %[3]s
+				from %[1]s t semi join (select hash(%[2]s) as h from %[1]s where source = $1 group by h having count(*) > 1) d
+					on hash(%[3]s) = d.h
 				where t.source = $1)
-			where n > 1)`, t.name, keys, t.keyMatch("d", "t")), w.source)
+			where n > 1)`, t.name, keys, "t."+strings.Join(t.ownKey(), ", t.")), w.source)
 		if err != nil {
 			return fmt.Errorf("ingest: drop keys given twice in %s: %w", t.name, err)
 		}
