@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -25,17 +26,17 @@ import (
 // date. A file whose schema is newer than this binary knows is refused, so that an old
 // binary never writes into a layout it does not understand.
 func Open(ctx context.Context, dbPath string) (*sql.DB, error) {
-	return openMigrated(ctx, dbPath, DefaultMemoryLimit)
+	return openMigrated(ctx, dbPath, openOptions{limit: DefaultMemoryLimit})
 }
 
 // OpenForImport opens dbPath as Open does, for a process that only imports files:
 // DuckDB's memory limit is ImportMemoryLimit unless ALERTLENS_MEMORY_LIMIT sets one.
 func OpenForImport(ctx context.Context, dbPath string) (*sql.DB, error) {
-	return openMigrated(ctx, dbPath, ImportMemoryLimit)
+	return openMigrated(ctx, dbPath, openOptions{limit: ImportMemoryLimit})
 }
 
-func openMigrated(ctx context.Context, dbPath, defaultLimit string) (*sql.DB, error) {
-	db, err := open(dbPath, defaultLimit, "")
+func openMigrated(ctx context.Context, dbPath string, opts openOptions) (*sql.DB, error) {
+	db, err := open(dbPath, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +52,7 @@ func openMigrated(ctx context.Context, dbPath, defaultLimit string) (*sql.DB, er
 // file with read_csv or COPY). It checks that the schema is one this binary knows but
 // never migrates.
 func OpenReadOnly(ctx context.Context, dbPath string) (*sql.DB, error) {
-	db, err := open(dbPath, DefaultMemoryLimit, "access_mode=READ_ONLY&enable_external_access=false")
+	db, err := open(dbPath, openOptions{limit: DefaultMemoryLimit, readOnly: true})
 	if err != nil {
 		return nil, err
 	}
@@ -160,23 +161,41 @@ func memoryLimit(defaultLimit string) (limit string, chosen bool) {
 	return defaultLimit, false
 }
 
-func open(dbPath, defaultLimit, options string) (*sql.DB, error) {
+// openOptions are how a process opens the file.
+type openOptions struct {
+	limit    string // DuckDB's memory limit unless ALERTLENS_MEMORY_LIMIT sets one
+	readOnly bool   // queries only, with DuckDB's access to other files turned off
+}
+
+// open attaches the file to a DuckDB of its own, in memory, and makes it every
+// connection's database: only an attach sets the row group size (RowGroupSize). The
+// file is attached under the name DuckDB gives a file it opens, its name without the
+// extension. A second open of the file in the same process shares the first one's
+// DuckDB, as the driver does for a file opened by its path: two DuckDBs writing one
+// file would not see each other's writes, and DuckDB's file lock does not keep a
+// process from itself.
+func open(dbPath string, opts openOptions) (*sql.DB, error) {
 	if err := checkPath(dbPath); err != nil {
 		return nil, err
 	}
-	// DuckDB takes 80 % of the machine's memory by default, and concurrent queries under
-	// load took a server to 19 GB: a limit makes it spill to disk or queue instead.
-	limit, _ := memoryLimit(defaultLimit)
-	dsn := dbPath + "?memory_limit=" + url.QueryEscape(limit)
-	if options != "" {
-		dsn += "&" + options
+	key, err := filepath.Abs(dbPath)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", dbPath, err)
 	}
-	connector, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
-		// Every timestamp is stored as UTC; keep any TIMESTAMPTZ arithmetic in UTC too,
-		// whatever the machine's zone.
-		_, err := execer.ExecContext(context.Background(), "set TimeZone = 'UTC'", nil)
-		return err
-	})
+	if real, err := filepath.EvalSymlinks(key); err == nil {
+		key = real
+	}
+	shared.Lock()
+	defer shared.Unlock()
+	if f := shared.files[key]; f != nil {
+		if f.readOnly != opts.readOnly {
+			return nil, fmt.Errorf("database %s is open already in this process %s: close it first", dbPath,
+				map[bool]string{true: "for queries only", false: "for writing"}[f.readOnly])
+		}
+		f.handles++
+		return sql.OpenDB(sharedConnector{f}), nil
+	}
+	connector, err := attach(dbPath, opts)
 	if err != nil {
 		if strings.Contains(err.Error(), "Could not set lock") {
 			// DuckDB lets one process at a time write a file, and none read it meanwhile
@@ -185,7 +204,115 @@ func open(dbPath, defaultLimit, options string) (*sql.DB, error) {
 		}
 		return nil, fmt.Errorf("open database %s: %w", dbPath, err)
 	}
-	return sql.OpenDB(connector), nil
+	f := &sharedFile{key: key, connector: connector, readOnly: opts.readOnly, handles: 1}
+	shared.files[key] = f
+	return sql.OpenDB(sharedConnector{f}), nil
+}
+
+// attach makes the DuckDB that holds dbPath.
+func attach(dbPath string, opts openOptions) (*duckdb.Connector, error) {
+	// DuckDB takes 80 % of the machine's memory by default, and concurrent queries under
+	// load took a server to 19 GB: a limit makes it spill to disk or queue instead.
+	limit, _ := memoryLimit(opts.limit)
+	// An in-memory DuckDB would spill to .tmp in the working directory; it spills
+	// beside the file, as it does for a file opened by its path.
+	dsn := ":memory:?memory_limit=" + url.QueryEscape(limit) + "&temp_directory=" + url.QueryEscape(dbPath+".tmp")
+	name := quoteIdent(strings.TrimSuffix(filepath.Base(dbPath), filepath.Ext(dbPath)))
+	with := fmt.Sprintf("row_group_size %d", RowGroupSize)
+	if opts.readOnly {
+		with += ", read_only"
+	}
+	attachFile := fmt.Sprintf("attach %s as %s (%s)", quoteLiteral(dbPath), name, with)
+	connector, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
+		ctx := context.Background()
+		// The first connection attaches the file, the others only use it: by then a
+		// read-only or locked-down process (LockDown) has turned off DuckDB's access to
+		// files, attaching included.
+		if _, err := execer.ExecContext(ctx, "use "+name, nil); err != nil {
+			if _, err := execer.ExecContext(ctx, attachFile, nil); err != nil {
+				return err
+			}
+			if _, err := execer.ExecContext(ctx, "use "+name, nil); err != nil {
+				return err
+			}
+			if opts.readOnly {
+				// an ad-hoc query could otherwise read or write any file with read_csv or COPY
+				if _, err := execer.ExecContext(ctx, "set enable_external_access = false", nil); err != nil {
+					return err
+				}
+			}
+		}
+		// Every timestamp is stored as UTC; keep any TIMESTAMPTZ arithmetic in UTC too,
+		// whatever the machine's zone.
+		_, err := execer.ExecContext(ctx, "set TimeZone = 'UTC'", nil)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// attach now, so that a file in use or unreadable is reported by open
+	c, err := connector.Connect(context.Background())
+	if err != nil {
+		connector.Close()
+		return nil, err
+	}
+	c.Close()
+	return connector, nil
+}
+
+// RowGroupSize is how many rows DuckDB puts in a row group of the file; its own is
+// 122,880. A commit that appends to a table whose last row group is not full has the
+// next checkpoint rewrite that row group, which takes memory outside DuckDB's limit,
+// several times the row group's text. A sync commits a page at a time, and with
+// DuckDB's row groups a 66,000-incident PagerDuty backfill peaked at 863 MB, most of
+// it the checkpoints of raw_records' payloads, and left 41 % of the file free blocks;
+// at 32,768 rows 515 MB (docs/benchmarks.md, "Sync memory"). Smaller row groups
+// slowed a million-incident build: at 16,384 rows by 15–20 %. Every process must use
+// the same size: a checkpoint merges row groups smaller than its own size, and after
+// a sync in smaller ones, that took the next build from 257 MB to 1 GB.
+const RowGroupSize = 32768
+
+// shared holds the DuckDB of every file this process has open.
+var shared = struct {
+	sync.Mutex
+	files map[string]*sharedFile
+}{files: map[string]*sharedFile{}}
+
+type sharedFile struct {
+	key       string
+	connector *duckdb.Connector
+	readOnly  bool
+	handles   int // open *sql.DB of the file; its DuckDB closes with the last
+}
+
+// sharedConnector is one *sql.DB's share of its file's DuckDB.
+type sharedConnector struct{ f *sharedFile }
+
+func (c sharedConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	return c.f.connector.Connect(ctx)
+}
+
+func (c sharedConnector) Driver() driver.Driver { return c.f.connector.Driver() }
+
+// Close is called by sql.DB.Close, once.
+func (c sharedConnector) Close() error {
+	shared.Lock()
+	defer shared.Unlock()
+	if c.f.handles--; c.f.handles > 0 {
+		return nil
+	}
+	delete(shared.files, c.f.key)
+	return c.f.connector.Close()
+}
+
+// quoteLiteral quotes s as a SQL string literal.
+func quoteLiteral(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// quoteIdent quotes s as a SQL identifier.
+func quoteIdent(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
 type migration struct {

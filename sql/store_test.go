@@ -109,3 +109,83 @@ func TestOpenBusyFileSaysWhy(t *testing.T) {
 		t.Errorf("opening a file another process holds: err = %v", err)
 	}
 }
+
+// Appends go into row groups of RowGroupSize rows, also when they come a page a commit
+// as a sync's do, which keeps each checkpoint small (sql.RowGroupSize), and what was
+// written is in the file when it closes.
+func TestAppendsFillRowGroupsOfRowGroupSize(t *testing.T) {
+	ctx := context.Background()
+	const commits = 12
+	const perCommit = (3*sqlmodels.RowGroupSize - 100) / commits
+	path := filepath.Join(t.TempDir(), "rows.duckdb")
+	db, err := sqlmodels.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for c := range commits {
+		if _, err := db.ExecContext(ctx, `insert into raw_records
+			select 'src', 'incident', ?::varchar || '-' || range::varchar, timestamp '2026-01-01', '{"id": 1}'
+			from range(?)`, c, perCommit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var spill string
+	if err := db.QueryRowContext(ctx, "select current_setting('temp_directory')").Scan(&spill); err != nil {
+		t.Fatal(err)
+	}
+	if spill != path+".tmp" {
+		t.Errorf("DuckDB spills to %q, want beside the file, %q", spill, path+".tmp")
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path + ".wal"); !os.IsNotExist(err) {
+		t.Errorf("the write-ahead log is left beside the file after it closed (stat: %v)", err)
+	}
+	db, err = sqlmodels.OpenReadOnly(ctx, path)
+	if err != nil {
+		t.Fatalf("opening the file again: %v", err)
+	}
+	defer db.Close()
+	var groups, stored int
+	if err := db.QueryRowContext(ctx, `select (select count(distinct row_group_id) from pragma_storage_info('raw_records')),
+		(select count(*) from raw_records)`).Scan(&groups, &stored); err != nil {
+		t.Fatal(err)
+	}
+	if want := (perCommit*commits + sqlmodels.RowGroupSize - 1) / sqlmodels.RowGroupSize; groups != want || stored != perCommit*commits {
+		t.Errorf("appended %d rows in %d commits: stored %d in %d row groups, want them in %d", perCommit*commits, commits, stored, groups, want)
+	}
+}
+
+// Two opens of one file in a process share its DuckDB: each sees what the other wrote,
+// and closing one leaves the other open. Opening it for queries only meanwhile is
+// refused (a second DuckDB of the file would not see the first one's writes).
+func TestOpensOfOneFileShareItsDuckDB(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "twice.duckdb")
+	a, err := sqlmodels.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := sqlmodels.Open(ctx, filepath.Join(filepath.Dir(path), ".", "twice.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.ExecContext(ctx, "create table written_by_b (i int)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqlmodels.OpenReadOnly(ctx, path); err == nil || !strings.Contains(err.Error(), "open already in this process for writing") {
+		t.Errorf("opening for queries a file open for writing: err = %v, want it refused", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := a.QueryRowContext(ctx, "select count(*) from duckdb_tables() where table_name = 'written_by_b'").Scan(&n); err != nil {
+		t.Fatalf("the first handle after the second closed: %v", err)
+	}
+	if n != 1 {
+		t.Errorf("the first handle sees %d tables written_by_b, want the one the second wrote", n)
+	}
+}
