@@ -222,7 +222,7 @@ func attach(dbPath string, opts openOptions) (*duckdb.Connector, error) {
 	if opts.readOnly {
 		with += ", read_only"
 	}
-	attachFile := fmt.Sprintf("attach %s as %s (%s)", quoteLiteral(dbPath), name, with)
+	attachFile := fmt.Sprintf("attach %s as %s (%s)", quote(dbPath), name, with)
 	connector, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
 		ctx := context.Background()
 		// The first connection attaches the file, the others only use it: by then a
@@ -303,11 +303,6 @@ func (c sharedConnector) Close() error {
 	}
 	delete(shared.files, c.f.key)
 	return c.f.connector.Close()
-}
-
-// quoteLiteral quotes s as a SQL string literal.
-func quoteLiteral(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
 // quoteIdent quotes s as a SQL identifier.
