@@ -264,16 +264,19 @@ func attach(dbPath string, opts openOptions) (*duckdb.Connector, error) {
 }
 
 // RowGroupSize is how many rows DuckDB puts in a row group of the file; its own is
-// 122,880. A commit that appends to a table whose last row group is not full has the
-// next checkpoint rewrite that row group, which takes memory outside DuckDB's limit,
-// several times the row group's text. A sync commits a page at a time, and with
-// DuckDB's row groups a 66,000-incident PagerDuty backfill peaked at 863 MB, most of
-// it the checkpoints of raw_records' payloads, and left 41 % of the file free blocks;
-// at 32,768 rows 515 MB (docs/benchmarks.md, "Sync memory"). Smaller row groups
-// slowed a million-incident build: at 16,384 rows a full build took 13.3–14.2 s
-// against 11.3–11.9 s. Every process must use the same size: a checkpoint merges row
-// groups smaller than its own size, which after a sync in smaller ones took the next
-// build from 250–270 MB to 1.0 GB.
+// 122,880. Each checkpoint puts the rows appended since the one before in row groups
+// of their own, and DuckDB's vacuum then merges such small row groups into full ones,
+// which takes memory outside DuckDB's limit, several times the merged rows' text: in
+// DuckDB alone, 400,000 rows of 1.5 KB appended 500 a commit peaked at 1.08-1.44 GB,
+// 434-615 MB at this size, and 214-217 MB at either size with the vacuum turned off.
+// A sync commits a page at a time: with DuckDB's row groups a 66,000-incident
+// PagerDuty backfill peaked at 863 MB and left 41 % of the file free blocks, at
+// 32,768 rows 515 MB (docs/benchmarks.md, "Sync memory"). The vacuum stays on because
+// it also reclaims the rows that updates and incremental builds delete. Smaller row
+// groups slowed a million-incident build: at 16,384 rows a full build took 13.3-14.2 s
+// against 11.3-11.9 s. Every process must use the same size: the vacuum merges row
+// groups smaller than its own process's size, which after a sync in smaller ones took
+// the next build from 250-270 MB to 1.0 GB.
 const RowGroupSize = 32768
 
 // shared holds the DuckDB of every file this process has open.
