@@ -204,7 +204,11 @@ func bench(cmd *cobra.Command, o benchOptions) error {
 		return err
 	}
 	host, _ := os.Hostname()
-	fmt.Fprintf(out, "machine: %s, %d cores; %s; %d runs each (min / median)\n\n", host, runtime.NumCPU(), time.Now().UTC().Format("2006-01-02"), o.runs)
+	runs := fmt.Sprintf("%d runs each (min / median)", o.runs)
+	if o.runs == 1 {
+		runs = "1 run each (min / median: that run)"
+	}
+	fmt.Fprintf(out, "machine: %s, %d cores; %s; %s\n\n", host, runtime.NumCPU(), time.Now().UTC().Format("2006-01-02"), runs)
 	for _, size := range o.sizes {
 		history := filepath.Join(dir, fmt.Sprintf("history-%d.jsonl", size))
 		fmt.Fprintf(progress, "bench: writing a history of %d incidents\n", size)
