@@ -265,11 +265,9 @@ func (w *Writer) StageSelect(ctx context.Context, name, query, latest string, ar
 	if w.pending[ti] > 0 {
 		return fmt.Errorf("ingest: StageSelect into %s after rows staged by record", t.name)
 	}
-	rows := fmt.Sprintf("select * exclude (%s) from (%s) qualify row_number() over (partition by %s order by %s desc) = 1",
-		latest, query, strings.Join(t.ownKey(), ", "), latest)
-	stmt := "insert into stage_" + t.name + " by name " + rows
 	direct := w.first[ti]
 	call := selectCall{query: query, latest: latest, args: args}
+	var stmt string
 	if direct {
 		// Without the window that keeps one row a key: a key is rarely given twice, and
 		// the window sorted every row of the call (0.7 s and 100 MB of a million-incident
@@ -277,6 +275,9 @@ func (w *Writer) StageSelect(ctx context.Context, name, query, latest string, ar
 		var sel string
 		sel, args = w.constants(t, args)
 		stmt = fmt.Sprintf("insert into %s by name select %s, r.* exclude (%s) from (%s) r", t.name, sel, latest, query)
+	} else {
+		stmt = fmt.Sprintf("insert into stage_%s by name select * exclude (%s) from (%s) qualify row_number() over (partition by %s order by %s desc) = 1",
+			t.name, latest, query, strings.Join(t.ownKey(), ", "), latest)
 	}
 	res, err := w.tx.ExecContext(ctx, stmt, args...)
 	if err != nil {
