@@ -362,12 +362,11 @@ func Run(ctx context.Context, conn *sql.Conn, opts RunOptions) (rep RunReport, e
 		}
 	}
 	outside := reason != "" && opts.Alone
-	if outside {
-		fits, err := b.fitsOutside()
-		if err != nil {
+	// (--keep-intermediate stores every temp model in the file: no slices)
+	if outside && !opts.KeepIntermediate {
+		if b.need, err = b.fitsOutside(); err != nil {
 			return rep, err
 		}
-		b.disk = !fits
 	}
 	if reason != "" && !outside {
 		// Others may write meanwhile (the server's webhooks and syncs): every model
@@ -434,10 +433,9 @@ func Run(ctx context.Context, conn *sql.Conn, opts RunOptions) (rep RunReport, e
 // has changed.
 //
 // DuckDB holds temp tables uncompressed in memory. When the temp models would not fit
-// (fitsOutside), they go to main.build_next_NAME too (b.disk): compressed, read back
-// on every core and evicted without being written again, where temp tables past the
-// memory limit spill whole to DuckDB's temporary file. In memory, if they outgrow it
-// all the same, the rest runs on one thread (outgrown).
+// (fitsOutside), the incident models are computed a slice of the incidents at a time
+// (sliced), each slice's temp models in memory. In memory, if they outgrow it all the
+// same, the rest runs on one thread (outgrown).
 func (b *builder) fullOutside(conn *sql.Conn, models []Model, st *state, opts RunOptions) (err error) {
 	defer func() {
 		if derr := dropTempObjects(b.ctx, conn); err == nil {
@@ -460,12 +458,14 @@ func (b *builder) fullOutside(conn *sql.Conn, models []Model, st *state, opts Ru
 		return err
 	}
 	defer conn.ExecContext(context.WithoutCancel(b.ctx), resetSettings)
-	if limit, chosen := memoryLimit(DefaultMemoryLimit); b.disk && !chosen {
+	slices := 1
+	if limit, chosen := memoryLimit(DefaultMemoryLimit); b.need > 0 && !chosen {
 		// What DuckDB's buffer manager does not count (operators' own allocations)
 		// comes on top of its limit, and grows with what the limit lets it hold: at ten
-		// million incidents a --full peaked at 2.43 GB in a 1.5 GB limit and 1.94 GB in
-		// 1.1 GB (high-water marks), 203 s against 207 s. A limit the user set is kept as it is.
-		step := "the temp models on disk: DuckDB's memory limit " + DiskBuildMemoryLimit + " for this build"
+		// million incidents a --full (its temp models in the file, before the slices)
+		// peaked at 2.43 GB in a 1.5 GB limit and 1.94 GB in 1.1 GB (high-water marks),
+		// 203 s against 207 s. A limit the user set is kept as it is.
+		step := "in slices: DuckDB's memory limit " + DiskBuildMemoryLimit + " for this build"
 		b.starting("state", step)
 		if _, err := conn.ExecContext(b.ctx, "set memory_limit = '"+DiskBuildMemoryLimit+"'"); err != nil {
 			return err
@@ -490,15 +490,28 @@ func (b *builder) fullOutside(conn *sql.Conn, models []Model, st *state, opts Ru
 		return err
 	}
 	lastRead := lastReads(rest)
+	first := 0
+	if b.need > 0 {
+		if slices, err = b.sliceCount(); err != nil {
+			return err
+		}
+		if first, err = b.sliced(models, rest, slices); err != nil {
+			return err
+		}
+		if err := b.dropRead(lastRead, first-1); err != nil {
+			return err
+		}
+	}
 	oneThread := false
-	for i, m := range rest {
+	for i := first; i < len(rest); i++ {
+		m := rest[i]
 		if err := b.full(m); err != nil {
 			return err
 		}
 		if err := b.dropRead(lastRead, i); err != nil {
 			return err
 		}
-		if !b.disk && !oneThread && i < len(rest)-1 {
+		if slices == 1 && !oneThread && i < len(rest)-1 {
 			if oneThread, err = b.outgrown(); err != nil {
 				return err
 			}
@@ -540,33 +553,48 @@ func (b *builder) fullOutside(conn *sql.Conn, models []Model, st *state, opts Ru
 // large" without a memory limit too small to build it in.
 var OutsideBytesPerRow float64 = 350
 
-// fitsOutside tells whether an alone full build's temp models are likely to fit in
-// 60 % of DuckDB's memory limit, and so may be temp tables (fullOutside). Past that,
-// temp tables spill whole to disk, uncompressed: ten million incidents' took 6.4 GB,
-// 4.9 GB of it on disk, and a build in one transaction instead, read on one thread,
-// took 458 s. A larger ALERTLENS_MEMORY_LIMIT moves the line. The choice is reported as
-// a step.
-func (b *builder) fitsOutside() (bool, error) {
+// fitsOutside estimates what an alone full build's temp models would hold in memory
+// and tells, as a step, whether that fits in 60 % of DuckDB's memory limit. It returns
+// the estimate when it does not (0 when it does): the incident models are then
+// computed a slice of the incidents at a time (sliced). Temp tables past the limit
+// spill whole to disk, uncompressed: ten million incidents' took 6.4 GB, 4.9 GB of it
+// on disk, and a build in one transaction instead, read on one thread, took 458 s. A
+// larger ALERTLENS_MEMORY_LIMIT moves the line.
+func (b *builder) fitsOutside() (float64, error) {
 	var rows int64
-	var limit string
-	if err := b.q.QueryRowContext(b.ctx, `select (select count(*) from incidents) + (select count(*) from notifications),
-		current_setting('memory_limit')`).Scan(&rows, &limit); err != nil {
-		return false, err
+	if err := b.q.QueryRowContext(b.ctx, `select (select count(*) from incidents) + (select count(*) from notifications)`).Scan(&rows); err != nil {
+		return 0, err
 	}
-	bytes, err := parseSize(limit)
+	limit, bytes, err := b.memoryLimit()
 	if err != nil {
-		return false, fmt.Errorf("DuckDB's memory limit: %w", err)
+		return 0, err
 	}
 	need := float64(rows) * OutsideBytesPerRow
 	fits := need <= 0.6*bytes
-	step := "outside the transaction, the temp models on disk: in memory they would take about %s of a %s memory limit"
+	step := "outside the transaction, in slices of the incidents: in memory the temp models would take about %s of a %s memory limit"
 	if fits {
 		step = "outside the transaction: the temp models take about %s of a %s memory limit"
 	}
 	step = fmt.Sprintf(step, humanSize(need), limit)
 	b.starting("state", step)
 	b.step(step, time.Now(), -1)
-	return fits, nil
+	if fits {
+		return 0, nil
+	}
+	return need, nil
+}
+
+// memoryLimit reads DuckDB's memory limit, as it shows it and in bytes.
+func (b *builder) memoryLimit() (string, float64, error) {
+	var limit string
+	if err := b.q.QueryRowContext(b.ctx, "select current_setting('memory_limit')").Scan(&limit); err != nil {
+		return "", 0, err
+	}
+	bytes, err := parseSize(limit)
+	if err != nil {
+		return "", 0, fmt.Errorf("DuckDB's memory limit: %w", err)
+	}
+	return limit, bytes, nil
 }
 
 // parseSize reads a size as DuckDB shows it (current_setting('memory_limit')), such
@@ -774,7 +802,7 @@ type builder struct {
 	ctx      context.Context
 	q        Querier // the build's transaction, or its connection (temp)
 	temp     bool    // outside the build's transaction (fullOutside)
-	disk     bool    // and the temp models go to main.build_next_NAME too
+	need     float64 // the temp models' estimated memory past DuckDB's limit: sliced
 	keep     bool
 	runs     []ModelRun
 	temps    []string // temp models to drop when the build ends
@@ -804,7 +832,7 @@ func (b *builder) count(query string, args ...any) (int64, error) {
 func (b *builder) full(m Model) error {
 	b.starting(m.Layer, m.Name)
 	start := time.Now()
-	if b.temp && m.Materialized != "view" && (m.Materialized != "temp" || b.keep || b.disk) {
+	if b.temp && m.Materialized != "view" && (m.Materialized != "temp" || b.keep) {
 		return b.fullNext(m, start)
 	}
 	kind := m.Materialized
@@ -829,15 +857,15 @@ const nextPrefix = "build_next_"
 
 // fullNext builds one model from all of the history into main.build_next_NAME, a
 // committed table that no reader reads, with a temp view of the model's name over it
-// for the models after it (fullOutside). A temp model's is dropped once read.
+// for the models after it (fullOutside).
 //
-// With the temp models on disk (b.disk), a model that runs out of memory on every core
-// runs again on one, which holds less (ten million incidents' incident_pages, whose
-// joins' hash tables are built side by side), and says so as a step.
+// In a build in slices (b.need), a model that runs out of memory on every core runs
+// again on one, which holds less (DuckDB builds the hash tables of a pipeline's joins
+// side by side), and says so as a step.
 func (b *builder) fullNext(m Model, start time.Time) error {
 	create := fmt.Sprintf("create or replace table main.%s%s as\n%s", nextPrefix, m.Name, m.Query)
 	err := b.exec(create)
-	if err != nil && b.disk && strings.Contains(err.Error(), "Out of Memory Error") {
+	if err != nil && b.need > 0 && strings.Contains(err.Error(), "Out of Memory Error") {
 		step := fmt.Sprintf("%s ran out of memory: again on one thread", m.Name)
 		b.starting("state", step)
 		again := time.Now()
@@ -853,19 +881,12 @@ func (b *builder) fullNext(m Model, start time.Time) error {
 	if err != nil {
 		return fmt.Errorf("build model %s (%s/%s.sql): %w", m.Name, m.Layer, m.Name, err)
 	}
-	if m.Materialized == "temp" && !b.keep {
-		b.temps = append(b.temps, m.Name)
-	}
 	return b.done(m, start, "")
 }
 
-// dropTemp drops a temp model: its temp table, or its view and new table (fullNext).
+// dropTemp drops a temp model's temp table.
 func (b *builder) dropTemp(name string) error {
-	stmt := "drop table if exists temp." + name
-	if b.disk {
-		stmt = fmt.Sprintf("drop view if exists temp.%[1]s; drop table if exists main.%[2]s%[1]s", name, nextPrefix)
-	}
-	if err := b.exec(stmt); err != nil {
+	if err := b.exec("drop table if exists temp." + name); err != nil {
 		return fmt.Errorf("drop temp model %s: %w", name, err)
 	}
 	return nil
