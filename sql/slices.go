@@ -19,9 +19,10 @@ import (
 // so the models' SQL is the same; the stored incident models get the slice's own
 // incidents' rows appended. The marts then run once, over all of them.
 //
-// Each slice's joins of one incident's rows fit in memory, where at ten million
-// incidents the joins of whole-history tables were partitioned to disk and read back,
-// and took 14 to 21 times their time at a million.
+// Each slice's joins fit in memory, where at ten million incidents the joins of
+// whole-history tables were partitioned to disk and read back, and took 14 to 21 times
+// their time at a million (10M --full: 115 s in 13 slices against 179 s with the temp
+// models in the file, docs/benchmarks.md, "Full builds in slices").
 
 // maxSlices bounds the slices: each reads every notification once to find its own.
 const maxSlices = 64
@@ -86,7 +87,9 @@ func (b *builder) sliced(models, rest []Model, slices int) (int, error) {
 	readAfter := map[string]bool{}
 	for _, m := range rest[last+1:] {
 		for _, d := range m.Deps {
-			readAfter[d] = isIncident[d]
+			if isIncident[d] {
+				readAfter[d] = true
+			}
 		}
 	}
 	var staging []Model
@@ -155,6 +158,10 @@ func (b *builder) sliced(models, rest []Model, slices int) (int, error) {
 			runs[i].Duration += time.Since(start)
 		}
 		runs[i].Scope = fmt.Sprintf("in %d slices", n)
+		if m.Materialized == "temp" {
+			// each slice's rows, with those of the incidents it read from before it
+			runs[i].Scope += ", rows summed"
+		}
 		b.runs = append(b.runs, runs[i])
 	}
 	return last + 1, nil
@@ -170,11 +177,11 @@ func fractions(n int) string {
 }
 
 // slice selects slice k of n: build_context, the incidents whose creation meets every
-// condition of ctx (read from the incidents table, of which stg_incidents is a
-// filtered view with the same creation times), which are the slice's own (those of sel) and those before it that
-// its context reads (build_before, of before). It shadows each incident staging model
-// with a temp table of build_context's rows, and reports the step with the slice's own
-// incidents.
+// condition of ctx, which are the slice's own (those of sel) and those before it that
+// its context reads (build_before, of before). It reads them from the incidents table,
+// of which stg_incidents is a filtered view with the same creation times. It shadows
+// each incident staging model with a temp table of build_context's rows, and reports
+// the step with the slice's own incidents.
 func (b *builder) slice(k, n int, sel, before, ctx []string, staging []Model) error {
 	where := func(conds []string) string {
 		if len(conds) == 0 {
