@@ -465,9 +465,9 @@ func (b *builder) fullOutside(conn *sql.Conn, models []Model, st *state, opts Ru
 		// million incidents a --full (its temp models in the file, before the slices)
 		// peaked at 2.43 GB in a 1.5 GB limit and 1.94 GB in 1.1 GB (high-water marks),
 		// 203 s against 207 s. A limit the user set is kept as it is.
-		step := "in slices: DuckDB's memory limit " + DiskBuildMemoryLimit + " for this build"
+		step := "in slices: DuckDB's memory limit " + SlicedBuildMemoryLimit + " for this build"
 		b.starting("state", step)
-		if _, err := conn.ExecContext(b.ctx, "set memory_limit = '"+DiskBuildMemoryLimit+"'"); err != nil {
+		if _, err := conn.ExecContext(b.ctx, "set memory_limit = '"+SlicedBuildMemoryLimit+"'"); err != nil {
 			return err
 		}
 		b.step(step, time.Now(), -1)

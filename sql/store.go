@@ -140,9 +140,10 @@ func checkPath(dbPath string) error {
 // incidents stays under 2 GB (at 2 GB it took 2.0–2.25 GB, at the same speed).
 const DefaultMemoryLimit = "1500MB"
 
-// DiskBuildMemoryLimit is DuckDB's memory limit, unless ALERTLENS_MEMORY_LIMIT sets
-// one, for a full build whose temp models go to the file (build.go, fitsOutside).
-const DiskBuildMemoryLimit = "1100MB"
+// SlicedBuildMemoryLimit is DuckDB's memory limit, unless ALERTLENS_MEMORY_LIMIT sets
+// one, for a full build whose temp models would not fit in memory, which computes them
+// in slices of the incidents (slices.go).
+const SlicedBuildMemoryLimit = "1100MB"
 
 // ImportMemoryLimit is DuckDB's memory limit, unless ALERTLENS_MEMORY_LIMIT sets one,
 // for an 'alertlens import' that opens the file itself. An import's chunks are sized

@@ -101,7 +101,7 @@ func TestIncrementalBuildEqualsFullBuild(t *testing.T) {
 	if err != nil || !rep.Full || !hasStep(rep, "outside the transaction, in slices of the incidents: ") {
 		t.Fatalf("an alone full build past the memory limit: %+v, %v", rep, err)
 	}
-	if lowered := hasStep(rep, "in slices: DuckDB's memory limit "+sqlmodels.DiskBuildMemoryLimit+" for this build"); lowered != (os.Getenv("ALERTLENS_MEMORY_LIMIT") == "") {
+	if lowered := hasStep(rep, "in slices: DuckDB's memory limit "+sqlmodels.SlicedBuildMemoryLimit+" for this build"); lowered != (os.Getenv("ALERTLENS_MEMORY_LIMIT") == "") {
 		t.Errorf("the build in slices lowered DuckDB's memory limit: %v, with ALERTLENS_MEMORY_LIMIT=%q", lowered, os.Getenv("ALERTLENS_MEMORY_LIMIT"))
 	}
 	// Every slice had incidents of its own, and together they are every incident once
