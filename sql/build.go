@@ -458,7 +458,6 @@ func (b *builder) fullOutside(conn *sql.Conn, models []Model, st *state, opts Ru
 		return err
 	}
 	defer conn.ExecContext(context.WithoutCancel(b.ctx), resetSettings)
-	slices := 1
 	if limit, chosen := memoryLimit(DefaultMemoryLimit); b.need > 0 && !chosen {
 		// What DuckDB's buffer manager does not count (operators' own allocations)
 		// comes on top of its limit, and grows with what the limit lets it hold: at ten
@@ -492,10 +491,7 @@ func (b *builder) fullOutside(conn *sql.Conn, models []Model, st *state, opts Ru
 	lastRead := lastReads(rest)
 	first := 0
 	if b.need > 0 {
-		if slices, err = b.sliceCount(); err != nil {
-			return err
-		}
-		if first, err = b.sliced(models, rest, slices); err != nil {
+		if first, err = b.sliced(models, rest); err != nil {
 			return err
 		}
 		if err := b.dropRead(lastRead, first-1); err != nil {
@@ -511,7 +507,7 @@ func (b *builder) fullOutside(conn *sql.Conn, models []Model, st *state, opts Ru
 		if err := b.dropRead(lastRead, i); err != nil {
 			return err
 		}
-		if slices == 1 && !oneThread && i < len(rest)-1 {
+		if b.need == 0 && !oneThread && i < len(rest)-1 {
 			if oneThread, err = b.outgrown(); err != nil {
 				return err
 			}
@@ -802,7 +798,7 @@ type builder struct {
 	ctx      context.Context
 	q        Querier // the build's transaction, or its connection (temp)
 	temp     bool    // outside the build's transaction (fullOutside)
-	need     float64 // the temp models' estimated memory past DuckDB's limit: sliced
+	need     float64 // the temp models' estimated memory when it would not fit: a build in slices
 	keep     bool
 	runs     []ModelRun
 	temps    []string // temp models to drop when the build ends

@@ -42,7 +42,11 @@ func (b *builder) sliceCount() (int, error) {
 // main.build_next_NAME for the stored ones, and returns the index in rest of the first
 // model after them. The models among them that are not incident models run once,
 // first; they may read none of the incident models.
-func (b *builder) sliced(models, rest []Model, slices int) (int, error) {
+func (b *builder) sliced(models, rest []Model) (int, error) {
+	slices, err := b.sliceCount()
+	if err != nil {
+		return 0, err
+	}
 	last, within := -1, ""
 	for i, m := range rest {
 		if m.Incremental {
