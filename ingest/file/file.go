@@ -138,6 +138,9 @@ func importSpool(ctx context.Context, w *ingest.Writer, name string, s *spool, o
 		stmt := fmt.Sprintf("select * exclude (err_field, err_msg) from (%s) where %s", q, keep)
 		if err := stageChunks(ctx, w, rt.table, stmt, s.files[rt.name].chunks, opts); err != nil {
 			w.Discard(ctx)
+			if strings.Contains(err.Error(), "Out of Memory Error") {
+				return res, outOfMemory(ctx, w, name, err)
+			}
 			if !strings.Contains(err.Error(), refused) {
 				return res, err
 			}
@@ -177,6 +180,23 @@ func importSpool(ctx context.Context, w *ingest.Writer, name string, s *spool, o
 		w.Discard(ctx)
 	}
 	return res, err
+}
+
+// outOfMemory is the error of an import that ran DuckDB out of its memory limit: a
+// chunk is bounded by a third of the limit in bytes, but DuckDB does not count all of
+// what wide lines hold (a million incidents with 1 KB of labels each ran out at 256MB
+// and imported at 512MB, docs/operations.md, "Memory"). The user's way out is a larger
+// limit, so the error names the limit and the variable that sets it.
+func outOfMemory(ctx context.Context, w *ingest.Writer, name string, err error) error {
+	limit := "its limit"
+	if rows, qerr := w.Query(ctx, "select current_setting('memory_limit')"); qerr == nil {
+		if rows.Next() {
+			rows.Scan(&limit)
+		}
+		rows.Close()
+	}
+	return fmt.Errorf("import %s: DuckDB ran out of memory (%s) and nothing of the file was stored: "+
+		"set ALERTLENS_MEMORY_LIMIT higher (such as 1GB; for an import sent to a server, the server's) and import again: %w", name, limit, err)
 }
 
 // stageChunks stages a record type's chunks in the file's order, each by one statement.

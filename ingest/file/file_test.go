@@ -269,3 +269,35 @@ func TestLongLine(t *testing.T) {
 		t.Errorf("i1 stored %d times (%v), want once", n, err)
 	}
 }
+
+// An import that runs DuckDB out of memory says which limit and how to raise it, and
+// stores nothing: wide lines hold more than DuckDB counts of a chunk.
+func TestOutOfMemoryNamesTheLimit(t *testing.T) {
+	db, w := open(t)
+	ctx := context.Background()
+	if _, err := file.ImportJSONL(ctx, w, "first.jsonl", strings.NewReader(history), file.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	before := counts(t, db)
+	if _, err := db.ExecContext(ctx, "set memory_limit = '8MB'"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.ExecContext(ctx, "reset memory_limit") })
+	var b strings.Builder
+	labels := strings.Repeat("x", 4000)
+	for i := range 6000 {
+		fmt.Fprintf(&b, `{"type":"incident","id":"w-%d","service":"svc-api","created_at":"2026-03-29T00:30:00Z","labels":{"note":"%s%d"}}`+"\n", i, labels, i)
+	}
+	_, err := file.ImportJSONL(ctx, w, "wide.jsonl", strings.NewReader(b.String()), file.Options{})
+	if err == nil {
+		t.Fatal("24 MB of wide lines imported under an 8MB limit; the test needs a file that runs DuckDB out of memory")
+	}
+	for _, want := range []string{"import wide.jsonl: DuckDB ran out of memory (7.6 MiB)", "nothing of the file was stored", "ALERTLENS_MEMORY_LIMIT"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if after := counts(t, db); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("the failed import changed the tables: %v, before %v", after, before)
+	}
+}
