@@ -86,6 +86,16 @@ const refused = "alertlens: import refused a record"
 
 // importSpool stores a spooled file through w, in one transaction.
 func importSpool(ctx context.Context, w *ingest.Writer, name string, s *spool, opts Options, nothing string) (Result, error) {
+	res, err := storeSpool(ctx, w, name, s, opts, nothing)
+	if err != nil && strings.Contains(err.Error(), "Out of Memory Error") {
+		err = outOfMemory(ctx, w, name, err)
+	}
+	return res, err
+}
+
+// storeSpool is importSpool but for what an import that ran out of memory says: every
+// error it returns leaves nothing of the file stored.
+func storeSpool(ctx context.Context, w *ingest.Writer, name string, s *spool, opts Options, nothing string) (Result, error) {
 	// The spool's read buffers are garbage now: give their memory back before DuckDB
 	// reads the spool, rather than carry it through the import's peak (80 MB less at a
 	// million incidents).
@@ -138,9 +148,6 @@ func importSpool(ctx context.Context, w *ingest.Writer, name string, s *spool, o
 		stmt := fmt.Sprintf("select * exclude (err_field, err_msg) from (%s) where %s", q, keep)
 		if err := stageChunks(ctx, w, rt.table, stmt, s.files[rt.name].chunks, opts); err != nil {
 			w.Discard(ctx)
-			if strings.Contains(err.Error(), "Out of Memory Error") {
-				return res, outOfMemory(ctx, w, name, err)
-			}
 			if !strings.Contains(err.Error(), refused) {
 				return res, err
 			}
@@ -188,12 +195,9 @@ func importSpool(ctx context.Context, w *ingest.Writer, name string, s *spool, o
 // and imported at 512MB, docs/operations.md, "Memory"). The user's way out is a larger
 // limit, so the error names the limit and the variable that sets it.
 func outOfMemory(ctx context.Context, w *ingest.Writer, name string, err error) error {
-	limit := "its limit"
-	if rows, qerr := w.Query(ctx, "select current_setting('memory_limit')"); qerr == nil {
-		if rows.Next() {
-			rows.Scan(&limit)
-		}
-		rows.Close()
+	limit, lerr := memoryLimit(ctx, w)
+	if lerr != nil || limit == "" {
+		limit = "its limit"
 	}
 	return fmt.Errorf("import %s: DuckDB ran out of memory (%s) and nothing of the file was stored: "+
 		"set ALERTLENS_MEMORY_LIMIT higher (such as 1GB; for an import sent to a server, the server's) and import again: %w", name, limit, err)

@@ -99,22 +99,31 @@ func chunkSizeFor(ctx context.Context, w *ingest.Writer) (chunkSize, error) {
 		}
 		return c, nil
 	}
-	rows, err := w.Query(ctx, "select current_setting('memory_limit')")
+	limit, err := memoryLimit(ctx, w)
 	if err != nil {
-		return chunkSize{}, fmt.Errorf("import: read the memory limit: %w", err)
-	}
-	defer rows.Close()
-	var limit string
-	if rows.Next() {
-		if err := rows.Scan(&limit); err != nil {
-			return chunkSize{}, fmt.Errorf("import: read the memory limit: %w", err)
-		}
+		return chunkSize{}, err
 	}
 	b, ok := parseSize(limit)
 	if !ok {
 		return chunkSize{}, fmt.Errorf("import: DuckDB's memory limit %q is not a size", limit)
 	}
 	return chunkSize{lines: max(1<<16, int(b/bytesPerLine)), bytes: max(16<<20, int64(b/limitPerByte))}, nil
+}
+
+// memoryLimit is DuckDB's memory limit on w's connection, as DuckDB shows it ("488.2 MiB").
+func memoryLimit(ctx context.Context, w *ingest.Writer) (string, error) {
+	rows, err := w.Query(ctx, "select current_setting('memory_limit')")
+	if err != nil {
+		return "", fmt.Errorf("import: read the memory limit: %w", err)
+	}
+	defer rows.Close()
+	var limit string
+	if rows.Next() {
+		if err := rows.Scan(&limit); err != nil {
+			return "", fmt.Errorf("import: read the memory limit: %w", err)
+		}
+	}
+	return limit, rows.Err()
 }
 
 // parseSize reads a size as DuckDB shows one ("1.8 GiB", "244.1 MiB", "512 bytes").
