@@ -2,6 +2,7 @@ package sql_test
 
 import (
 	"context"
+	stdsql "database/sql"
 	"io"
 	"os"
 	"os/exec"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2"
 
 	sqlmodels "github.com/alertlens/alertlens/sql"
 )
@@ -187,5 +190,52 @@ func TestOpensOfOneFileShareItsDuckDB(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("the first handle sees %d tables written_by_b, want the one the second wrote", n)
+	}
+}
+
+// A new file is written in StorageVersion's format; a file made in DuckDB's default
+// format keeps it, so that the DuckDB that made it can still read it.
+func TestNewFilesTakeTheStorageVersionOldFilesKeepTheirs(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	formatOf := func(path string) string {
+		t.Helper()
+		db, err := sqlmodels.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var tag string
+		if err := db.QueryRowContext(ctx, `select tags['storage_version'] from duckdb_databases() where database_name = current_database()`).Scan(&tag); err != nil {
+			t.Fatal(err)
+		}
+		return tag
+	}
+	fresh := filepath.Join(dir, "fresh.duckdb")
+	if got, want := formatOf(fresh), sqlmodels.StorageVersion+"+"; got != want {
+		t.Errorf("a new file is in format %q, want %q", got, want)
+	}
+	if got, want := formatOf(fresh), sqlmodels.StorageVersion+"+"; got != want {
+		t.Errorf("the new file opened again is in format %q, want %q", got, want)
+	}
+
+	old := filepath.Join(dir, "old.duckdb")
+	plain, err := stdsql.Open("duckdb", old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plain.ExecContext(ctx, "create table kept (i int)"); err != nil {
+		t.Fatal(err)
+	}
+	var made string
+	if err := plain.QueryRowContext(ctx, `select tags['storage_version'] from duckdb_databases() where database_name = current_database()`).Scan(&made); err != nil {
+		t.Fatal(err)
+	}
+	plain.Close()
+	if made == sqlmodels.StorageVersion+"+" {
+		t.Fatalf("DuckDB's default format is now %q: this test no longer tells the two apart", made)
+	}
+	if got := formatOf(old); got != made {
+		t.Errorf("a file made in format %q is in %q after alertlens opened it", made, got)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/alertlens/alertlens/ingest/synthetic"
+	sqlmodels "github.com/alertlens/alertlens/sql"
 )
 
 // benchOptions are bench's flags.
@@ -84,12 +85,19 @@ history of a million incidents takes minutes.`,
 		Hidden: true,
 		Args:   cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := sql.Open("duckdb", args[1])
+			// into a file of the storage format alertlens writes, so that the two
+			// write the same way (DuckDB's default format is slower to write)
+			db, err := sql.Open("duckdb", "")
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			_, err = db.ExecContext(cmd.Context(), `create table records as select * from read_json(?, format = 'newline_delimited')`, args[0])
+			db.SetMaxOpenConns(1)
+			attach := fmt.Sprintf("attach %s as baseline (storage_version '%s')", quoteLiteral(args[1]), sqlmodels.StorageVersion)
+			if _, err := db.ExecContext(cmd.Context(), attach); err != nil {
+				return err
+			}
+			_, err = db.ExecContext(cmd.Context(), `create table baseline.records as select * from read_json(?, format = 'newline_delimited')`, args[0])
 			return err
 		},
 	})
