@@ -38,7 +38,7 @@ with its file, line and field, and nothing of that file is stored; --skip-invali
 stores the good lines and reports each bad one. Records are keyed by source and id, so
 importing the same file twice leaves the same rows. Run 'alertlens build' afterwards.
 
-An import that takes more than a few seconds (a million incidents take about five)
+An import that takes more than a few seconds (a million incidents take about four)
 shows on stderr what it is doing: on a terminal one line redrawn each second, in a log
 a line every ten seconds. With no server running, an import limits DuckDB's memory to
 512 MB unless ALERTLENS_MEMORY_LIMIT sets a limit (docs/operations.md, "Memory").`,
