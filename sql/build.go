@@ -28,13 +28,20 @@ var layers = []struct {
 type Model struct {
 	Name  string
 	Layer string
-	// Materialized is view, table or temp. A temp model is a step that only later models
-	// read: a temporary table of the build's connection, dropped when the build ends (or
-	// rolled back with it). Writing a million wide rows to the file costs three times as
-	// much as keeping them in memory, and nothing reads these rows after the build.
+	// Materialized is view, table, temp or inline. A temp model is a step that only later
+	// models read: a temporary table of the build's connection, dropped when the build
+	// ends (or rolled back with it). Writing a million wide rows to the file costs three
+	// times as much as keeping them in memory, and nothing reads these rows after the
+	// build. An inline model is never written at all: each model that reads it computes
+	// it as a CTE of its own query (Inlined), so that DuckDB joins its rows on the fly;
+	// for a step of one row per incident that one later model reads, that saves writing
+	// and reading back a million rows (its SQL stays a file of its own, with its golden
+	// rows: --keep-intermediate stores it as it stores a temp model).
 	Materialized string
 	Query        string
-	Deps         []string // models this one reads, by name
+	Deps         []string // models this one reads, by name (an inline model's own, in its place)
+	// Inlined names the inline models this one's Query computes as CTEs.
+	Inlined []string
 	// Incremental marks a model whose rows are one incident's each and depend only on
 	// that incident's inputs (and, for flapping, on the other incidents of its alert
 	// rule): an incremental build computes it over the incidents it recomputes alone
@@ -75,7 +82,7 @@ type Context struct {
 var (
 	lineComment    = regexp.MustCompile(`--[^\n]*`)
 	identifier     = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
-	materialize    = regexp.MustCompile(`(?m)^--\s*materialized:\s*(view|table|temp)\s*$`)
+	materialize    = regexp.MustCompile(`(?m)^--\s*materialized:\s*(view|table|temp|inline)\s*$`)
 	incremental    = regexp.MustCompile(`(?m)^--\s*incremental:\s*(\S+)\s*$`)
 	partition      = regexp.MustCompile(`(?m)^--\s*partition:\s*([a-z_][a-z0-9_]*(?:,\s*[a-z_][a-z0-9_]*)*)(,\s*with a month either side)?\s*$`)
 	partitionReads = regexp.MustCompile(`(?m)^--\s*partition reads:\s*([a-z_][a-z0-9_]*(?:,\s*[a-z_][a-z0-9_]*)*)(,\s*with the month after)?\s*$`)
@@ -105,6 +112,9 @@ func Models() ([]Model, error) {
 			}
 			if mm := materialize.FindStringSubmatch(m.Query); mm != nil {
 				m.Materialized = mm[1]
+				if m.Materialized == "inline" && l.dir != "models" {
+					return nil, fmt.Errorf("%s: only a model of models/ is inline", name)
+				}
 			}
 			if mm := incremental.FindStringSubmatch(m.Query); mm != nil {
 				if mm[1] != "incident" {
@@ -134,6 +144,11 @@ func Models() ([]Model, error) {
 				if !m.Incremental {
 					return nil, fmt.Errorf("%s: only an incremental model has a context", name)
 				}
+				if m.Materialized == "inline" {
+					// its readers would hold the context, which an incremental build
+					// reads from the model that has the line
+					return nil, fmt.Errorf("%s: an inline model has no context: make it temp", name)
+				}
 				m.Context = &Context{Column: mm[1], Within: mm[2]}
 			}
 			if _, dup := layerOf[m.Name]; dup {
@@ -151,7 +166,7 @@ func Models() ([]Model, error) {
 	// incidents) hold only those.
 	holdsAll := map[string]bool{}
 	for _, m := range all {
-		temp[m.Name] = m.Materialized == "temp"
+		temp[m.Name] = m.Materialized == "temp" || m.Materialized == "inline"
 		holdsAll[m.Name] = !m.Incremental || (m.Layer == "models" && m.Materialized == "table")
 	}
 	for i := range all {
@@ -178,7 +193,70 @@ func Models() ([]Model, error) {
 		}
 		sort.Strings(all[i].Deps)
 	}
-	return topoSort(all, layerOf)
+	sorted, err := topoSort(all, layerOf)
+	if err != nil {
+		return nil, err
+	}
+	return inline(sorted), nil
+}
+
+// inline writes each inline model into the queries of the models that read it, as a
+// CTE of its name (which DuckDB resolves before any table of that name), and gives
+// them its dependencies in its place. Models come in dependency order, so an inline
+// model that reads another already holds it.
+func inline(models []Model) []Model {
+	byName := map[string]int{}
+	for i, m := range models {
+		byName[m.Name] = i
+	}
+	for i := range models {
+		m := &models[i]
+		var ctes []string
+		deps := map[string]bool{}
+		for _, d := range m.Deps {
+			dm := models[byName[d]]
+			if dm.Materialized != "inline" {
+				deps[d] = true
+				continue
+			}
+			ctes = append(ctes, fmt.Sprintf("%s as (\n%s\n)", d, withoutHeader(dm.Query)))
+			m.Inlined = append(append(m.Inlined, dm.Inlined...), d)
+			for _, dd := range dm.Deps {
+				deps[dd] = true
+			}
+		}
+		if len(ctes) == 0 {
+			continue
+		}
+		m.Deps = m.Deps[:0]
+		for d := range deps {
+			m.Deps = append(m.Deps, d)
+		}
+		sort.Strings(m.Deps)
+		m.Query = withCTEs(m.Query, strings.Join(ctes, ",\n"))
+	}
+	return models
+}
+
+// withoutHeader drops a model's leading comment lines (its headers, read already).
+func withoutHeader(query string) string {
+	lines := strings.Split(query, "\n")
+	for len(lines) > 0 && (strings.HasPrefix(strings.TrimSpace(lines[0]), "--") || strings.TrimSpace(lines[0]) == "") {
+		lines = lines[1:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+var leadingWith = regexp.MustCompile(`(?i)^with(\s+recursive)?\s`)
+
+// withCTEs puts ctes first among query's own, after its header.
+func withCTEs(query, ctes string) string {
+	body := withoutHeader(query)
+	header := strings.TrimSuffix(query, body)
+	if w := leadingWith.FindString(body); w != "" {
+		return header + w + ctes + ",\n" + body[len(w):]
+	}
+	return header + "with " + ctes + "\n" + body
 }
 
 func topoSort(all []Model, layerOf map[string]int) ([]Model, error) {
@@ -300,10 +378,11 @@ type Querier interface {
 // (fullOutside): every model into the connection's temp schema outside any
 // transaction, then one transaction that stores what readers read.
 func Run(ctx context.Context, conn *sql.Conn, opts RunOptions) (rep RunReport, err error) {
-	models, err := Models()
+	all, err := Models()
 	if err != nil {
 		return rep, err
 	}
+	models := Runnable(all, opts.KeepIntermediate)
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return rep, err
@@ -313,7 +392,7 @@ func Run(ctx context.Context, conn *sql.Conn, opts RunOptions) (rep RunReport, e
 			tx.Rollback()
 		}
 	}()
-	b := &builder{ctx: ctx, q: tx, keep: opts.KeepIntermediate, titlesFn: opts.Titles, progress: opts.Progress}
+	b := &builder{ctx: ctx, q: tx, keep: opts.KeepIntermediate, all: all, titlesFn: opts.Titles, progress: opts.Progress}
 	prepared, config, err := opts.Prepare(ctx, tx, false)
 	if err != nil {
 		return rep, err
@@ -334,7 +413,7 @@ func Run(ctx context.Context, conn *sql.Conn, opts RunOptions) (rep RunReport, e
 	if !opts.KeepIntermediate {
 		// A stored table of a temp model, from an older build or from
 		// --keep-intermediate, would go stale: nothing writes it any more.
-		if err := b.dropStoredTemps(rest); err != nil {
+		if err := b.dropStoredTemps(all); err != nil {
 			return rep, err
 		}
 	}
@@ -715,10 +794,10 @@ func createMacros(ctx context.Context, q Querier, temp bool) error {
 	return nil
 }
 
-// dropStoredTemps drops the stored tables of temp models.
-func (b *builder) dropStoredTemps(rest []Model) error {
-	for _, m := range rest {
-		if m.Materialized == "temp" {
+// dropStoredTemps drops the stored tables of temp and inline models.
+func (b *builder) dropStoredTemps(models []Model) error {
+	for _, m := range models {
+		if m.Materialized == "temp" || m.Materialized == "inline" {
 			if err := b.exec("drop table if exists main." + m.Name); err != nil {
 				return fmt.Errorf("drop the stored %s: %w", m.Name, err)
 			}
@@ -800,6 +879,7 @@ type builder struct {
 	temp     bool    // outside the build's transaction (fullOutside)
 	need     float64 // the temp models' estimated memory when it would not fit: a build in slices
 	keep     bool
+	all      []Model // every model, the inline ones too (Models)
 	runs     []ModelRun
 	temps    []string // temp models to drop when the build ends
 	titlesFn func(context.Context, Querier, string) error
@@ -842,9 +922,43 @@ func (b *builder) full(m Model) error {
 		kind = "temp view" // a staging view, which publish creates in main
 	}
 	if err := b.exec(fmt.Sprintf("create or replace %s %s as\n%s", kind, m.Name, m.Query)); err != nil {
-		return fmt.Errorf("build model %s (%s/%s.sql): %w", m.Name, m.Layer, m.Name, err)
+		return fmt.Errorf("build model %s (%s): %w", m.Name, m.files(), err)
 	}
 	return b.done(m, start, "")
+}
+
+// files names the SQL files of a model's query: its own, and those it computes inline.
+func (m Model) files() string {
+	f := m.Layer + "/" + m.Name + ".sql"
+	for i, name := range m.Inlined {
+		if i == 0 {
+			f += ", with "
+		} else {
+			f += ", "
+		}
+		f += "models/" + name + ".sql"
+	}
+	if len(m.Inlined) > 0 {
+		f += " inline"
+	}
+	return f
+}
+
+// Runnable is the models a build runs: every model but the inline ones, which the
+// models reading them compute; with keep (--keep-intermediate) the inline models too,
+// as temp models, stored for reading.
+func Runnable(models []Model, keep bool) []Model {
+	out := make([]Model, 0, len(models))
+	for _, m := range models {
+		if m.Materialized == "inline" {
+			if !keep {
+				continue
+			}
+			m.Materialized = "temp"
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // nextPrefix names the tables a build outside its transaction computes its stored
@@ -875,7 +989,7 @@ func (b *builder) fullNext(m Model, start time.Time) error {
 		err = b.exec(fmt.Sprintf("create or replace temp view %[1]s as select * from main.%[2]s%[1]s", m.Name, nextPrefix))
 	}
 	if err != nil {
-		return fmt.Errorf("build model %s (%s/%s.sql): %w", m.Name, m.Layer, m.Name, err)
+		return fmt.Errorf("build model %s (%s): %w", m.Name, m.files(), err)
 	}
 	return b.done(m, start, "")
 }

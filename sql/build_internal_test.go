@@ -62,3 +62,55 @@ func TestOutgrownGoesToOneThread(t *testing.T) {
 	}
 	conn.ExecContext(ctx, "reset threads")
 }
+
+func TestWithCTEsGoesFirstAmongTheQuerysOwn(t *testing.T) {
+	for _, c := range []struct{ query, want string }{
+		{"-- grain: one row\nselect 1 from r", "-- grain: one row\nwith r as (x)\nselect 1 from r"},
+		{"-- a\n-- b\nwith a as (select 1)\nselect * from a, r", "-- a\n-- b\nwith r as (x),\na as (select 1)\nselect * from a, r"},
+		{"WITH RECURSIVE w as (select 1)\nselect * from w, r", "WITH RECURSIVE r as (x),\nw as (select 1)\nselect * from w, r"},
+		// a CTE whose name starts with "with" is not the keyword
+		{"select * from with_r", "with r as (x)\nselect * from with_r"},
+	} {
+		if got := withCTEs(c.query, "r as (x)"); got != c.want {
+			t.Errorf("withCTEs(%q) =\n%s\nwant\n%s", c.query, got, c.want)
+		}
+	}
+}
+
+// incident_rules is inline: incident_owners computes it, and a build runs it alone
+// only to store it (--keep-intermediate).
+func TestAnInlineModelIsComputedByItsReader(t *testing.T) {
+	all, err := Models()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]Model{}
+	for _, m := range all {
+		byName[m.Name] = m
+	}
+	rules, owners := byName["incident_rules"], byName["incident_owners"]
+	if rules.Materialized != "inline" {
+		t.Fatalf("incident_rules is %s, want inline", rules.Materialized)
+	}
+	if strings.Join(owners.Inlined, ",") != "incident_rules" || strings.Count(owners.Query, "incident_rules as (") != 1 {
+		t.Errorf("incident_owners inlines %v; query:\n%s", owners.Inlined, owners.Query)
+	}
+	deps := strings.Join(owners.Deps, ",")
+	if strings.Contains(deps, "incident_rules") || !strings.Contains(deps, "stg_incidents") {
+		t.Errorf("incident_owners reads %s: want incident_rules' models in its place", deps)
+	}
+	if f := owners.files(); f != "models/incident_owners.sql, with models/incident_rules.sql inline" {
+		t.Errorf("files() = %q", f)
+	}
+	for _, keep := range []bool{false, true} {
+		kind := ""
+		for _, m := range Runnable(all, keep) {
+			if m.Name == "incident_rules" {
+				kind = m.Materialized
+			}
+		}
+		if want := map[bool]string{false: "", true: "temp"}[keep]; kind != want {
+			t.Errorf("Runnable(keep %v): incident_rules %q, want %q", keep, kind, want)
+		}
+	}
+}

@@ -245,7 +245,8 @@ func (b *builder) incremental(st *state, models, rest []Model, rep *RunReport) (
 		shadowed []Model
 		rules    Model
 	)
-	for _, m := range rest {
+	// (its own query: the rule of each incident, which incident_owners computes inline)
+	for _, m := range b.all {
 		if m.Name == rulesModel {
 			rules = m
 		}
@@ -463,7 +464,7 @@ func (b *builder) replaceIncidents(m Model) error {
 	}
 	for _, s := range stmts {
 		if err := b.exec(s); err != nil {
-			return fmt.Errorf("build model %s (%s/%s.sql) for the recomputed incidents: %w", m.Name, m.Layer, m.Name, err)
+			return fmt.Errorf("build model %s (%s) for the recomputed incidents: %w", m.Name, m.files(), err)
 		}
 	}
 	return nil
@@ -619,7 +620,7 @@ func (b *builder) replacePartition(m Model, partitions map[string][]*string) err
 	}
 	for _, s := range stmts {
 		if err := b.exec(s); err != nil {
-			return fmt.Errorf("build model %s (%s/%s.sql) for %s: %w", m.Name, m.Layer, m.Name, strings.Join(shown, "; "), err)
+			return fmt.Errorf("build model %s (%s) for %s: %w", m.Name, m.files(), strings.Join(shown, "; "), err)
 		}
 	}
 	return b.done(m, start, strings.Join(shown, "; "))

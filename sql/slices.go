@@ -251,7 +251,7 @@ func (b *builder) sliceModel(m Model, first, before, readInSlice bool) (int64, e
 	}
 	for _, s := range stmts {
 		if err := b.exec(s); err != nil {
-			return 0, fmt.Errorf("build model %s (%s/%s.sql) for a slice of the incidents: %w", m.Name, m.Layer, m.Name, err)
+			return 0, fmt.Errorf("build model %s (%s) for a slice of the incidents: %w", m.Name, m.files(), err)
 		}
 	}
 	if counted == "" {

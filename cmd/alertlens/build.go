@@ -38,9 +38,9 @@ that, where it lowers DuckDB's limit to 1.1 GB unless ALERTLENS_MEMORY_LIMIT is 
 says which way it went. A build that takes more than a few seconds shows on
 stderr the step it is on, and how many of the models it has begun.
 
-The intermediate models (local_times, incident_pages and the other steps marked temp in
-docs/tables.md) live only while the build runs. --keep-intermediate writes them to the
-file as tables too, to read with alertlens sql; it makes the build slower, and full.`,
+The intermediate models (local_times, incident_pages and the other steps marked temp or
+inline in docs/tables.md) live only while the build runs. --keep-intermediate writes them
+to the file as tables too, to read with alertlens sql; it makes the build slower, and full.`,
 		Example: `  alertlens build -v
   alertlens build --full -v
   alertlens build --keep-intermediate && alertlens sql 'select * from local_times limit 5'`,
@@ -84,7 +84,7 @@ file as tables too, to read with alertlens sql; it makes the build slower, and f
 	}
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every step and model with its rows and time")
 	cmd.Flags().BoolVar(&full, "full", false, "recompute every incident, even where an incremental build could")
-	cmd.Flags().BoolVar(&keep, "keep-intermediate", false, "also store the temp models as tables, to read them after the build (slower)")
+	cmd.Flags().BoolVar(&keep, "keep-intermediate", false, "also store the temp and inline models as tables, to read them after the build (slower)")
 	return cmd
 }
 
@@ -97,7 +97,7 @@ func buildShowing(ctx context.Context, w io.Writer, db *sql.DB, cfg *config.Conf
 	if err != nil {
 		return models.BuildReport{}, err
 	}
-	p := startProgress(w, "build", len(all))
+	p := startProgress(w, "build", len(sqlmodels.Runnable(all, opts.KeepIntermediate)))
 	opts.Progress = modelSteps(p)
 	defer p.finish()
 	return models.BuildWith(ctx, db, cfg, opts)

@@ -114,7 +114,7 @@ func (p *progress) showLocked() {
 	}
 }
 
-// lineLocked is the progress line: "build: 1m04s, incident_facts (21 of 39 models)".
+// lineLocked is the progress line: "build: 1m04s, incident_facts (18 of 38 models)".
 func (p *progress) lineLocked() string {
 	line := fmt.Sprintf("%s: %s", p.what, p.now().Sub(p.start).Round(time.Second))
 	if p.step != "" {

@@ -77,7 +77,7 @@ func TestModelStepsCountEachModelOnce(t *testing.T) {
 	tell := modelSteps(p)
 	for _, s := range [][2]string{{"staging", "stg_incidents"}, {"staging", "stg_notifications"},
 		{"state", "fingerprint the config, dimensions and SQL"}, {"staging", "stg_incidents"},
-		{"staging", "stg_notifications"}, {"config", "title_templates"}, {"models", "incident_rules"}, {"marts", "alert_rules"}} {
+		{"staging", "stg_notifications"}, {"config", "title_templates"}, {"models", "incident_owners"}, {"marts", "alert_rules"}} {
 		tell(s[0], s[1])
 	}
 	if p.steps != 4 || p.step != "alert_rules" {

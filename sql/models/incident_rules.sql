@@ -1,9 +1,12 @@
--- materialized: temp
+-- materialized: inline
 -- incremental: incident
 -- grain: one row per incident, naming the alert rule it belongs to (METRICS.md "Alert
 -- rule identity"): the source's explicit rule name (Alertmanager alertname; the service
 -- label is part of the key because the rule is keyed per service), else the service plus
 -- the title template (computed in Go, after the config's rewrites, into title_templates).
+-- Inline: incident_owners, its one reader, computes it in its own query (a million
+-- incidents built 0.4-0.6 s faster than with a temp table of it), and an incremental
+-- build reads it alone to find each changed incident's rule.
 with incidents as (
     select * from stg_incidents
 ),
