@@ -141,6 +141,9 @@ func TestLineErrors(t *testing.T) {
 		{`{"type":"incident","id":"x","service":"s","created_at":"2026-01-01 00:00:00Z"}`, `x.jsonl:1: field "created_at": want an RFC 3339 time`},
 		{`{"type":"incident","id":"x","service":"s","created_at":"2026-01-01T00:00:00"}`, `x.jsonl:1: field "created_at": want an RFC 3339 time`},
 		{`{"type":"incident","id":" ","service":"s","created_at":"2026-01-01T00:00:00Z"}`, `x.jsonl:1: field "id": required, and missing or empty`},
+		{`{"type":"incident","id":"\t\n \r","service":"s","created_at":"2026-01-01T00:00:00Z"}`, `x.jsonl:1: field "id": required, and missing or empty`},
+		{`{"type":"incident","id":"x","service":"","created_at":"2026-01-01T00:00:00Z"}`, `x.jsonl:1: field "service": required, and missing or empty`},
+		{`{"type":"notification","incident":"i","responder":" \t","channel":"phone","at":"2026-01-01T00:00:00Z"}`, `x.jsonl:1: field "responder": required, and missing or empty`},
 		{`{"type":"incident","id":"x","service":"s","created_at":"2026-01-01T00:00:00Z","labels":[1]}`, `x.jsonl:1: field "labels": want a JSON object`},
 		{`{"type":"incident","id":"x","service":"s","created_at":"2026-01-01T00:00:00Z","priority":"P9"}`, `x.jsonl:1: field "priority": want P1 to P5 or empty, got "P9"`},
 		{`{"type":"notification","incident":"i","responder":"u","channel":"phone","at":"2026-01-01T00:00:00Z","tag":"no_action"}`, `x.jsonl:1: field "tag": unknown field`},
@@ -299,5 +302,22 @@ func TestOutOfMemoryNamesTheLimit(t *testing.T) {
 	}
 	if after := counts(t, db); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Errorf("the failed import changed the tables: %v, before %v", after, before)
+	}
+}
+
+// A required value that starts with white space but holds more is a value, kept as
+// given: only a value of nothing but white space is refused.
+func TestRequiredValueLedByWhiteSpaceIsKept(t *testing.T) {
+	db, w := open(t)
+	line := `{"type":"incident","id":"\ti-7","service":" s ","created_at":"2026-01-01T00:00:00Z"}`
+	if _, err := file.ImportJSONL(context.Background(), w, "x.jsonl", strings.NewReader(line), file.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	var id, service string
+	if err := db.QueryRow("select incident_id, service_id from incidents").Scan(&id, &service); err != nil {
+		t.Fatal(err)
+	}
+	if id != "\ti-7" || service != " s " {
+		t.Errorf("stored id %q, service %q; want %q and %q", id, service, "\ti-7", " s ")
 	}
 }

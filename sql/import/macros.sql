@@ -12,8 +12,15 @@ create or replace temp macro import_text(v) as v ->> '$';
 -- A text value written as a Go %q would: in double quotes, with JSON's escapes.
 create or replace temp macro import_q(s) as to_json(s)::varchar;
 
--- Empty, or only white space (what "required" refuses).
-create or replace temp macro import_blank(s) as coalesce(trim(s, chr(32) || chr(9) || chr(10) || chr(13)), '') = '';
+-- Empty, or only white space (what "required" refuses). A value that does not start
+-- with white space is not blank, and that is most of them: trim() computes its set of
+-- characters for every row it sees (four times as long over 2.4 million ids).
+create or replace temp macro import_blank(s) as
+    case
+        when s is null or s = '' then true
+        when ascii(s) not in (32, 9, 10, 13) then false
+        else trim(s, chr(32) || chr(9) || chr(10) || chr(13)) = ''
+    end;
 
 -- The check of a whole-number field (a JSON value): NULL when it is one, absent or
 -- null, else the error. (A text field takes any value, as its text: a number as its
