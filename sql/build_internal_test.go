@@ -68,7 +68,7 @@ func TestWithCTEsGoesFirstAmongTheQuerysOwn(t *testing.T) {
 		{"-- grain: one row\nselect 1 from r", "-- grain: one row\nwith r as (x)\nselect 1 from r"},
 		{"-- a\n-- b\nwith a as (select 1)\nselect * from a, r", "-- a\n-- b\nwith r as (x),\na as (select 1)\nselect * from a, r"},
 		{"WITH RECURSIVE w as (select 1)\nselect * from w, r", "WITH RECURSIVE r as (x),\nw as (select 1)\nselect * from w, r"},
-		// a CTE whose name starts with "with" is not the keyword
+		// a table whose name starts with "with" is not the keyword
 		{"select * from with_r", "with r as (x)\nselect * from with_r"},
 	} {
 		if got := withCTEs(c.query, "r as (x)"); got != c.want {
