@@ -929,19 +929,15 @@ func (b *builder) full(m Model) error {
 
 // files names the SQL files of a model's query: its own, and those it computes inline.
 func (m Model) files() string {
-	f := m.Layer + "/" + m.Name + ".sql"
+	own := m.Layer + "/" + m.Name + ".sql"
+	if len(m.Inlined) == 0 {
+		return own
+	}
+	inlined := make([]string, len(m.Inlined))
 	for i, name := range m.Inlined {
-		if i == 0 {
-			f += ", with "
-		} else {
-			f += ", "
-		}
-		f += "models/" + name + ".sql"
+		inlined[i] = "models/" + name + ".sql" // only a model of models/ is inline
 	}
-	if len(m.Inlined) > 0 {
-		f += " inline"
-	}
-	return f
+	return own + ", with " + strings.Join(inlined, ", ") + " inline"
 }
 
 // Runnable is the models a build runs: every model but the inline ones, which the

@@ -14,7 +14,7 @@ create or replace temp macro import_q(s) as to_json(s)::varchar;
 
 -- Empty, or only white space (what "required" refuses). A value that does not start
 -- with white space is not blank, and that is most of them: trim() computes its set of
--- characters for every row it sees (four times as long over 2.4 million ids).
+-- characters for every row it sees (347-372 ms over 2.4 million ids, against 51 ms).
 create or replace temp macro import_blank(s) as
     case
         when s is null or s = '' then true
