@@ -56,6 +56,18 @@ func TestHolidayDates(t *testing.T) {
 	if slices.Contains(got, "2026-07-04") {
 		t.Errorf("Irish holidays include the 4th of July: %v", got)
 	}
+	// New Year's Day 2028 is a Saturday, observed in the United States on Friday the
+	// 31st of December 2027: a holiday of 2027 whether 2028 is asked for or not, and
+	// not one of 2028.
+	us := Scope{HolidayCountries: []string{"us"}}
+	for _, years := range [][2]int{{2027, 2027}, {2026, 2028}} {
+		if got := us.HolidayDates(years[0], years[1]); !slices.Contains(got, "2027-12-31") {
+			t.Errorf("US holidays of %d-%d lack New Year's Day 2028 observed on 2027-12-31: %v", years[0], years[1], got)
+		}
+	}
+	if got := us.HolidayDates(2028, 2028); slices.Contains(got, "2027-12-31") || !slices.Contains(got, "2028-12-25") {
+		t.Errorf("US holidays of 2028: %v", got)
+	}
 }
 
 func TestCollectorSections(t *testing.T) {

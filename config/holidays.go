@@ -39,7 +39,11 @@ var countryHolidays = map[string][]*cal.Holiday{
 func knownCountries() []string { return sortedKeys(countryHolidays) }
 
 // HolidayDates lists a scope's holidays for the given years: its own dates plus the
-// observed public holidays of its countries, as YYYY-MM-DD local dates.
+// public holidays of its countries observed in those years, as YYYY-MM-DD local dates.
+// A holiday of the year after can be observed in the last (a New Year's Day on a
+// Saturday is observed on the Friday before), so what a year holds does not depend on
+// the years asked for with it: a build that covers one more year recomputes nothing
+// for the years it covered before (package sql's ConfigFingerprint).
 func (s Scope) HolidayDates(fromYear, toYear int) []string {
 	set := map[string]bool{}
 	for _, d := range s.Holidays {
@@ -47,9 +51,9 @@ func (s Scope) HolidayDates(fromYear, toYear int) []string {
 	}
 	for _, code := range s.HolidayCountries {
 		for _, h := range countryHolidays[normaliseCountry(code)] {
-			for y := fromYear; y <= toYear; y++ {
+			for y := fromYear - 1; y <= toYear+1; y++ {
 				_, observed := h.Calc(y)
-				if !observed.IsZero() {
+				if !observed.IsZero() && observed.Year() >= fromYear && observed.Year() <= toYear {
 					set[observed.Format(time.DateOnly)] = true
 				}
 			}

@@ -327,7 +327,7 @@ type RunOptions struct {
 	// them as runs of layer "config". Its fingerprint names what they hold, with the
 	// title templater: when it differs from the last build's, every incident is
 	// recomputed.
-	Prepare func(ctx context.Context, q Querier, temp bool) (runs []ModelRun, fingerprint string, err error)
+	Prepare func(ctx context.Context, q Querier, temp bool) (runs []ModelRun, fingerprint ConfigFingerprint, err error)
 	// Titles writes title_templates (incident_rules reads it) for the incidents whose
 	// keys the table within holds, or for every incident when within is "". Run calls
 	// it once it knows which incidents it recomputes.

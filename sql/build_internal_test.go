@@ -114,3 +114,28 @@ func TestAnInlineModelIsComputedByItsReader(t *testing.T) {
 		}
 	}
 }
+
+// A year of the calendar tables counts as a change only when both builds cover it: a
+// history that grows into a new year (or back into an earlier one) keeps its build
+// incremental, and a covered year whose periods or holidays changed does not.
+func TestOnlyTheYearsBothBuildsCoverAreCompared(t *testing.T) {
+	last := map[string]string{"config": "c", "config year 2024": "a", "config year 2025": "b", "config year 2026": "x"}
+	for _, c := range []struct {
+		name string
+		now  map[string]string
+		want string
+	}{
+		{"the same years", map[string]string{"config": "c", "config year 2024": "a", "config year 2025": "b", "config year 2026": "x"}, ""},
+		{"a year more at each end", map[string]string{"config": "c", "config year 2023": "z", "config year 2024": "a", "config year 2025": "b",
+			"config year 2026": "x", "config year 2027": "y"}, ""},
+		{"a year fewer", map[string]string{"config": "c", "config year 2025": "b", "config year 2026": "x"}, ""},
+		{"a covered year changed", map[string]string{"config": "c", "config year 2024": "a", "config year 2025": "B", "config year 2026": "x",
+			"config year 2027": "y"}, "config year 2025 changed"},
+		{"the rest of the config changed", map[string]string{"config": "C", "config year 2024": "a", "config year 2025": "b"}, "config changed"},
+	} {
+		st := &state{stored: last, now: c.now}
+		if got := st.fullReason(); got != c.want {
+			t.Errorf("%s: fullReason() = %q, want %q", c.name, got, c.want)
+		}
+	}
+}

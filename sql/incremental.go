@@ -54,6 +54,25 @@ const (
 // is slower than a full one (deletes, replacements and partial marts).
 const maxShare = 0.25
 
+// ConfigFingerprint names what the tables a build reads besides the history hold
+// (RunOptions.Prepare).
+type ConfigFingerprint struct {
+	// Whole names the config tables and the title templater, but for the calendar
+	// tables' years.
+	Whole string
+	// Years names, year by year, what the calendar tables hold for it: the time-zone
+	// periods and the holidays, which a build writes for the history's years and one
+	// either side. A year only one of two builds covers holds none of the other's
+	// incidents (its moments are in its years, and a local date is within a day of its
+	// UTC one), so only the years both cover are compared: the first incident of a new
+	// year, or one imported from a year before the history, recomputes what it changes
+	// rather than every incident.
+	Years map[int]string
+}
+
+// yearPart prefixes the state's part of one year of the calendar tables.
+const yearPart = "config year "
+
 // state is what the last build was built from, and what this one is.
 type state struct {
 	stored, now map[string]string // part -> fingerprint
@@ -64,7 +83,7 @@ type state struct {
 
 // newState fingerprints this build's inputs besides the incidents, writes the query
 // that hashes every incident's inputs, and reads the last build's fingerprints.
-func newState(ctx context.Context, tx Querier, models []Model, config string) (*state, error) {
+func newState(ctx context.Context, tx Querier, models []Model, config ConfigFingerprint) (*state, error) {
 	st := &state{stored: map[string]string{}, now: map[string]string{}}
 	h := sha256.New()
 	fmt.Fprintf(h, "incremental %d\n", incrementalVersion)
@@ -88,7 +107,10 @@ func newState(ctx context.Context, tx Querier, models []Model, config string) (*
 		return nil, err
 	}
 	st.now["queries"] = hex.EncodeToString(q.Sum(nil))
-	st.now["config"] = config
+	st.now["config"] = config.Whole
+	for year, fp := range config.Years {
+		st.now[fmt.Sprintf("%s%d", yearPart, year)] = fp
+	}
 	var parts []string
 	for _, m := range models {
 		if m.Layer != "staging" {
@@ -168,12 +190,16 @@ func (st *state) fullReason() string {
 		if part == "queries" {
 			continue // made again without recomputing anything (Run)
 		}
-		if st.stored[part] != fp {
+		stored, ok := st.stored[part]
+		if !ok && strings.HasPrefix(part, yearPart) {
+			continue // a year the last build did not cover (ConfigFingerprint.Years)
+		}
+		if stored != fp {
 			changed = append(changed, part)
 		}
 	}
 	for part := range st.stored {
-		if _, ok := st.now[part]; !ok && part != "queries" {
+		if _, ok := st.now[part]; !ok && part != "queries" && !strings.HasPrefix(part, yearPart) {
 			changed = append(changed, part)
 		}
 	}

@@ -70,11 +70,11 @@ func BuildWith(ctx context.Context, db *sql.DB, cfg *config.Config, opts Options
 	}
 	defer conn.Close()
 	run, err := sqlmodels.Run(ctx, conn, sqlmodels.RunOptions{KeepIntermediate: opts.KeepIntermediate, Full: opts.Full, Progress: opts.Progress, Alone: opts.Alone,
-		Prepare: func(ctx context.Context, q sqlmodels.Querier, temp bool) ([]sqlmodels.ModelRun, string, error) {
+		Prepare: func(ctx context.Context, q sqlmodels.Querier, temp bool) ([]sqlmodels.ModelRun, sqlmodels.ConfigFingerprint, error) {
 			w := cfgWriter{Querier: q, temp: temp}
 			runs, err := prepare(ctx, w, cfg)
 			if err != nil {
-				return nil, "", err
+				return nil, sqlmodels.ConfigFingerprint{}, err
 			}
 			fp, err := configFingerprint(ctx, w, cfg)
 			return runs, fp, err
@@ -99,30 +99,34 @@ func BuildWith(ctx context.Context, db *sql.DB, cfg *config.Config, opts Options
 // configFingerprint names what the config tables and the title templater hold: a
 // build whose fingerprint differs from the last one's recomputes every incident. The
 // build's time (cfg_settings.built_at) is left out; what depends on it (Alertmanager
-// episodes closed as stale) shows in the incidents' own inputs.
-func configFingerprint(ctx context.Context, tx cfgWriter, cfg *config.Config) (string, error) {
+// episodes closed as stale) shows in the incidents' own inputs. The calendar tables
+// (tz_periods, cfg_holidays), which a build writes for the history's years, are named
+// year by year instead (sqlmodels.ConfigFingerprint.Years).
+func configFingerprint(ctx context.Context, tx cfgWriter, cfg *config.Config) (sqlmodels.ConfigFingerprint, error) {
+	fp := sqlmodels.ConfigFingerprint{Years: map[int]string{}}
 	// the tables where prepare wrote them: the build's transaction's, or the temp ones
 	where := "database_name <> 'temp'"
 	if tx.temp {
 		where = "database_name = 'temp'"
 	}
 	rows, err := tx.QueryContext(ctx, `select table_name from duckdb_tables()
-		where `+where+` and schema_name = 'main' and (table_name like 'cfg\_%' escape '\' or table_name = 'tz_periods') order by table_name`)
+		where `+where+` and schema_name = 'main' and table_name like 'cfg\_%' escape '\'
+		and table_name <> 'cfg_holidays' order by table_name`)
 	if err != nil {
-		return "", err
+		return fp, err
 	}
 	var tables []string
 	for rows.Next() {
 		var t string
 		if err := rows.Scan(&t); err != nil {
 			rows.Close()
-			return "", err
+			return fp, err
 		}
 		tables = append(tables, t)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return "", err
+		return fp, err
 	}
 	parts := []string{"templater " + NewTemplater(cfg).Fingerprint()}
 	for _, t := range tables {
@@ -130,11 +134,51 @@ func configFingerprint(ctx context.Context, tx cfgWriter, cfg *config.Config) (s
 		if t == "cfg_settings" {
 			from = "(select * exclude (built_at) from cfg_settings)"
 		}
-		fp, err := sqlmodels.Fingerprint(ctx, tx, from)
+		tfp, err := sqlmodels.Fingerprint(ctx, tx, from)
 		if err != nil {
-			return "", err
+			return fp, err
 		}
-		parts = append(parts, t+" "+fp)
+		parts = append(parts, t+" "+tfp)
 	}
-	return strings.Join(parts, "; "), nil
+	fp.Whole = strings.Join(parts, "; ")
+	fp.Years, err = calendarYears(ctx, tx)
+	return fp, err
+}
+
+// calendarYears names, for each year tz_periods covers, what it and cfg_holidays hold
+// for that year: the periods clipped to the year (a period that spans the year's end
+// of one build's span goes on in a longer one) and the holidays dated in it.
+func calendarYears(ctx context.Context, tx cfgWriter) (map[int]string, error) {
+	rows, err := tx.QueryContext(ctx, `with years as (
+			select y::integer as year, make_timestamp(y, 1, 1, 0, 0, 0) as starts, make_timestamp(y + 1, 1, 1, 0, 0, 0) as ends
+			from range((select year(min(valid_from)) from tz_periods), (select year(max(valid_until)) from tz_periods)) t(y)
+		),
+		periods as (
+			select y.year, coalesce(sum(hash(p.zone, greatest(p.valid_from, y.starts), least(p.valid_until, y.ends), p.utc_offset_seconds)) filter (where p.zone is not null), 0)::varchar
+				|| '/' || count(p.zone) as fp
+			from years y left join tz_periods p on p.valid_from < y.ends and p.valid_until > y.starts
+			group by y.year
+		),
+		holidays as (
+			select y.year, coalesce(sum(hash(h.holiday_key, h.holiday_date)) filter (where h.holiday_key is not null), 0)::varchar || '/' || count(h.holiday_key) as fp
+			from years y left join cfg_holidays h on year(h.holiday_date) = y.year
+			group by y.year
+		)
+		select year, 'tz_periods ' || p.fp || '; cfg_holidays ' || h.fp from periods p join holidays h using (year)`)
+	if err != nil {
+		return nil, fmt.Errorf("fingerprint the calendar tables: %w", err)
+	}
+	defer rows.Close()
+	years := map[int]string{}
+	for rows.Next() {
+		var (
+			year int
+			fp   string
+		)
+		if err := rows.Scan(&year, &fp); err != nil {
+			return nil, fmt.Errorf("fingerprint the calendar tables: %w", err)
+		}
+		years[year] = fp
+	}
+	return years, rows.Err()
 }

@@ -40,6 +40,7 @@ func TestIncrementalBuildEqualsFullBuild(t *testing.T) {
 		t.Fatalf("on-call marts without rows (compensation with hours, escalations reaching people, roster): %v", rows[0])
 	}
 	rng := rand.New(rand.NewPCG(7, 11))
+	years := calendarYears(t, db) // before round 2 (beyondTheYears)
 	for round := range 6 {
 		var applied string
 		switch round {
@@ -47,6 +48,8 @@ func TestIncrementalBuildEqualsFullBuild(t *testing.T) {
 			applied = mutate(t, db, rng, 2) + " " + breachAcrossMonths(t, db)
 		case 1: // alone, so that no other change widens the months recomputed
 			applied = pageMonthBeforeBreach(t, db)
+		case 2:
+			applied = mutate(t, db, rng, 2+round*4) + " " + beyondTheYears(t, db)
 		default:
 			applied = mutate(t, db, rng, 2+round*4)
 		}
@@ -59,6 +62,12 @@ func TestIncrementalBuildEqualsFullBuild(t *testing.T) {
 		}
 		if rep.Changed == 0 || rep.Recomputed < rep.Changed || rep.Recomputed > rep.Incidents/4 {
 			t.Fatalf("round %d (%s): changed %d, recomputed %d of %d", round, applied, rep.Changed, rep.Recomputed, rep.Incidents)
+		}
+		if round == 2 {
+			// the calendar tables now cover a year more at either end
+			if got := calendarYears(t, db); got[0] >= years[0] || got[1] <= years[1] {
+				t.Fatalf("round %d (%s): tz_periods covers %d-%d, before %d-%d", round, applied, got[0], got[1], years[0], years[1])
+			}
 		}
 		snapshot(t, db)
 		if rep, err := buildTelling(t, db, cfg, models.Options{Full: true, Alone: true}); err != nil {
@@ -409,6 +418,42 @@ func pageMonthBeforeBreach(t *testing.T, db *sql.DB) string {
 		}
 	}
 	return fmt.Sprintf("page of %s at %s, the month before a breach", person, at)
+}
+
+// calendarYears is the first and the last year the calendar tables cover.
+func calendarYears(t *testing.T, db *sql.DB) [2]int64 {
+	t.Helper()
+	r := ingesttest.Rows(t, db, "select year(min(valid_from)), year(max(valid_until) - interval 1 day) from tz_periods")[0]
+	return [2]int64{r[0].(int64), r[1].(int64)}
+}
+
+// beyondTheYears adds a paged incident 400 days after the history's last and one 400
+// days before its first, so that the build covers a year more at either end: the
+// incidents are recomputed, not the history (sqlmodels.ConfigFingerprint.Years).
+func beyondTheYears(t *testing.T, db *sql.DB) string {
+	t.Helper()
+	// the first or the last incident of the history with a notification
+	paged := func(pick string) string {
+		return fmt.Sprintf(`select arg_%s(incident_id, created_at) from incidents i
+			where incident_id not in ('inc-next-year', 'inc-year-before') and exists (select 1 from notifications n where n.incident_id = i.incident_id)`, pick)
+	}
+	for _, c := range []struct{ id, pick, shift string }{
+		{"inc-next-year", "max", "+ interval 400 day"},
+		{"inc-year-before", "min", "- interval 400 day"},
+	} {
+		for _, s := range []string{
+			fmt.Sprintf(`insert into incidents select * replace ('%[1]s' as incident_id, created_at %[3]s as created_at,
+				acknowledged_at %[3]s as acknowledged_at, resolved_at %[3]s as resolved_at)
+				from incidents where incident_id = (%[4]s)`, c.id, c.pick, c.shift, paged(c.pick)),
+			fmt.Sprintf(`insert into notifications select n.source, '%[1]s', n.responder_id, n.channel, n.notified_at %[2]s
+				from notifications n where n.incident_id = (%[3]s)`, c.id, c.shift, paged(c.pick)),
+		} {
+			if _, err := db.Exec(s); err != nil {
+				t.Fatalf("%s: %v", s, err)
+			}
+		}
+	}
+	return "a page 400 days after the history and one 400 days before it"
 }
 
 // storedTables are the tables a build leaves in the file: the stored models and marts.
