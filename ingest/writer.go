@@ -427,9 +427,23 @@ func (w *Writer) dropRepeatedKeys(ctx context.Context, counts Counts) error {
 	for ti, calls := range w.calls {
 		t := tables[ti]
 		keys := strings.Join(t.ownKey(), ", ")
-		if _, err := w.tx.ExecContext(ctx, fmt.Sprintf(`create or replace temp table repeated_keys as
-			select hash(%[2]s) as h from %[1]s where source = $1 group by h having count(*) > 1`, t.name, keys), w.source); err != nil {
+		if _, err := w.tx.ExecContext(ctx, "create or replace temp table repeated_keys (h ubigint)"); err != nil {
 			return fmt.Errorf("ingest: look for keys given twice in %s: %w", t.name, err)
+		}
+		// in passes of a range of hashes each, so that the aggregate's table stays small
+		passes, bits := 1, 0
+		for passes*KeysPerPass < w.direct[ti] {
+			passes, bits = passes*2, bits+1
+		}
+		for pass := range passes {
+			of := ""
+			if bits > 0 {
+				of = fmt.Sprintf(" and hash(%s) >> %d = %d", keys, 64-bits, pass)
+			}
+			if _, err := w.tx.ExecContext(ctx, fmt.Sprintf(`insert into repeated_keys
+				select hash(%[2]s) as h from %[1]s where source = $1%[3]s group by h having count(*) > 1`, t.name, keys, of), w.source); err != nil {
+				return fmt.Errorf("ingest: look for keys given twice in %s: %w", t.name, err)
+			}
 		}
 		var repeated int64
 		if err := w.tx.QueryRowContext(ctx, "select count(*) from repeated_keys").Scan(&repeated); err != nil {
@@ -449,6 +463,13 @@ func (w *Writer) dropRepeatedKeys(ctx context.Context, counts Counts) error {
 	}
 	return nil
 }
+
+// KeysPerPass is how many keys dropRepeatedKeys counts in one aggregate at most (tests
+// lower it): at ten million incidents, the one aggregate over the 13.8 million
+// notifications' keys took a process to 598 MB under a 512MB limit; four of a quarter
+// each, under a 160MB limit, to 256 MB in about the same time (1.54 s against 1.35 s,
+// DuckDB alone).
+var KeysPerPass = 1 << 22
 
 // keepLatest replaces the rows of t whose key hashes are in repeated_keys by the latest
 // row of each key, found by running the calls again, and returns how many fewer rows t

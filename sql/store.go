@@ -153,6 +153,13 @@ const SlicedBuildMemoryLimit = "1100MB"
 // 793 MB (high-water marks, docs/benchmarks.md).
 const ImportMemoryLimit = "512MB"
 
+// MemoryLimit is DuckDB's memory limit in a database opened with defaultLimit as its
+// own (DefaultMemoryLimit for Open, ImportMemoryLimit for OpenForImport).
+func MemoryLimit(defaultLimit string) string {
+	limit, _ := memoryLimit(defaultLimit)
+	return limit
+}
+
 // memoryLimit is DuckDB's memory limit for a process whose own is defaultLimit, and
 // whether the user chose it (ALERTLENS_MEMORY_LIMIT).
 func memoryLimit(defaultLimit string) (limit string, chosen bool) {

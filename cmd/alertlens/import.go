@@ -17,6 +17,7 @@ import (
 
 	"github.com/alertlens/alertlens/ingest"
 	"github.com/alertlens/alertlens/ingest/file"
+	sqlmodels "github.com/alertlens/alertlens/sql"
 )
 
 func newImportCmd(g *globals) *cobra.Command {
@@ -57,6 +58,8 @@ a line every ten seconds. With no server running, an import limits DuckDB's memo
 				fmt.Fprintln(cmd.ErrOrStderr(), "the server rebuilds the metrics by itself")
 				return nil
 			}
+			// the server is not running, and this command holds the file
+			opts.MemoryLimit = sqlmodels.MemoryLimit(sqlmodels.ImportMemoryLimit)
 			db, err := g.openForImport(cmd.Context())
 			if err != nil {
 				return err

@@ -2,6 +2,7 @@ package file_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/alertlens/alertlens/ingest"
 	"github.com/alertlens/alertlens/ingest/file"
 	"github.com/alertlens/alertlens/ingest/ingesttest"
+	sqlmodels "github.com/alertlens/alertlens/sql"
 )
 
 // A record given twice keeps its last version and counts once, on a first import (rows
@@ -17,16 +19,22 @@ import (
 // chunk, in chunks of two lines, or in chunks of 150 bytes (each merged by key into the
 // import's transaction).
 func TestImportKeepsTheLastRecordOfAKey(t *testing.T) {
-	testLastRecordWins(t, "")
+	testLastRecordWins(t, "", file.Options{})
 	restore := file.SetChunkLines(2)
-	testLastRecordWins(t, "2 lines")
+	testLastRecordWins(t, "2 lines", file.Options{})
 	restore()
 	restore = file.SetChunkBytes(150) // one or two lines
-	testLastRecordWins(t, "150 bytes")
+	testLastRecordWins(t, "150 bytes", file.Options{})
+	// Alone, the import lowers DuckDB's limit between its steps (and sets it back), and
+	// the keys given twice are looked for in passes of a range of hashes each.
+	prev := ingest.KeysPerPass
+	ingest.KeysPerPass = 1
+	testLastRecordWins(t, "150 bytes, alone, a key a pass", file.Options{MemoryLimit: sqlmodels.MemoryLimit(sqlmodels.DefaultMemoryLimit)})
+	ingest.KeysPerPass = prev
 	restore()
 }
 
-func testLastRecordWins(t *testing.T, chunk string) {
+func testLastRecordWins(t *testing.T, chunk string, opts file.Options) {
 	lines := strings.Join([]string{
 		`{"type":"incident","id":"i1","service":"web","title":"first","created_at":"2026-03-01T00:00:00Z"}`,
 		`{"type":"notification","incident":"i1","responder":"u1","channel":"phone","at":"2026-03-01T00:01:00Z"}`,
@@ -41,10 +49,14 @@ func testLastRecordWins(t *testing.T, chunk string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := file.ImportJSONL(ctx, w, "c.jsonl", strings.NewReader(lines), file.Options{})
+		limit := memoryLimit(t, db)
+		res, err := file.ImportJSONL(ctx, w, "c.jsonl", strings.NewReader(lines), opts)
 		w.Close()
 		if err != nil {
 			t.Fatal(err)
+		}
+		if after := memoryLimit(t, db); after != limit {
+			t.Errorf("chunks of %q, run %d: DuckDB's memory limit %s after the import, %s before", chunk, run, after, limit)
 		}
 		// in chunks, i1 given again in a later chunk counts as stored once more
 		if chunk == "" && (res.Counts.Stored["incidents"] != want.stored || res.Counts.New["incidents"] != want.fresh) {
@@ -62,6 +74,15 @@ func testLastRecordWins(t *testing.T, chunk string) {
 			t.Errorf("chunks of %q, run %d: %d incidents, %d notifications, i1 titled %q; want 2, 1, last", chunk, run, incidents, notifications, title)
 		}
 	}
+}
+
+func memoryLimit(t *testing.T, db *sql.DB) string {
+	t.Helper()
+	var limit string
+	if err := db.QueryRow("select current_setting('memory_limit')").Scan(&limit); err != nil {
+		t.Fatal(err)
+	}
+	return limit
 }
 
 // A bad line leaves nothing of the file stored, even after other types' records went
@@ -83,10 +104,16 @@ func TestBadLineStoresNothing(t *testing.T) {
 	defer w.Close()
 	// the review's table is filled after the incidents': its bad line is found late
 	bad := strings.Join(append(append([]string{}, good...), `{"type":"review","incident":"i2","tag":"meh"}`), "\n")
-	_, err = file.ImportJSONL(ctx, w, "b.jsonl", strings.NewReader(bad), file.Options{})
+	// alone, as the command imports: the bad line is found after the import lowered
+	// DuckDB's limit for its first chunks, which it sets back all the same
+	limit := memoryLimit(t, db)
+	_, err = file.ImportJSONL(ctx, w, "b.jsonl", strings.NewReader(bad), file.Options{MemoryLimit: sqlmodels.MemoryLimit(sqlmodels.DefaultMemoryLimit)})
 	var le *file.LineError
 	if !errors.As(err, &le) || le.Line != 6 || le.Field != "tag" {
 		t.Fatalf("want line 6's tag refused, got %v", err)
+	}
+	if after := memoryLimit(t, db); after != limit {
+		t.Errorf("DuckDB's memory limit %s after a refused import, %s before", after, limit)
 	}
 	total := func() (n int) {
 		for _, table := range []string{"raw_records", "responders", "incidents", "notifications", "reviews"} {
