@@ -466,8 +466,8 @@ func (w *Writer) dropRepeatedKeys(ctx context.Context, counts Counts) error {
 
 // KeysPerPass is how many keys dropRepeatedKeys counts in one aggregate at most (tests
 // lower it): at ten million incidents, the one aggregate over the 13.8 million
-// notifications' keys took a process to 598 MB under a 512MB limit; four of a quarter
-// each, under a 160MB limit, to 256 MB in about the same time (1.54 s against 1.35 s,
+// notifications' keys took a process to 584 MiB under a 512MB limit; four of a quarter
+// each, under a 160MB limit, to 250 MiB in about the same time (1.54 s against 1.35 s,
 // DuckDB alone).
 var KeysPerPass = 1 << 22
 
