@@ -304,8 +304,9 @@ func (m *memoryBound) lower(ctx context.Context) error {
 }
 
 // checkpoint writes the committed import into the file under the end's limit, which
-// the checkpoint at the database's close would do under the whole one: it read back
-// what the import wrote and took a ten-million-incident import from 372 to 572 MiB.
+// the checkpoint at the database's close would do under the whole one: a
+// ten-million-incident import whose limit was set back before the close peaked at 572
+// MiB, one whose limit stayed low through it at 372 MiB.
 // Best effort: the import is committed, and the close checkpoints what this did not.
 // nil does nothing.
 func (m *memoryBound) checkpoint(ctx context.Context) {
