@@ -607,16 +607,23 @@ func merge(ctx context.Context, tx *sql.Tx, t table, source string, fetched time
 		err = tx.QueryRowContext(ctx, fmt.Sprintf("select count(*) from (select distinct %s from %s s)", strings.Join(key, ", "), stage)).Scan(&stored)
 		return stored, fresh, err
 	}
-	res, err := tx.ExecContext(ctx, fmt.Sprintf("delete from %s t where t.source = ? and exists (select 1 from %s s where %s)",
-		t.name, stage, on), source)
-	if err != nil {
+	// Look before deleting: a delete that scans the table keeps memory outside DuckDB's
+	// limit while the database is open, even when it deletes nothing, and most pages of
+	// a backfill bring only new keys. In DuckDB alone at a 128MB limit, pages of 100 new
+	// rows merged by such a delete took the process from 177 to 305 MiB in 4,000 pages;
+	// with the same join as a count instead, it stayed at 193-211 MiB for 6,000. The
+	// count is the scan the delete would make; a delete follows only when it finds rows.
+	var replaced int64
+	matching := fmt.Sprintf("from %s t where t.source = ? and exists (select 1 from %s s where %s)", t.name, stage, on)
+	if err := tx.QueryRowContext(ctx, "select count(*) "+matching, source).Scan(&replaced); err != nil {
 		return 0, 0, err
 	}
-	replaced, err := res.RowsAffected()
-	if err != nil {
-		return 0, 0, err
+	if replaced > 0 {
+		if _, err := tx.ExecContext(ctx, "delete "+matching, source); err != nil {
+			return 0, 0, err
+		}
 	}
-	res, err = tx.ExecContext(ctx, fmt.Sprintf(
+	res, err := tx.ExecContext(ctx, fmt.Sprintf(
 		"insert into %s (%s) select %s from %s s qualify row_number() over (partition by %s order by s.rowid desc) = 1",
 		t.name, cols, strings.Join(sel, ", "), stage, strings.Join(key, ", ")), args...)
 	if err != nil {

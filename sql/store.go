@@ -35,6 +35,24 @@ func OpenForImport(ctx context.Context, dbPath string) (*sql.DB, error) {
 	return openMigrated(ctx, dbPath, openOptions{limit: ImportMemoryLimit})
 }
 
+// OpenForSync opens dbPath as Open does, for a process that only runs a collector ('alertlens
+// sync' without a server): DuckDB's memory limit is SyncMemoryLimit unless
+// ALERTLENS_MEMORY_LIMIT sets one. The schema's migrations, which can rewrite a whole
+// table, run at the default limit first.
+func OpenForSync(ctx context.Context, dbPath string) (*sql.DB, error) {
+	db, err := Open(ctx, dbPath)
+	if err != nil {
+		return nil, err
+	}
+	if limit, chosen := memoryLimit(SyncMemoryLimit); !chosen {
+		if _, err := db.ExecContext(ctx, "set memory_limit = "+quote(limit)); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("%s: %w", dbPath, err)
+		}
+	}
+	return db, nil
+}
+
 func openMigrated(ctx context.Context, dbPath string, opts openOptions) (*sql.DB, error) {
 	db, err := open(dbPath, opts)
 	if err != nil {
@@ -153,8 +171,19 @@ const SlicedBuildMemoryLimit = "1100MB"
 // 793 MB (high-water marks, docs/benchmarks.md).
 const ImportMemoryLimit = "512MB"
 
+// SyncMemoryLimit is DuckDB's memory limit, unless ALERTLENS_MEMORY_LIMIT sets one, for
+// an 'alertlens sync' that opens the file itself. A sync merges a page at a time, and
+// each merge scans the stored keys of the tables it writes to: DuckDB kept what it read
+// up to its limit, so that its cache grew with the account (to 108 MiB of a 146 MiB
+// file at 66,000 PagerDuty incidents) and so did the process. At this limit DuckDB's
+// accounting stays under about 45 MB, and a 66,000-incident backfill peaked at 301 MiB
+// against 418-436 MiB at the default limit (420 MiB at 256MB), in the same time
+// (docs/benchmarks.md, the round "sync limit").
+const SyncMemoryLimit = "128MB"
+
 // MemoryLimit is DuckDB's memory limit in a database opened with defaultLimit as its
-// own (DefaultMemoryLimit for Open, ImportMemoryLimit for OpenForImport).
+// own (DefaultMemoryLimit for Open, ImportMemoryLimit for OpenForImport, SyncMemoryLimit
+// for OpenForSync).
 func MemoryLimit(defaultLimit string) string {
 	limit, _ := memoryLimit(defaultLimit)
 	return limit

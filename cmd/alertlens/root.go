@@ -123,6 +123,12 @@ func (g *globals) openDB(ctx context.Context) (*sql.DB, error) {
 	return sqlmodels.Open(ctx, g.dbPath)
 }
 
+// openForSync opens the database for a sync alone in this process: as openDB, with
+// DuckDB's smaller memory limit for syncs (sql.SyncMemoryLimit).
+func (g *globals) openForSync(ctx context.Context) (*sql.DB, error) {
+	return sqlmodels.OpenForSync(ctx, g.dbPath)
+}
+
 // openForImport opens the database for an import alone in this process: as openDB,
 // with DuckDB's smaller memory limit for imports (sql.ImportMemoryLimit).
 func (g *globals) openForImport(ctx context.Context) (*sql.DB, error) {

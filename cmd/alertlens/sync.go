@@ -70,7 +70,7 @@ func newSyncKindCmd(g *globals, k sourceKind) *cobra.Command {
 			if err != nil {
 				return k.flagOf(err)
 			}
-			db, err := g.openDB(ctx)
+			db, err := g.openForSync(ctx)
 			if err != nil {
 				return err
 			}
