@@ -176,9 +176,10 @@ const ImportMemoryLimit = "512MB"
 // each merge scans the stored keys of the tables it writes to: DuckDB kept what it read
 // up to its limit, so that its cache grew with the account (to 108 MiB of a 146 MiB
 // file at 66,000 PagerDuty incidents) and so did the process. At this limit DuckDB's
-// accounting stays under about 45 MB, and a 66,000-incident backfill peaked at 301 MiB
-// against 418-436 MiB at the default limit (420 MiB at 256MB), in the same time
-// (docs/benchmarks.md, the round "sync limit").
+// accounting stays under about 50 MB, and a 66,000-incident backfill (with the merge's
+// look before it deletes, ingest/writer.go) peaked at 319-325 MiB against 418 MiB at the
+// default limit, in the same time (200 s against 201 s, each run alone); at 256MB the
+// cache still grew (420 MiB). docs/benchmarks.md, the round "sync limit".
 const SyncMemoryLimit = "128MB"
 
 // MemoryLimit is DuckDB's memory limit in a database opened with defaultLimit as its
