@@ -591,9 +591,9 @@ func merge(ctx context.Context, tx *sql.Tx, t table, source string, fetched time
 	for _, k := range t.ownKey() {
 		key = append(key, "s."+k)
 	}
-	on := t.keyMatch("s", "t")
 	cols := strings.Join(t.cols, ", ")
 	if len(t.key) == len(t.cols) {
+		on := t.keyMatch("s", "t")
 		// every column is key: add the rows not stored yet
 		res, err := tx.ExecContext(ctx, fmt.Sprintf(
 			"insert into %s (%s) select distinct %s from %s s where not exists (select 1 from %s t where t.source = ? and %s)",
@@ -613,8 +613,18 @@ func merge(ctx context.Context, tx *sql.Tx, t table, source string, fetched time
 	// rows merged by such a delete took the process from 177 to 305 MiB in 4,000 pages;
 	// with the same join as a count instead, it stayed at 193-211 MiB for 6,000. The
 	// count is the scan the delete would make; a delete follows only when it finds rows.
+	//
+	// The staged keys are a list the stored rows' keys are looked up in, not a subquery
+	// correlated with each stored row: DuckDB runs a correlated exists as a join against
+	// the distinct keys of every stored row, a hash aggregate of the whole table per page
+	// (at 300,000 raw records, 184 ms against 9-18 ms for the same count this way).
 	var replaced int64
-	matching := fmt.Sprintf("from %s t where t.source = ? and exists (select 1 from %s s where %s)", t.name, stage, on)
+	var storedKey []string
+	for _, k := range t.ownKey() {
+		storedKey = append(storedKey, "t."+k)
+	}
+	matching := fmt.Sprintf("from %s t where t.source = ? and (%s) in (select %s from %s s)",
+		t.name, strings.Join(storedKey, ", "), strings.Join(key, ", "), stage)
 	if err := tx.QueryRowContext(ctx, "select count(*) "+matching, source).Scan(&replaced); err != nil {
 		return 0, 0, err
 	}

@@ -84,6 +84,50 @@ func TestCommitMergesByKeyAndCountsNewRecords(t *testing.T) {
 	}
 }
 
+// A key of several columns matches only as a whole (a raw record is its kind and id),
+// and only among the rows of the writer's own source.
+func TestCommitMatchesWholeKeysOfItsOwnSource(t *testing.T) {
+	ctx := context.Background()
+	db, w := newWriter(t)
+	other, err := ingest.NewWriter(ctx, db, "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	w.Raw(ingest.Raw{Kind: "incident", ID: "a", Payload: []byte(`{"v":1}`)})
+	w.Raw(ingest.Raw{Kind: "log_entry", ID: "a", Payload: []byte(`{"v":1}`)})
+	other.Raw(ingest.Raw{Kind: "incident", ID: "a", Payload: []byte(`{"v":1}`)})
+	for _, wr := range []*ingest.Writer{w, other} {
+		if _, err := wr.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Raw(ingest.Raw{Kind: "incident", ID: "a", Payload: []byte(`{"v":2}`)})
+	w.Raw(ingest.Raw{Kind: "incident", ID: "b", Payload: []byte(`{"v":2}`)})
+	c, err := w.Commit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Stored["raw_records"] != 2 || c.New["raw_records"] != 1 {
+		t.Errorf("second commit: %+v, want 2 stored, 1 new", c)
+	}
+	rows, err := db.Query(`select source, kind, record_id, payload from raw_records order by all`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var source, kind, id, payload string
+		rows.Scan(&source, &kind, &id, &payload)
+		got = append(got, source+"/"+kind+"/"+id+"="+payload)
+	}
+	want := `[other/incident/a={"v":1} src/incident/a={"v":2} src/incident/b={"v":2} src/log_entry/a={"v":1}]`
+	if fmt.Sprint(got) != want {
+		t.Errorf("raw records = %v\nwant %s", got, want)
+	}
+}
+
 // BenchmarkCommitPage measures committing one page of 100 incidents (with their raw
 // records) into a store that already holds 200,000: the cost of a page in a long backfill.
 func BenchmarkCommitPage(b *testing.B) {

@@ -179,7 +179,9 @@ const ImportMemoryLimit = "512MB"
 // accounting stays under about 50 MB, and a 66,000-incident backfill (with the merge's
 // look before it deletes, ingest/writer.go) peaked at 319-325 MiB against 418 MiB at the
 // default limit, in the same time (200 s against 201 s, each run alone); at 256MB the
-// cache still grew (420 MiB). docs/benchmarks.md, the round "sync limit".
+// cache still grew (420 MiB). docs/benchmarks.md, the round "sync limit"; since the
+// merge looks its keys up (the round "keys looked up"), 282-286 MiB at 66,000 and 283
+// MiB at 132,000.
 const SyncMemoryLimit = "128MB"
 
 // MemoryLimit is DuckDB's memory limit in a database opened with defaultLimit as its
