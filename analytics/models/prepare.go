@@ -293,11 +293,13 @@ func writeTitleTemplates(ctx context.Context, conn *sql.Conn, tx sqlmodels.Queri
 	}
 	// The titles to template wait in a temp table and are read a chunk at a time: with
 	// the 6.3 million titles of ten million incidents held in Go at once, the first
-	// build peaked at 3.43 GB, against 2.97 GB this way.
+	// build peaked at 3.43 GB, against 2.97 GB this way. An anti join, not a correlated
+	// "not exists", which DuckDB runs as a join against the distinct titles of every
+	// incident first: 87-92 ms against 217-353 ms at a million incidents, all templated.
 	if _, err := tx.ExecContext(ctx, `create or replace temp table build_titles as
 		select row_number() over () - 1 as n, title from (
-			select distinct title from `+from+` i where rule = ''
-			and not exists (select 1 from title_templates t where t.title = i.title))`); err != nil {
+			select distinct i.title from `+from+` i anti join title_templates t on t.title = i.title
+			where i.rule = '')`); err != nil {
 		return fmt.Errorf("read titles: %w", err)
 	}
 	var n int
