@@ -20,11 +20,11 @@ import (
 //	go test -tags nomsgpack -run XXX -bench SyncMemory -benchtime 1x -timeout 0 ./cmd/alertlens/
 func BenchmarkSyncMemory(b *testing.B) {
 	const token = "bench-token-never-stored"
-	// 66,000 and 132,000 incidents: below about 60,000 DuckDB's cache of the file has not
-	// reached the sync's memory limit yet (12,000 peaked at about 200 MiB, 66,000 at 285),
-	// so these are the sizes that show whether the sync keeps growing past it
-	// (docs/benchmarks.md, "Sync memory"). Both are paced as a real account is, at 960
-	// requests a minute: about 3.5 and 7 minutes.
+	// 66,000 and 132,000 incidents: at 12,000 DuckDB's cache of the file has not reached
+	// the sync's memory limit yet (it peaked at about 200 MiB at either limit in the round
+	// "sync limit"), so larger accounts are the ones that show whether the sync keeps
+	// growing past it (docs/benchmarks.md, "keys looked up"). Both are paced as a real
+	// account is, at 960 requests a minute: about 3.5 and 7 minutes.
 	for _, size := range []struct{ months, perMonth int }{{11, 6000}, {11, 12000}} {
 		perMonth := make([]int, size.months)
 		for i := range perMonth {
