@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"io"
@@ -10,7 +11,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/alertlens/alertlens/analytics"
 	"github.com/alertlens/alertlens/analytics/models"
@@ -55,6 +58,20 @@ func newFixture(t *testing.T, tokens api.Tokens) fixture {
 // it with opts; aopts configure the analytics (a frozen clock).
 func newServer(t *testing.T, history, cfgYAML string, opts api.Options, aopts ...analytics.Option) fixture {
 	t.Helper()
+	db := builtHistory(t, history, cfgYAML)
+	var logBuf bytes.Buffer
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(&logBuf, nil))
+	}
+	srv := httptest.NewServer(api.New(analytics.New(db, aopts...), opts))
+	t.Cleanup(srv.Close)
+	return fixture{srv: srv, log: &logBuf}
+}
+
+// builtHistory imports a history into a new database and builds it with a config (""
+// for the defaults).
+func builtHistory(t *testing.T, history, cfgYAML string) *sql.DB {
+	t.Helper()
 	ctx := context.Background()
 	db := ingesttest.OpenDB(t)
 	w, err := ingest.NewWriter(ctx, db, "file")
@@ -75,13 +92,7 @@ func newServer(t *testing.T, history, cfgYAML string, opts api.Options, aopts ..
 	if _, err := models.Build(ctx, db, cfg); err != nil {
 		t.Fatal(err)
 	}
-	var logBuf bytes.Buffer
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.NewTextHandler(&logBuf, nil))
-	}
-	srv := httptest.NewServer(api.New(analytics.New(db, aopts...), opts))
-	t.Cleanup(srv.Close)
-	return fixture{srv: srv, log: &logBuf}
+	return db
 }
 
 func (f fixture) do(t *testing.T, method, path, token, accept string, body string) (int, string, http.Header) {
@@ -301,6 +312,52 @@ func TestAuth(t *testing.T) {
 	}
 	if _, err := (api.AuthConfig{ReadTokensEnv: []string{"MISSING"}}).Load(func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "MISSING") {
 		t.Errorf("an unset token variable: %v, want an error naming it", err)
+	}
+}
+
+// countingAnalytics counts the responder loads the server asks for.
+type countingAnalytics struct {
+	*analytics.Service
+	responders atomic.Int64
+}
+
+func (c *countingAnalytics) Responders(ctx context.Context, f report.Filter) ([]report.ResponderLoad, error) {
+	c.responders.Add(1)
+	return c.Service.Responders(ctx, f)
+}
+
+// When the server starts (Run), it computes the default answer of every page and
+// endpoint before anyone asks, past auth as its own requests: a browser's first request
+// of the responders' page with a token is an answer computed already, and a request
+// without a token is still refused.
+func TestServerComputesDefaultAnswersWhenItStarts(t *testing.T) {
+	env := map[string]string{"R": "read-secret-123"}
+	tokens, err := api.AuthConfig{ReadTokensEnv: []string{"R"}}.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &countingAnalytics{Service: analytics.New(builtHistory(t, smallHistory, ""))}
+	handler := api.New(a, api.Options{Tokens: tokens, Generation: func() uint64 { return 1 }})
+	f := fixture{srv: httptest.NewServer(handler), log: &bytes.Buffer{}}
+	t.Cleanup(f.srv.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go handler.Run(ctx)
+	// the responders' page and /api/v1/responders each load them once
+	for deadline := time.Now().Add(10 * time.Second); a.responders.Load() < 2; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the server loaded the responders %d times after it started, want 2", a.responders.Load())
+		}
+	}
+	if code, _, _ := f.do(t, "GET", "/responders", "", "", ""); code != http.StatusUnauthorized {
+		t.Errorf("the warmed page without a token: %d, want 401", code)
+	}
+	code, body, h := f.do(t, "GET", "/responders", env["R"], "text/html,application/xhtml+xml,*/*;q=0.8", "")
+	if code != http.StatusOK || h.Get("X-Cache") != "hit" || !strings.Contains(body, "<html") {
+		t.Errorf("the responders' page after the start: %d, X-Cache %q", code, h.Get("X-Cache"))
+	}
+	if n := a.responders.Load(); n != 2 {
+		t.Errorf("the responders were loaded %d times, want 2 (the start's two)", n)
 	}
 }
 

@@ -143,6 +143,44 @@ func TestResponseCacheRefreshAndWarm(t *testing.T) {
 	}
 }
 
+// When warm starts it computes the start paths' answers before anyone asks, and an
+// answer is kept by the representation asked for, not by the Accept header as sent: a
+// browser's request finds the answer the warm-up computed, a request for CSV does not.
+func TestResponseCacheWarmsStartPaths(t *testing.T) {
+	var gen atomic.Uint64
+	rc := newResponseCache(gen.Load)
+	var runs atomic.Int64
+	e := gin.New()
+	goal := route{method: "GET", path: "/api/v1/goal", access: read}
+	e.GET(goal.path, rc.middleware(goal), func(c *gin.Context) {
+		n := runs.Add(1)
+		c.String(http.StatusOK, "answer %d, csv %v", n, acceptsCSV(c.GetHeader("Accept")))
+	})
+	rc.replay = func(r *http.Request) { e.ServeHTTP(httptest.NewRecorder(), r) }
+	rc.start = []string{"/api/v1/goal"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go rc.warm(ctx)
+	waitFor(t, func() bool { return runs.Load() == 1 })
+	get := func(accept string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "/api/v1/goal", nil)
+		req.Header.Set("Accept", accept)
+		e.ServeHTTP(rec, req)
+		return rec
+	}
+	waitFor(t, func() bool { return get("text/html,application/xhtml+xml,*/*;q=0.8").Header().Get("X-Cache") == "hit" })
+	if rec := get("application/json"); rec.Body.String() != "answer 1, csv false" || rec.Header().Get("X-Cache") != "hit" {
+		t.Errorf("a JSON request after the warm-up: %q %v", rec.Body.String(), rec.Header())
+	}
+	if rec := get("text/csv"); rec.Body.String() != "answer 2, csv true" || rec.Header().Get("X-Cache") == "hit" {
+		t.Errorf("a CSV request shared the warm-up's answer: %q %v", rec.Body.String(), rec.Header())
+	}
+	if runs.Load() != 2 {
+		t.Errorf("%d runs, want 2 (the warm-up's and the CSV)", runs.Load())
+	}
+}
+
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)

@@ -96,11 +96,16 @@ func wantCSV(c *gin.Context) (bool, error) {
 	case "json":
 		return false, nil
 	case "":
-		accept := c.GetHeader("Accept")
-		return strings.Contains(accept, "text/csv") && !strings.Contains(accept, "application/json"), nil
+		return acceptsCSV(c.GetHeader("Accept")), nil
 	default:
 		return false, badParam("format", "want json or csv, got %q", f)
 	}
+}
+
+// acceptsCSV tells whether an Accept header asks for CSV rather than JSON: the one way
+// the header changes an answer (the response cache keys answers by it).
+func acceptsCSV(accept string) bool {
+	return strings.Contains(accept, "text/csv") && !strings.Contains(accept, "application/json")
 }
 
 // whatIfBody is POST /api/v1/whatif's body.

@@ -133,14 +133,41 @@ func New(a Analytics, opts Options) *Server {
 	e.NoRoute(s.noRoute)
 	s.engine = e
 	if s.cache != nil {
-		s.cache.replay = func(r *http.Request) { e.ServeHTTP(discard{header: http.Header{}}, r) }
+		s.cache.replay = func(r *http.Request) {
+			e.ServeHTTP(discard{header: http.Header{}}, r.WithContext(context.WithValue(r.Context(), ownRequest{}, true)))
+		}
+		s.cache.start = startPaths(s.routes)
 	}
 	return s
 }
 
-// Run keeps the cached answers warm until ctx ends: after each build it computes again
-// the answers asked for before it (responseCache.warm). Without it the server works the
-// same, and the first request after a build computes its answer.
+// ownRequest marks the server's own requests (responseCache's refreshes and warm-ups)
+// in their context, which no client can set: they pass auth, as the requests they
+// repeat passed it, or as the answers they compute ahead are only served to requests
+// that pass it.
+type ownRequest struct{}
+
+// startPaths are the routes the cache computes when the server starts: every cached
+// read without path parameters, at its defaults, the dashboard pages first.
+func startPaths(routes []route) []string {
+	var pages, api []string
+	for _, r := range routes {
+		if r.method != http.MethodGet || !cacheable(r) || strings.ContainsAny(r.path, ":*") {
+			continue
+		}
+		if strings.HasPrefix(r.path, "/api/") {
+			api = append(api, r.path)
+		} else {
+			pages = append(pages, r.path)
+		}
+	}
+	return append(pages, api...)
+}
+
+// Run keeps the cached answers warm until ctx ends: it computes the default answers of
+// the pages and endpoints when it starts, and after each build the answers asked for
+// before it (responseCache.warm). Without it the server works the same, and the first
+// request of an answer computes it.
 func (s *Server) Run(ctx context.Context) { s.cache.warm(ctx) }
 
 // discard is the response writer of the server's own requests (refresh and warm-up):
