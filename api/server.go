@@ -150,18 +150,18 @@ type ownRequest struct{}
 // startPaths are the routes the cache computes when the server starts: every cached
 // read without path parameters, at its defaults, the dashboard pages first.
 func startPaths(routes []route) []string {
-	var pages, api []string
+	var pages, endpoints []string
 	for _, r := range routes {
 		if r.method != http.MethodGet || !cacheable(r) || strings.ContainsAny(r.path, ":*") {
 			continue
 		}
 		if strings.HasPrefix(r.path, "/api/") {
-			api = append(api, r.path)
+			endpoints = append(endpoints, r.path)
 		} else {
 			pages = append(pages, r.path)
 		}
 	}
-	return append(pages, api...)
+	return append(pages, endpoints...)
 }
 
 // Run keeps the cached answers warm until ctx ends: it computes the default answers of
